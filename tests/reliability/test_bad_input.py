@@ -57,8 +57,8 @@ def test_a_50_mb_notebook_is_bounded_and_recorded(tmp_path: Path) -> None:
     repo.mkdir()
     cells = [{"cell_type": "code", "source": ["import jax\n"], "outputs": [], "metadata": {}}]
     blob = "A" * (5 * MB)  # a base64 image output, repeated to 50 MB
-    cells += [{"cell_type": "code", "source": ["plot()\n"], "metadata": {},
-               "outputs": [{"output_type": "display_data", "data": {"image/png": blob}}]} for _ in range(10)]  # fmt: skip
+    output = {"output_type": "display_data", "data": {"image/png": blob}}
+    cells += [{"cell_type": "code", "source": ["plot()\n"], "metadata": {}, "outputs": [output]} for _ in range(10)]
     (repo / "big.ipynb").write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {}}))
     assert (repo / "big.ipynb").stat().st_size > 50 * 10**6
     result = measure_scan(f"scan_directory({str(repo)!r})")
@@ -224,5 +224,5 @@ def _classify_cli(path: Path, cwd: Path | None = None, home: Path | None = None)
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     if home is not None:
         env["HOME"] = str(home)
-    return subprocess.run([sys.executable, "-c", "from flows.cli import entrypoint; entrypoint()", "classify", str(path), "--json"], capture_output=True,
-                          text=True, timeout=60, cwd=cwd or path.parent, env=env)  # fmt: skip
+    command = [sys.executable, "-m", "flows.cli", "classify", str(path), "--json"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd or path.parent, env=env)

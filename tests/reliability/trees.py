@@ -18,7 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 Entry = tuple[bytes, bytes, str]
 
 
-def build_git_repo(git_dir: Path, entries: Iterable[Entry], big_blobs: dict[bytes, Iterable[bytes]] | None = None) -> Path:
+def build_git_repo(git_dir: Path, entries: Iterable[Entry],
+                   big_blobs: dict[bytes, Iterable[bytes]] | None = None) -> Path:  # fmt: skip
     """A bare repository whose HEAD (``main``) holds ``entries``; identical contents share one blob.
 
     ``big_blobs`` maps a path to chunks of content streamed into git, so a 200 MB file
