@@ -22,7 +22,8 @@ Faults (``FAULT_KINDS``):
 - ``reset``: the connection is reset (``SO_LINGER`` 0) after part of the status line
 - ``truncate``: the real answer with its true ``Content-Length`` but only half the body
 - ``bad_json``: 200, ``application/json``, a body that is not JSON
-- ``redirect_loop``: 302 to the very same URL
+- ``redirect_loop``: 302 to the very same URL, ``loop_hops`` times in a row (more than a
+  client's redirect limit, so it has to give up rather than get lucky on a later hop)
 - ``html_200``: 200 with a ``text/html`` error page instead of the real content
 
 ``counts`` holds injected faults by kind (``n_faults`` their sum) and ``n_forwarded``
@@ -62,7 +63,7 @@ class FaultProxy:
     """A reverse proxy on 127.0.0.1 that injects HTTP faults at a seeded rate."""
 
     def __init__(self, upstream: str, *, rate: float = 0.2, seed: int = 0, kinds: Iterable[str] = TRANSIENT_KINDS,
-                 hang_seconds: float = 3.0, path_filter: Callable[[str, str], bool] | None = None) -> None:  # fmt: skip
+                 hang_seconds: float = 3.0, loop_hops: int = 40, path_filter: Callable[[str, str], bool] | None = None) -> None:  # fmt: skip
         unknown = set(kinds) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
@@ -75,12 +76,15 @@ class FaultProxy:
         self.seed = seed
         self.kinds = tuple(kinds)
         self.hang_seconds = hang_seconds
+        self.loop_hops = loop_hops
         self.path_filter = path_filter
         self.enabled = True
         self.counts: Counter[str] = Counter()
         self.n_forwarded = 0
+        self.n_redirect_hops = 0
         self.log: list[tuple[str, str, str]] = []  # (method, path, fault kind or "ok")
         self._seen: Counter[tuple[str, str]] = Counter()
+        self._looping: Counter[tuple[str, str]] = Counter()  # hops left in an active redirect loop
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -127,6 +131,9 @@ class FaultProxy:
         with self._lock:
             n = self._seen[(method, path)]
             self._seen[(method, path)] += 1
+            if self._looping[(method, path)] > 0:
+                self._looping[(method, path)] -= 1
+                return "redirect_hop"
         if not self.enabled or self.rate <= 0 or not self.kinds:
             return None
         if self.path_filter is not None and not self.path_filter(method, path):
@@ -134,12 +141,18 @@ class FaultProxy:
         rng = random.Random(f"{self.seed}:{method}:{path}:{n}")
         if rng.random() >= self.rate:
             return None
-        return rng.choice(self.kinds)
+        kind = rng.choice(self.kinds)
+        if kind == "redirect_loop":
+            with self._lock:
+                self._looping[(method, path)] = self.loop_hops - 1
+        return kind
 
     def record(self, method: str, path: str, kind: str | None) -> None:
         with self._lock:
             if kind is None:
                 self.n_forwarded += 1
+            elif kind == "redirect_hop":
+                self.n_redirect_hops += 1  # part of a loop already counted once
             else:
                 self.counts[kind] += 1
             self.log.append((method, path, kind or "ok"))
@@ -310,4 +323,5 @@ _INJECTORS: dict[str, Callable[[_FaultHandler], None]] = {
     "5xx": _status_5xx, "429_retry_after": _429_retry_after, "429_bare": _429_bare,
     "403_ratelimit": _403_ratelimit, "403_bare": _403_bare, "timeout": _timeout, "reset": _connection_reset,
     "truncate": _truncate, "bad_json": _bad_json, "redirect_loop": _redirect_loop, "html_200": _html_200,
+    "redirect_hop": _redirect_loop,
 }  # fmt: skip

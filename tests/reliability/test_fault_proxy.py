@@ -115,6 +115,15 @@ def test_each_fault_looks_like_a_real_failure(upstream: str, kind: str) -> None:
         assert outcome.status_code == 200 and outcome.headers["Content-Type"].startswith("text/html")
 
 
+def test_a_redirect_loop_outlasts_the_clients_redirect_limit(upstream: str) -> None:
+    with FaultProxy(upstream, rate=1.0, kinds=["redirect_loop"]) as proxy:
+        with pytest.raises(requests.TooManyRedirects):
+            requests.get(f"{proxy.url}/json", timeout=5)
+        assert proxy.counts == {"redirect_loop": 1} and proxy.n_redirect_hops == 30  # requests' limit
+        proxy.enabled = False
+        assert requests.get(f"{proxy.url}/json", timeout=5).json() == {"ok": True}  # 9 hops left, then the answer
+
+
 def test_decisions_are_seeded_and_order_independent(upstream: str) -> None:
     decisions = []
     for _ in range(2):
