@@ -1,0 +1,96 @@
+"""Crawl and download through a proxy that breaks 20 % of requests (seeded): the run finishes,
+every failure ends as a recorded status with a reason, a rerun with the faults off completes
+the rest, and the warehouse then equals a clean run's (same rows, no duplicates)."""
+
+from __future__ import annotations
+
+import hashlib
+from pprint import pformat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fakes.faults import TRANSIENT_KINDS, FaultProxy
+from fakes.github_server import FakeGitHub, FakeRepo, make_repos
+from flows.crawl import add_repos, crawl_repos
+from flows.http import HttpClient, RetryPolicy, make_session
+from flows.settings import Settings
+from flows.sources.github import GitHubSource
+from flows.store import Warehouse
+from reliability.warehouse_compare import warehouse_differences
+
+FAULT_RATE = 0.2
+SEED = 20261126
+FAST_RETRY = dict(max_tries=6, base_delay=0.05, max_delay=0.5)
+
+
+def _repos() -> list[FakeRepo]:
+    repos = make_repos(40, seed=3)
+    repos += [FakeRepo("Gone/Missing", status="missing"), FakeRepo("Legal/Dmca", status="dmca"),
+              FakeRepo("Blank/Empty", status="empty")]  # fmt: skip
+    return repos
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub(_repos())
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def _source(api_url: str, raw_url: str) -> GitHubSource:
+    """The crawler's own source, with fast retries and a read timeout shorter than the proxy's hang."""
+    settings = Settings(github_api_url=api_url, github_raw_url=raw_url)
+    gh = GitHubSource.from_settings(settings, retry=RetryPolicy(**FAST_RETRY))
+    gh.api.timeout = gh.raw.timeout = (2.0, 0.5)
+    return gh
+
+
+def _crawl(db: Path, gh: GitHubSource, names: list[str]) -> dict[str, object]:
+    with Warehouse(db) as wh:
+        add_repos(wh, names)
+        return crawl_repos(wh, Settings(), client=gh, progress=False)
+
+
+def test_a_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_path: Path, github: FakeGitHub) -> None:
+    names = [r.full_name for r in _repos()]
+    clean_db, faulty_db = tmp_path / "clean.duckdb", tmp_path / "faulty.duckdb"
+    _crawl(clean_db, _source(github.url, github.raw_url), names)
+
+    with FaultProxy(github.url, rate=FAULT_RATE, seed=SEED, kinds=TRANSIENT_KINDS, hang_seconds=1.5) as proxy:
+        first = _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)
+        n_faults = proxy.n_faults
+        assert n_faults >= 30, proxy.counts  # the run really was hammered
+        assert len(proxy.counts) >= 8, proxy.counts  # by most kinds of fault
+        with Warehouse(faulty_db, read_only=True) as wh:
+            unexplained = wh.query("SELECT repo_key, status FROM repos WHERE status NOT IN ('ok', 'pending') "
+                                   "AND status_reason IS NULL")  # fmt: skip
+            pending = wh.count("repos") - wh.scalar("SELECT count(*) FROM repos WHERE status <> 'pending'")
+        assert unexplained == [] and pending == 0, first  # every failure is recorded with its reason
+        proxy.enabled = False
+        _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)  # the rerun, faults off
+    differences = warehouse_differences(clean_db, faulty_db, ("repos", "repo_files", "repo_evidence", "classifications"))
+    assert differences == {}, pformat(differences, width=200)
+
+
+# --- the archive download ------------------------------------------------------------------
+
+
+def test_an_archive_download_through_faults_ends_byte_identical(tmp_path: Path) -> None:
+    """A resumable download (Range/If-Range) through resets, truncations, 5xx and 429s: the cached
+    file is byte-identical to the original, and nothing but transient faults were met."""
+    from fakes.hf_server import HfState, resolve_url, serve_hf
+    from flows.download import download_cached
+
+    content = hashlib.sha256(b"seed").digest() * (3 * 1024 * 1024 // 32)  # 3 MiB, not compressible
+    key = "pwc-archive/links-between-paper-and-code/data/train-00000-of-00001.parquet"
+    kinds = ["5xx", "429_retry_after", "429_bare", "reset", "truncate", "timeout"]
+    with serve_hf(HfState(files={key: content})) as (base, _state), \
+            FaultProxy(base, rate=0.3, seed=SEED, kinds=kinds, hang_seconds=1.5) as proxy:  # fmt: skip
+        client = HttpClient(make_session(), retry=RetryPolicy(max_tries=20, base_delay=0.05, max_delay=0.5),
+                            timeout=(2.0, 0.5))  # fmt: skip
+        done = download_cached(resolve_url(proxy.url, key), tmp_path / "cache", client, progress=False)
+        assert Path(done.path).read_bytes() == content
+        assert proxy.n_faults >= 1, proxy.log
