@@ -26,7 +26,8 @@ Faults (``FAULT_KINDS``):
   client's redirect limit, so it has to give up rather than get lucky on a later hop)
 - ``html_200``: 200 with a ``text/html`` error page instead of the real content
 
-``counts`` holds injected faults by kind (``n_faults`` their sum) and ``n_forwarded``
+``chunk_delay`` slows every forwarded body down (a slow link), so a kill test can land
+mid-download. ``counts`` holds injected faults by kind (``n_faults`` their sum) and ``n_forwarded``
 the faithful answers; ``enabled = False`` (or ``rate = 0``) forwards everything.
 """
 
@@ -63,7 +64,8 @@ class FaultProxy:
     """A reverse proxy on 127.0.0.1 that injects HTTP faults at a seeded rate."""
 
     def __init__(self, upstream: str, *, rate: float = 0.2, seed: int = 0, kinds: Iterable[str] = TRANSIENT_KINDS,
-                 hang_seconds: float = 3.0, loop_hops: int = 40, path_filter: Callable[[str, str], bool] | None = None) -> None:  # fmt: skip
+                 hang_seconds: float = 3.0, loop_hops: int = 40, chunk_delay: float = 0.0,
+                 path_filter: Callable[[str, str], bool] | None = None) -> None:  # fmt: skip
         unknown = set(kinds) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
@@ -77,6 +79,8 @@ class FaultProxy:
         self.kinds = tuple(kinds)
         self.hang_seconds = hang_seconds
         self.loop_hops = loop_hops
+        self.chunk_delay = chunk_delay  # seconds between 64 KiB chunks of a forwarded body: a slow link
+        self.n_bytes_relayed = 0
         self.path_filter = path_filter
         self.enabled = True
         self.counts: Counter[str] = Counter()
@@ -242,6 +246,9 @@ class _FaultHandler(BaseHTTPRequestHandler):
             return
         while chunk := upstream.read(_CHUNK):
             self.wfile.write(chunk)
+            self.proxy.n_bytes_relayed += len(chunk)  # one writer per chunk; an approximate total is enough
+            if self.proxy.chunk_delay and self.proxy._stopping.wait(self.proxy.chunk_delay):
+                return
 
     # --- faults --------------------------------------------------------------------
 

@@ -5,18 +5,18 @@ the rest, and the warehouse then equals a clean run's (same rows, no duplicates)
 from __future__ import annotations
 
 import hashlib
-from pprint import pformat
 from collections.abc import Iterator
 from pathlib import Path
+from pprint import pformat
 
 import pytest
-
 from fakes.faults import TRANSIENT_KINDS, FaultProxy
 from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 from flows.crawl import add_repos, crawl_repos
+from flows.sources.github import GitHubSource
+
 from flows.http import HttpClient, RetryPolicy, make_session
 from flows.settings import Settings
-from flows.sources.github import GitHubSource
 from flows.store import Warehouse
 from reliability.warehouse_compare import warehouse_differences
 
