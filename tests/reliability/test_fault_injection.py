@@ -71,7 +71,8 @@ def test_a_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_path
         assert unexplained == [] and pending == 0, first  # every failure is recorded with its reason
         proxy.enabled = False
         _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)  # the rerun, faults off
-    differences = warehouse_differences(clean_db, faulty_db, ("repos", "repo_files", "repo_evidence", "classifications"))
+    tables = ("repos", "repo_files", "repo_evidence", "classifications")
+    differences = warehouse_differences(clean_db, faulty_db, tables)
     assert differences == {}, pformat(differences, width=200)
 
 
