@@ -133,6 +133,13 @@ _MIGRATIONS: dict[int, str] = {
         error VARCHAR
     );
     """,
+    # 3 (crawler): change detection for refreshes. head_tree is the tree sha of the default
+    # branch's head (the recursive tree call returns it without extra quota); tree_etag makes
+    # that call conditional (a 304 is free).
+    3: """
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS head_tree VARCHAR;
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS tree_etag VARCHAR;
+    """,
 }
 
 
