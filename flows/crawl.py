@@ -41,6 +41,9 @@ MAX_FILES_PER_REPO = 300
 """Evidence files read per repository; manifests and top-level code first, the cut recorded."""
 REPO_WORKERS = 8
 FILE_WORKERS = 16
+MAX_IN_FLIGHT = 4 * REPO_WORKERS
+FLUSH_EVERY = 100
+FLUSH_SECONDS = 1.0
 SOURCE = "github-api"
 SKIPPED_DIRS = {".git", "node_modules", "site-packages", "__pycache__", ".ipynb_checkpoints", ".tox", ".venv",
                 "venv", "env", "third_party", "thirdparty", "vendor", "external", "dist-packages"}  # fmt: skip
@@ -343,21 +346,45 @@ def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | No
 
 
 def run_pool(wh: Warehouse, gh: GitHubSource, keys: Sequence[str], record: Callable[[list[Outcome]], None]) -> None:
-    """Feed repositories to the workers chunk by chunk; store whatever finished as it finishes.
+    """Feed repositories to the workers chunk by chunk; store what finished, batched.
 
-    At most ``2 * REPO_WORKERS`` repositories are in flight, so memory stays flat
-    however many keys there are, and a kill loses only those.
+    At most ``MAX_IN_FLIGHT`` repositories are being fetched and at most ``FLUSH_EVERY``
+    (or ``FLUSH_SECONDS``' worth) wait to be written, so memory stays flat however many
+    keys there are and a kill loses only those. Batching matters: each DuckDB statement
+    costs tens of milliseconds whatever its size.
     """
     in_flight: set[Future[Outcome]] = set()
+    writer = _BatchWriter(record)
     with ThreadPoolExecutor(REPO_WORKERS, "repo") as repo_pool, ThreadPoolExecutor(FILE_WORKERS, "file") as file_pool:
         for states in _chunks_of_states(wh, keys, gh.graphql_batch):
             hints = graphql_hints(gh, states)
             for state in states:
                 in_flight.add(repo_pool.submit(crawl_repo, gh, state, file_pool, hints.get(state.key)))
-                while len(in_flight) >= 2 * REPO_WORKERS:
-                    in_flight = _drain(in_flight, record)
+                while len(in_flight) >= MAX_IN_FLIGHT:
+                    in_flight = _drain(in_flight, writer)
         while in_flight:
-            in_flight = _drain(in_flight, record)
+            in_flight = _drain(in_flight, writer)
+    writer.flush()
+
+
+class _BatchWriter:
+    """Collects finished outcomes and hands them to ``record`` in batches."""
+
+    def __init__(self, record: Callable[[list[Outcome]], None]) -> None:
+        self.record = record
+        self.buffer: list[Outcome] = []
+        self.last_flush = time.monotonic()
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        self.buffer.extend(outcomes)
+        if len(self.buffer) >= FLUSH_EVERY or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.record(self.buffer)
+        self.buffer = []
+        self.last_flush = time.monotonic()
 
 
 def _chunks_of_states(wh: Warehouse, keys: Sequence[str], size: int) -> Iterator[list[RepoState]]:
@@ -365,9 +392,9 @@ def _chunks_of_states(wh: Warehouse, keys: Sequence[str], size: int) -> Iterator
         yield load_states(wh, keys[start : start + size])
 
 
-def _drain(in_flight: set[Future[Outcome]], record: Callable[[list[Outcome]], None]) -> set[Future[Outcome]]:
-    done, pending = wait(in_flight, return_when=FIRST_COMPLETED)
-    record([f.result() for f in done])
+def _drain(in_flight: set[Future[Outcome]], writer: _BatchWriter) -> set[Future[Outcome]]:
+    done, pending = wait(in_flight, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+    writer.add([f.result() for f in done])
     return pending
 
 
