@@ -338,11 +338,21 @@ def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | No
             bar.update(len(batch))
 
         run_pool(wh, gh, keys, record)
-    if classify and changed:
-        from flows.classify import classify_stored
-
-        classify_stored(wh, force=True, repo_keys=changed)
+    if classify:
+        classify_crawled(wh, changed)
     return summarise(keys, tally, reasons, gh, time.monotonic() - started)
+
+
+def classify_crawled(wh: Warehouse, changed: Sequence[str]) -> None:
+    """Re-decide repositories whose evidence was replaced, then any crawled one still undecided.
+
+    The second pass picks up repositories a killed run stored but never got to classify.
+    """
+    from flows.classify import classify_stored
+
+    if changed:
+        classify_stored(wh, force=True, repo_keys=list(changed))
+    classify_stored(wh)
 
 
 def run_pool(wh: Warehouse, gh: GitHubSource, keys: Sequence[str], record: Callable[[list[Outcome]], None]) -> None:

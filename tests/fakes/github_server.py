@@ -173,9 +173,9 @@ class FakeGitHub:
     def start(self, port: int = 0) -> str:
         """Serve on 127.0.0.1 in a daemon thread; returns the base URL."""
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server = _QuietServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self.url
 
     @property
@@ -191,6 +191,14 @@ class FakeGitHub:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up (a killed crawl, a reset fault) are normal here, not errors to print."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError | OSError):
+            super().handle_error(request, client_address)
 
 
 def _etag(body: bytes) -> str:
@@ -256,7 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.latency:
             time.sleep(self.fake.latency)
         raw = self.path.startswith(RAW_PREFIX + "/")
-        self.fake.auth_seen[f"{'raw' if raw else 'api'}:{self.headers.get('Authorization', '')}"] += 1
+        with self.fake.lock:
+            self.fake.auth_seen[f"{'raw' if raw else 'api'}:{self.headers.get('Authorization', '')}"] += 1
         if self.apply_fault():
             return
         path = urlsplit(self.path).path
@@ -367,6 +376,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.fake.take_fault("/graphql#limited")
         if not ok or fault is not None:
             if fault is not None:
+                self.fake.count(f"fault:{fault.kind}")
                 limits = {**limits, "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()))}
             return self.send(200, {"data": None, "errors": [
                 {"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}, limits)  # fmt: skip
