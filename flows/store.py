@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # highest migration; 2 belongs to the sources helper
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
