@@ -101,7 +101,8 @@ def select_repo_keys(wh: Warehouse, repo_keys: Sequence[str] | None = None, limi
         rows = wh.con.execute("SELECT repo_key FROM repos WHERE status <> 'renamed' ORDER BY repo_key").fetchall()
     else:
         rows = wh.con.execute(
-            "SELECT repo_key FROM repos WHERE status = 'pending' OR (status = 'failed' AND coalesce(n_attempts, 0) < ?) "
+            "SELECT repo_key FROM repos "
+            "WHERE status = 'pending' OR (status = 'failed' AND coalesce(n_attempts, 0) < ?) "
             "ORDER BY status = 'failed', repo_key", [MAX_ATTEMPTS],
         ).fetchall()  # fmt: skip
     keys = [r[0] for r in rows]

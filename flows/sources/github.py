@@ -150,7 +150,8 @@ class GitHubSource:
     _on_wait: Callable[[str, float], None] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, pool_size: int = 16, retry: RetryPolicy | None = None) -> GitHubSource:
+    def from_settings(cls, settings: Settings, *, pool_size: int = 16,
+                      retry: RetryPolicy | None = None) -> GitHubSource:  # fmt: skip
         api = HttpClient(make_session(pool_size, settings.github_token), retry=retry or RetryPolicy())
         raw = HttpClient(make_session(pool_size, None), retry=retry or RetryPolicy())
         api.session.headers.update(API_HEADERS)
@@ -253,7 +254,8 @@ class GitHubSource:
     def usage(self) -> dict[str, int]:
         """Requests sent so far: quota-counted (API, less free 304s) versus free (raw host)."""
         api, raw = self.api.counts, self.raw.counts
-        quota = api["core:sent"] + api["graphql:sent"] - api["core:not_modified"] - api["core:limited"] - api["graphql:limited"]
+        free = api["core:not_modified"] + api["core:limited"] + api["graphql:limited"]
+        quota = api["core:sent"] + api["graphql:sent"] - free
         return {
             "quota_counted": quota, "not_modified": api["core:not_modified"], "graphql": api["graphql:sent"],
             "rate_limited": api["core:limited"] + api["graphql:limited"], "raw": raw["raw:sent"],

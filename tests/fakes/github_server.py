@@ -295,7 +295,8 @@ class _Handler(BaseHTTPRequestHandler):
             if repo is not None and repo.renamed_to:
                 target = self.fake.repos[repo.renamed_to.lower()]
                 location = f"{self.fake.url}/repositories/{target.repo_id}{m.group(3) or ''}"
-                return self.send(301, {"message": "Moved Permanently", "url": location}, {**limits, "Location": location})
+                moved = {"message": "Moved Permanently", "url": location}
+                return self.send(301, moved, {**limits, "Location": location})
             return self.serve_repo(repo, m.group(3) or "", limits)
         self.send(404, {"message": "Not Found"}, limits)
 
@@ -303,8 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
         if repo is None or repo.status == "missing":
             return self.send(404, {"message": "Not Found"}, limits)
         if repo.status == "dmca":
-            return self.send(451, {"message": "Repository access blocked",
-                                   "block": {"reason": "dmca", "created_at": "2020-01-01T00:00:00Z"}}, limits)  # fmt: skip
+            block = {"reason": "dmca", "created_at": "2020-01-01T00:00:00Z"}
+            return self.send(451, {"message": "Repository access blocked", "block": block}, limits)
         if repo.status == "disabled":
             return self.send(403, {"message": "Repository access blocked", "block": {"reason": "tos"}}, limits)
         if rest == "":
@@ -388,8 +389,8 @@ class _Handler(BaseHTTPRequestHandler):
                 repo = self.fake.repos[repo.renamed_to.lower()]
             if repo is None or repo.status != "ok":
                 data[alias] = None
-                errors.append({"type": "NOT_FOUND", "path": [alias],
-                               "message": f"Could not resolve to a Repository with the name '{owner}/{name}'."})  # fmt: skip
+                message = f"Could not resolve to a Repository with the name '{owner}/{name}'."
+                errors.append({"type": "NOT_FOUND", "path": [alias], "message": message})
                 continue
             data[alias] = _graphql_repo(repo)
         self.send(200, {"data": data, **({"errors": errors} if errors else {})}, limits)
@@ -471,7 +472,8 @@ def make_repos(n: int, seed: int = 0, n_extra_files: int = 2) -> list[FakeRepo]:
         for j in range(n_extra_files):
             files[f"src/module_{j}.py"] = f"import os\nimport numpy\n# {rng.random()}\n".encode()
         files["data/weights.bin"] = bytes(64)
-        repos.append(FakeRepo(f"Owner{i % 97}/Repo-{i}", files, stars=i % 50, created_at=f"{2015 + i % 10}-01-02T03:04:05Z"))
+        created = f"{2015 + i % 10}-01-02T03:04:05Z"
+        repos.append(FakeRepo(f"Owner{i % 97}/Repo-{i}", files, stars=i % 50, created_at=created))
     return repos
 
 

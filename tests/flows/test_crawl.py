@@ -49,7 +49,8 @@ def fake() -> Iterator[FakeGitHub]:
 
 
 def source(fake: FakeGitHub, token: str | None = None) -> GitHubSource:
-    return GitHubSource.from_settings(settings_for(fake, token), pool_size=8, retry=RetryPolicy(max_tries=3, base_delay=0.01))
+    retry = RetryPolicy(max_tries=3, base_delay=0.01)
+    return GitHubSource.from_settings(settings_for(fake, token), pool_size=8, retry=retry)
 
 
 def settings_for(fake: FakeGitHub, token: str | None = None) -> Settings:
@@ -92,7 +93,7 @@ def test_first_crawl_spends_at_most_two_quota_requests_per_repo(warehouse: Wareh
                      {"path": "train.py", "kind": "python", "n_bytes": 13}]  # fmt: skip
 
 
-def test_refresh_of_unchanged_repos_costs_nothing_and_a_push_is_recrawled(warehouse: Warehouse, fake: FakeGitHub) -> None:
+def test_refresh_of_unchanged_repos_is_free_and_a_push_is_recrawled(warehouse: Warehouse, fake: FakeGitHub) -> None:
     add_repos(warehouse, ["Owner/Torch", "Owner/Flaky"])
     crawl(warehouse, fake)
     before = fake.quota_used
@@ -164,12 +165,14 @@ def test_failed_repos_are_retried_a_bounded_number_of_times(warehouse: Warehouse
 
 
 def test_link_scope_limits_the_files_read(warehouse: Warehouse) -> None:
-    fake = FakeGitHub([FakeRepo("Mono/Repo", {"a/x.py": b"import torch\n", "b/y.py": b"import jax\n", "setup.py": b""})])
+    files = {"a/x.py": b"import torch\n", "b/y.py": b"import jax\n", "setup.py": b""}
+    fake = FakeGitHub([FakeRepo("Mono/Repo", files)])
     fake.start()
     try:
         add_repos(warehouse, ["Mono/Repo"])
-        warehouse.upsert("links", [{"paper_id": "p1", "repo_url": "https://github.com/Mono/Repo/tree/main/b",
-                                    "repo_key": "mono/repo", "scope": "b", "source": "t", "ingested_at": "2024-01-01"}])  # fmt: skip
+        link = {"paper_id": "p1", "repo_url": "https://github.com/Mono/Repo/tree/main/b", "repo_key": "mono/repo",
+                "scope": "b", "source": "t", "ingested_at": "2024-01-01"}  # a monorepo link into b/
+        warehouse.upsert("links", [link])
         crawl(warehouse, fake)
         assert [r[0] for r in warehouse.con.execute("SELECT path FROM repo_files").fetchall()] == ["b/y.py"]
     finally:

@@ -48,7 +48,7 @@ def source(fake: FakeGitHub, token: str | None = None) -> GitHubSource:
     ("Owner/Off", "disabled", "access blocked"),  # 403 that is not a rate limit
     ("Never/Existed", "missing", "HTTP 404"),
 ])  # fmt: skip
-def test_unavailable_repositories_get_a_status_and_reason(fake: FakeGitHub, name: str, status: str, reason: str) -> None:
+def test_unavailable_repos_get_a_status_and_reason(fake: FakeGitHub, name: str, status: str, reason: str) -> None:
     answer = source(fake).fetch_metadata(name)
     assert answer.status == status and reason in (answer.reason or "")
 
@@ -112,7 +112,8 @@ def test_graphql_batches_metadata_and_marks_unresolvable_repos(fake: FakeGitHub)
     gh = source(fake, TOKEN)
     answers = gh.fetch_graphql_metadata(["Owner/Ok", "Owner/Gone", "Owner/Old"])
     ok = answers["Owner/Ok"]
-    assert ok and ok.head_commit == fake.repos["owner/ok"].commit_sha and ok.head_tree == fake.repos["owner/ok"].tree_sha
+    stored = fake.repos["owner/ok"]
+    assert ok and ok.head_commit == stored.commit_sha and ok.head_tree == stored.tree_sha
     assert answers["Owner/Gone"] is None and answers["Owner/Old"] and answers["Owner/Old"].full_name == "NewOwner/New"
     assert fake.counts["quota:graphql"] == 1
 
