@@ -136,8 +136,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def _format_crawl_summary(summary: dict[str, Any]) -> str:
     req = summary["requests"]
     lines = [
-        f"repositories {summary['selected']}: crawled {summary['crawled']}, unchanged {summary['unchanged']}, "
-        + ", ".join(f"{k} {v}" for k, v in summary["by_status"].items()),
+        ", ".join([f"repositories {summary['selected']}: crawled {summary['crawled']}",
+                   f"unchanged {summary['unchanged']}", *(f"{k} {v}" for k, v in summary["by_status"].items())]),
         f"requests: {req['quota_counted']} quota-counted ({summary['quota_per_repo']}/repo), "
         f"{req['not_modified']} free 304s, {req['raw']} raw files; quota left: {summary['quota_left'] or 'unknown'}",
     ]
