@@ -1,0 +1,209 @@
+"""``papertrends``: a thin command line over the same functions the flows call.
+
+Imports are lazy on purpose: ``classify``, ``status`` and ``--help`` must start
+fast, and ``import prefect`` alone costs over a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit code 2)."""
+
+
+def _db_path(args: argparse.Namespace) -> str:
+    from flows.settings import Settings
+
+    return args.db or str(Settings.from_env().db_path)
+
+
+# --- commands -------------------------------------------------------------------
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from analysis.frameworks import classify_evidence
+    from flows.sources.snapshot import scan_directory
+
+    path = Path(args.path)
+    if not path.is_dir():
+        raise UsageError(f"not a directory: {path}")
+    scans = scan_directory(path)
+    decision = classify_evidence(e for s in scans for e in s.evidence)
+    if args.json:
+        print(json.dumps({
+            "path": str(path), "framework": decision.framework, "scores": decision.scores,
+            "confidence": decision.confidence, "reason": decision.reason,
+            "classifier_version": decision.classifier_version,
+            "evidence": [{"path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
+                         for e in decision.evidence],
+            "problems": [{"path": s.path, "problem": s.problem} for s in scans if s.problem],
+        }))  # fmt: skip
+        return EXIT_OK
+    print(f"{path}: {decision.framework} (confidence {decision.confidence:.2f}, {decision.reason})")
+    for label, score in sorted(decision.scores.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<12} {score:8.2f}")
+    for ev in decision.evidence:
+        print(f"  evidence: {ev.path}: {ev.module} ({ev.kind}{', weak' if ev.is_weak else ''})")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from flows.status import format_status, warehouse_status
+    from flows.store import Warehouse
+
+    with Warehouse(_db_path(args), read_only=True) as wh:
+        status = warehouse_status(wh)
+    print(json.dumps(status, default=str) if args.json else format_status(status))
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from flows.runner import run_refresh
+
+    counts = run_refresh(sample=args.sample, db=_db_path(args), reclassify=args.reclassify, verbose=args.verbose)
+    _print_refresh_summary(counts)
+    return EXIT_OK
+
+
+def _print_refresh_summary(counts: dict[str, Any]) -> None:
+    for stage, result in counts.items():
+        if stage == "report":
+            for key in ("png", "svg", "csv"):
+                if key in result:
+                    print(f"{'chart' if key != 'csv' else 'series'}: {result[key]}")
+            print("classified implementations per period: "
+                  + ", ".join(f"{p} n={n:g}" for p, n in result.get("counts", [])))  # fmt: skip
+        else:
+            print(f"{stage}: {result}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import write_report
+    from flows.settings import Settings
+    from flows.store import Warehouse
+
+    out = args.out or str(Settings.from_env().reports_dir)
+    with Warehouse(_db_path(args), read_only=True) as wh:
+        written = write_report(wh, out, axis=args.axis, freq=args.freq)
+    for key, value in written.items():
+        if key != "counts":
+            print(f"{key}: {value}")
+    print("per period: " + ", ".join(f"{p} n={n:g}" for p, n in written["counts"]))
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    raise UsageError("ingest is not available in this build")
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    raise UsageError("crawl is not available in this build")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    raise UsageError("serve is not available in this build")
+
+
+# --- parser ---------------------------------------------------------------------
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
+    "classify": (cmd_classify, "decide the framework of one local directory",
+                 "papertrends classify ~/code/my-paper --json"),
+    "ingest": (cmd_ingest, "read Papers with Code archive files (Parquet or .json.gz, path or URL)",
+               "papertrends ingest --links links.parquet --papers papers.parquet"),
+    "crawl": (cmd_crawl, "fetch metadata and evidence from GitHub for pending repositories",
+              "GITHUB_TOKEN=... papertrends crawl --limit 100"),
+    "refresh": (cmd_refresh, "run the whole flow: ingest, crawl, classify, store, report",
+                "papertrends refresh --sample"),
+    "report": (cmd_report, "write share-over-time charts and series from the warehouse",
+               "papertrends report --axis venue-year --freq year --out data/reports"),
+    "status": (cmd_status, "what the warehouse holds: coverage, labels, last runs",
+               "papertrends status --json"),
+    "serve": (cmd_serve, "serve the refresh flow on a cron schedule (Prefect deployment)",
+              "papertrends serve --cron '0 3 * * *'"),
+}  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="papertrends",
+        description="Which deep-learning framework does conference-paper code use, over time?",
+        epilog="Example: papertrends refresh --sample && papertrends status",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_func, summary, example) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=summary, description=summary, epilog=f"Example: {example}")
+        cmd.add_argument("--db", help="warehouse file (default: data/warehouse.duckdb)")
+        cmd.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+        _add_options(name, cmd)
+    return parser
+
+
+def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
+    if name == "classify":
+        cmd.add_argument("path", help="a local directory (a checkout)")
+        cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    elif name == "status":
+        cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    elif name == "ingest":
+        cmd.add_argument("--links", required=True, help="links file: path or URL")
+        cmd.add_argument("--papers", required=True, help="papers file: path or URL")
+    elif name == "crawl":
+        cmd.add_argument("--repo", action="append", metavar="OWNER/NAME", help="crawl only these (repeatable)")
+        cmd.add_argument("--limit", type=int, help="at most N repositories")
+    elif name == "refresh":
+        cmd.add_argument("--sample", action="store_true", help="use the bundled sample (no network)")
+        cmd.add_argument("--venue", action="append", metavar="V", help="live catalog: only this venue (repeatable)")
+        cmd.add_argument("--since", help="live catalog: papers published on or after DATE (YYYY-MM-DD)")
+        cmd.add_argument("--limit", type=int, help="crawl at most N repositories")
+        cmd.add_argument("--reclassify", action="store_true", help="re-decide every repository from stored evidence")
+        cmd.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
+    elif name == "report":
+        cmd.add_argument("--out", help="output folder (default: data/reports)")
+        cmd.add_argument("--axis", choices=["paper-date", "venue-year", "repo-created"], default="venue-year")
+        cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year")
+    elif name == "serve":
+        cmd.add_argument("--cron", default="0 3 * * *", help="cron expression (default: daily at 03:00)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command][0](args)
+    except UsageError as exc:
+        print(f"papertrends {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("papertrends: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"papertrends {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) < 400 else text[:397] + "..."
+
+
+def entrypoint() -> None:
+    sys.exit(main())

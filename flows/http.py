@@ -1,0 +1,203 @@
+"""The one HTTP client: timeouts, retries with backoff, rate limits, politeness, secrets.
+
+Decisions about waiting live in small pure objects (:class:`RetryPolicy`,
+:class:`RateLimitState`, :class:`MinInterval`) that read a response or a clock and
+return a number of seconds, so they are tested without a network. ``HttpClient``
+only glues them to a ``requests.Session`` that the caller passes in or gets from
+:func:`make_session`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+log = logging.getLogger("papertrends.http")
+
+USER_AGENT = "papertrends/0.1 (+https://github.com/papertrends/papertrends)"
+DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class HttpError(RuntimeError):
+    """A request that failed for good; ``status`` is None for connection-level failures."""
+
+    def __init__(self, message: str, status: int | None = None, url: str | None = None) -> None:
+        super().__init__(redact(message))
+        self.status = status
+        self.url = url
+
+
+_SECRET = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|token)?\s*[^\s'\",}]+|(gh[pousr]_|github_pat_)[A-Za-z0-9_]{8,}")
+
+
+def redact(text: str) -> str:
+    """Text with Authorization values and GitHub tokens blanked out."""
+    return _SECRET.sub(lambda m: (m.group(1) or "") + "***" if m.group(1) else "***", text)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+@dataclass
+class RetryPolicy:
+    """How often and how long to wait before retrying a failed request."""
+
+    max_tries: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 120.0
+    jitter: float = 0.25
+    rng: random.Random = field(default_factory=random.Random)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter for the ``attempt``-th failure (1-based)."""
+        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return delay * (1 + self.jitter * (2 * self.rng.random() - 1))
+
+    def delay_for(self, attempt: int, status: int | None, headers: Mapping[str, str]) -> float | None:
+        """Seconds to wait before the next try, or None when the failure is final."""
+        if attempt >= self.max_tries:
+            return None
+        if status is not None and status not in RETRY_STATUSES:
+            return None
+        told = parse_retry_after(headers.get("Retry-After"))
+        if told is not None:
+            return min(told, self.max_delay * 30)
+        return self.backoff(attempt)
+
+
+@dataclass
+class RateLimitState:
+    """What the ``x-ratelimit-*`` headers last said, per resource (core, graphql, ...)."""
+
+    remaining: dict[str, int] = field(default_factory=dict)
+    reset_at: dict[str, float] = field(default_factory=dict)
+    limit: dict[str, int] = field(default_factory=dict)
+
+    def update(self, headers: Mapping[str, str]) -> None:
+        if "x-ratelimit-remaining" not in headers:
+            return
+        resource = headers.get("x-ratelimit-resource", "core")
+        try:
+            self.remaining[resource] = int(headers["x-ratelimit-remaining"])
+            if "x-ratelimit-reset" in headers:
+                self.reset_at[resource] = float(headers["x-ratelimit-reset"])
+            if "x-ratelimit-limit" in headers:
+                self.limit[resource] = int(headers["x-ratelimit-limit"])
+        except ValueError:
+            log.warning("ignoring malformed rate-limit headers")
+
+    def wait_before_request(self, resource: str = "core", now: float | None = None) -> float:
+        """Seconds to wait because the quota is spent (0 when there is quota left)."""
+        if self.remaining.get(resource, 1) > 0:
+            return 0.0
+        now = time.time() if now is None else now
+        return max(0.0, self.reset_at.get(resource, now) - now) + 1.0
+
+    def is_exhausted_response(self, status: int, headers: Mapping[str, str]) -> bool:
+        """GitHub signals an exhausted primary limit as 403/429 with remaining 0."""
+        return status in (403, 429) and headers.get("x-ratelimit-remaining") == "0"
+
+
+class MinInterval:
+    """At most one request per ``interval`` seconds (per-host politeness), thread-safe."""
+
+    def __init__(self, per_minute: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 60.0 / per_minute if per_minute else 0.0
+        self._clock = clock
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Claim the next slot; return how long the caller must sleep before using it."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+            return start - now
+
+
+def make_session(pool_size: int = 16, token: str | None = None) -> requests.Session:
+    """A pooled session with our User-Agent; retries are ours, not urllib3's."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    if token:
+        session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+@dataclass
+class HttpClient:
+    """Requests with retries, rate-limit pauses and politeness; counts what it sent."""
+
+    session: requests.Session
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rate_limits: RateLimitState = field(default_factory=RateLimitState)
+    politeness: MinInterval = field(default_factory=lambda: MinInterval(None))
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    sleep: Callable[[float], None] = time.sleep
+    on_wait: Callable[[str, float], None] | None = None
+    n_requests: int = 0
+
+    def request(self, method: str, url: str, *, resource: str = "core", ok_statuses: frozenset[int] = frozenset(),
+                **kwargs: Any) -> requests.Response:  # fmt: skip
+        """Send until success, a status the caller handles (``ok_statuses``), or a final failure."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self._pause(self.rate_limits.wait_before_request(resource), "rate limit reset")
+            self._pause(self.politeness.reserve(), "")
+            try:
+                self.n_requests += 1
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                delay = self.retry.delay_for(attempt, None, {})
+                if delay is None:
+                    raise HttpError(f"{method} {url}: {type(exc).__name__}: {exc}", None, url) from None
+                self._pause(delay, f"connection error ({type(exc).__name__})")
+                continue
+            self.rate_limits.update(response.headers)
+            if response.status_code < 400 or response.status_code in ok_statuses:
+                return response
+            if self.rate_limits.is_exhausted_response(response.status_code, response.headers):
+                attempt -= 1  # waiting for a quota reset is not a failed try
+                continue
+            delay = self.retry.delay_for(attempt, response.status_code, response.headers)
+            if delay is None:
+                raise HttpError(f"{method} {url}: HTTP {response.status_code}", response.status_code, url)
+            self._pause(delay, f"HTTP {response.status_code}")
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", url, **kwargs)
+
+    def _pause(self, seconds: float, why: str) -> None:
+        if seconds <= 0:
+            return
+        if why:
+            log.info("waiting %.1fs: %s", seconds, why)
+            if self.on_wait:
+                self.on_wait(why, seconds)
+        self.sleep(seconds)

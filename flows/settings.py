@@ -1,0 +1,77 @@
+"""One settings object: every path and URL the shell uses comes from here.
+
+Values come from the environment (the names in ARCHITECTURE.md), so tests point
+them at loopback fakes and users at GitHub Enterprise without code changes. The
+token is held apart from everything that gets printed, logged or stored.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    github_api_url: str = "https://api.github.com"
+    github_raw_url: str = "https://raw.githubusercontent.com"
+    pwc_api_url: str = "https://paperswithcode.co/api/v1"
+    hf_url: str = "https://huggingface.co"
+    sample_dir: Path = SAMPLE_DIR
+    github_token: str | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            data_dir=Path(env.get("PAPERTRENDS_DATA_DIR", "data")),
+            github_api_url=env.get("GITHUB_API_URL", cls.github_api_url).rstrip("/"),
+            github_raw_url=env.get("PAPERTRENDS_GITHUB_RAW_URL", cls.github_raw_url).rstrip("/"),
+            pwc_api_url=env.get("PAPERTRENDS_PWC_API_URL", cls.pwc_api_url).rstrip("/"),
+            hf_url=env.get("PAPERTRENDS_HF_URL", cls.hf_url).rstrip("/"),
+            sample_dir=Path(env.get("PAPERTRENDS_SAMPLE_DIR", str(SAMPLE_DIR))),
+            github_token=env.get("GITHUB_TOKEN") or None,
+        )
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.data_dir / "parquet"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    def public(self) -> dict[str, str]:
+        """Settings safe to print, log or store: the token is only said to be set or not."""
+        return {
+            "data_dir": str(self.data_dir),
+            "github_api_url": self.github_api_url,
+            "github_raw_url": self.github_raw_url,
+            "pwc_api_url": self.pwc_api_url,
+            "hf_url": self.hf_url,
+            "sample_dir": str(self.sample_dir),
+            "github_token": "set" if self.github_token else "not set",
+        }
+
+
+def quiet_prefect_defaults() -> None:
+    """Environment defaults that make Prefect behave on a busy machine with no network.
+
+    Set before ``import prefect``; anything the user already set wins.
+    """
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -1,0 +1,1 @@
+"""One module per outside source of papers, links or code."""

@@ -1,0 +1,389 @@
+"""The warehouse: the only module that opens DuckDB or writes Parquet.
+
+DuckDB is the system of record. Every write is an idempotent upsert keyed on the
+table's primary key, so re-running any step changes nothing it already did.
+DuckDB allows one read-write process per file: a second writer gets a clear
+``WarehouseBusy`` error instead of waiting or corrupting anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SCHEMA_VERSION = 1
+
+# Primary keys per table, used for upserts and de-duplication of each batch.
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "papers": ("paper_id",),
+    "links": ("paper_id", "repo_url"),
+    "repos": ("repo_key",),
+    "repo_files": ("repo_key", "path"),
+    "repo_evidence": ("repo_key", "path", "module", "kind"),
+    "classifications": ("repo_key", "classifier_version"),
+    "runs": ("run_id",),
+}
+
+# Hive partition column of each table's Parquet export.
+PARTITION_BY: dict[str, str] = {
+    "papers": "year",
+    "links": "source",
+    "repos": "status",
+    "repo_files": "kind",
+    "repo_evidence": "kind",
+    "classifications": "framework",
+    "runs": "flow",
+}
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE papers (
+        paper_id VARCHAR PRIMARY KEY,      -- PWC paper_url, or the source's stable id
+        title VARCHAR,
+        arxiv_id VARCHAR,
+        venue VARCHAR,                     -- canonical venue (NeurIPS, CVPR, ...), NULL if none
+        year INTEGER,                      -- conference year when known, else publication year
+        is_workshop BOOLEAN,
+        proceeding VARCHAR,                -- the raw venue string as the source gave it
+        conference VARCHAR,
+        published_date DATE,
+        source VARCHAR NOT NULL,
+        ingested_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE links (
+        paper_id VARCHAR NOT NULL,
+        repo_url VARCHAR NOT NULL,         -- normalised URL; the raw one when unparseable
+        repo_url_raw VARCHAR,
+        repo_key VARCHAR,                  -- lower-case owner/name on GitHub, else NULL
+        host VARCHAR,
+        scope VARCHAR,                     -- sub-folder the link points into, if any
+        is_official BOOLEAN,
+        mentioned_in_paper BOOLEAN,
+        mentioned_in_github BOOLEAN,
+        pwc_framework VARCHAR,             -- Papers with Code's own label, for comparison only
+        skip_reason VARCHAR,               -- why the link is not crawled; NULL when it is
+        source VARCHAR NOT NULL,
+        ingested_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (paper_id, repo_url)
+    );
+    CREATE TABLE repos (
+        repo_key VARCHAR PRIMARY KEY,
+        full_name VARCHAR,                 -- owner/name with GitHub's case (after renames)
+        status VARCHAR NOT NULL,           -- pending|ok|missing|blocked|disabled|empty|renamed|failed
+        status_reason VARCHAR,
+        renamed_to VARCHAR,
+        created_at TIMESTAMP,
+        pushed_at TIMESTAMP,
+        first_commit_at TIMESTAMP,
+        last_commit_at TIMESTAMP,
+        dates_from VARCHAR,                -- github-api | snapshot-history
+        n_stars INTEGER,
+        language VARCHAR,
+        default_branch VARCHAR,
+        head_commit VARCHAR,
+        is_archived BOOLEAN,
+        etag VARCHAR,
+        n_files INTEGER,
+        n_evidence_files INTEGER,
+        n_attempts INTEGER DEFAULT 0,
+        crawled_at TIMESTAMP,
+        source VARCHAR
+    );
+    CREATE TABLE repo_files (
+        repo_key VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        kind VARCHAR,
+        n_bytes BIGINT,
+        problem VARCHAR,                   -- why a file was read only in part or not at all
+        PRIMARY KEY (repo_key, path)
+    );
+    CREATE TABLE repo_evidence (
+        repo_key VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        module VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        is_weak BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (repo_key, path, module, kind)
+    );
+    CREATE TABLE classifications (
+        repo_key VARCHAR NOT NULL,
+        classifier_version VARCHAR NOT NULL,
+        framework VARCHAR NOT NULL,
+        confidence DOUBLE,
+        scores VARCHAR,                    -- JSON {label: score}
+        reason VARCHAR,
+        evidence VARCHAR,                  -- JSON [[path, module, kind, is_weak], ...] that drove it
+        classified_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (repo_key, classifier_version)
+    );
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        flow VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        status VARCHAR NOT NULL,           -- running|completed|failed
+        parameters VARCHAR,                -- JSON, never secrets
+        counts VARCHAR,                    -- JSON
+        error VARCHAR
+    );
+    """,
+}
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse open for writing."""
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp, the form DuckDB's TIMESTAMP stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Warehouse:
+    """A DuckDB warehouse file with the papertrends schema."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise FileNotFoundError(f"no warehouse at {self.path}: run `papertrends refresh` first")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(
+                    f"warehouse {self.path} is in use by another papertrends process; "
+                    "wait for it to finish, or read the Parquet exports"
+                ) from None
+            raise
+        if not read_only:
+            self.migrate()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- schema -----------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        exists = self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
+        if not exists:
+            return 0
+        return int(self.scalar("SELECT max(version) FROM schema_version") or 0)
+
+    def migrate(self) -> int:
+        """Apply every migration newer than the file's version, each in one transaction."""
+        self.con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+        current = self.schema_version()
+        for version in sorted(v for v in _MIGRATIONS if v > current):
+            with self.transaction():
+                self.con.execute(_MIGRATIONS[version])
+                self.con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
+        return self.schema_version()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # --- writes -----------------------------------------------------------------
+
+    def upsert(self, table: str, rows: Iterable[Mapping[str, Any]] | Any) -> int:
+        """Insert or replace rows by primary key; returns the number of distinct rows written.
+
+        ``rows`` is an iterable of mappings, a pandas DataFrame or a pyarrow Table.
+        Duplicates within one batch keep the last occurrence: DuckDB itself would keep
+        the first silently, which turns "latest wins" into "earliest wins".
+        """
+        import pyarrow as pa
+
+        table_data = _to_arrow(rows, self.columns(table))
+        if table_data.num_rows == 0:
+            return 0
+        table_data = _dedupe_last(table_data, PRIMARY_KEYS[table])
+        self.con.register("_upsert_batch", table_data)
+        try:
+            cols = ", ".join(f'"{c}"' for c in table_data.column_names)
+            self.con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM _upsert_batch")
+        finally:
+            self.con.unregister("_upsert_batch")
+        assert isinstance(table_data, pa.Table)
+        return table_data.num_rows
+
+    def insert_new(self, table: str, rows: Iterable[Mapping[str, Any]] | Any) -> int:
+        """Insert only rows whose key is not stored yet; existing rows are left alone.
+
+        Used for placeholders (a ``pending`` repository) that must never overwrite
+        what a crawl already recorded. Returns the number of rows inserted.
+        """
+        table_data = _to_arrow(rows, self.columns(table))
+        if table_data.num_rows == 0:
+            return 0
+        table_data = _dedupe_last(table_data, PRIMARY_KEYS[table])
+        before = self.count(table)
+        self.con.register("_insert_batch", table_data)
+        try:
+            cols = ", ".join(f'"{c}"' for c in table_data.column_names)
+            self.con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _insert_batch")
+        finally:
+            self.con.unregister("_insert_batch")
+        return self.count(table) - before
+
+    def replace_repo_files(self, repo_key: str, files: Sequence[Mapping[str, Any]],
+                           evidence: Sequence[Mapping[str, Any]]) -> None:  # fmt: skip
+        """Swap one repository's file list and evidence for a new crawl's, atomically."""
+        with self.transaction():
+            self.con.execute("DELETE FROM repo_evidence WHERE repo_key = ?", [repo_key])
+            self.con.execute("DELETE FROM repo_files WHERE repo_key = ?", [repo_key])
+            self.upsert("repo_files", files)
+            self.upsert("repo_evidence", evidence)
+
+    def start_run(self, run_id: str, flow: str, parameters: Mapping[str, Any]) -> None:
+        self.upsert("runs", [{
+            "run_id": run_id, "flow": flow, "started_at": utcnow(), "status": "running",
+            "parameters": json.dumps(parameters, default=str, sort_keys=True),
+        }])  # fmt: skip
+
+    def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any], error: str | None = None) -> None:
+        self.con.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? WHERE run_id = ?",
+            [utcnow(), status, json.dumps(counts, default=str, sort_keys=True), error, run_id],
+        )
+
+    # --- reads ------------------------------------------------------------------
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first value of a query's only row.
+
+        Always fetches the whole result: DuckDB 2.0 refuses further work on a
+        connection whose last result was not read to the end.
+        """
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def count(self, table: str) -> int:
+        return int(self.scalar(f"SELECT count(*) FROM {table}"))
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def relation(self, sql: str) -> duckdb.DuckDBPyRelation:
+        return self.con.sql(sql)
+
+    def implementations(self, classifier_version: str) -> Any:
+        """One row per (paper, crawlable repository) with both sides' facts, as a DataFrame.
+
+        ``framework`` is NULL where the repository has no decision at this classifier
+        version (not crawled, missing, failed); ``repo_created_at`` falls back to the
+        first commit of a snapshot where GitHub's creation date is unknown.
+        """
+        return self.con.execute(
+            """
+            SELECT l.paper_id, l.repo_key, l.is_official, l.pwc_framework,
+                   p.title, p.venue, p.year, p.is_workshop, p.published_date,
+                   coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
+                   r.status AS repo_status, r.n_stars, c.framework, c.confidence
+            FROM links l
+            JOIN papers p USING (paper_id)
+            LEFT JOIN repos r USING (repo_key)
+            LEFT JOIN classifications c ON c.repo_key = l.repo_key AND c.classifier_version = ?
+            WHERE l.repo_key IS NOT NULL AND l.skip_reason IS NULL
+            ORDER BY l.paper_id, l.repo_key
+            """,
+            [classifier_version],
+        ).df()
+
+    # --- exports ----------------------------------------------------------------
+
+    def export_parquet(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write each table as hive-partitioned Parquet under ``out_dir/<table>/``.
+
+        Each table is written to a fresh folder and then swapped in, so a reader never
+        sees a half-written export and a crash mid-export leaves the previous one.
+        """
+        import shutil
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for table, part in PARTITION_BY.items():
+            staging = out / f".{table}.tmp"
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            if self.count(table):
+                self.con.execute(
+                    f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{_sql_path(staging)}' "
+                    f"(FORMAT parquet, PARTITION_BY ({part}), OVERWRITE_OR_IGNORE true)"
+                )
+            final = out / table
+            backup = out / f".{table}.old"
+            shutil.rmtree(backup, ignore_errors=True)
+            if final.exists():
+                final.rename(backup)
+            staging.rename(final)
+            shutil.rmtree(backup, ignore_errors=True)
+            written[table] = final
+        return written
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _to_arrow(rows: Any, table_columns: list[str]) -> Any:
+    """Rows as a pyarrow Table restricted to the table's columns (unknown keys are an error)."""
+    import pyarrow as pa
+
+    if isinstance(rows, pa.Table):
+        data = rows
+    elif hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
+        data = pa.Table.from_pandas(rows, preserve_index=False)
+    else:
+        records = [dict(r) for r in rows]
+        if not records:
+            return pa.table({})
+        names = list(dict.fromkeys(k for r in records for k in r))
+        data = pa.table({n: [r.get(n) for r in records] for n in names})
+    unknown = set(data.column_names) - set(table_columns)
+    if unknown:
+        raise ValueError(f"unknown columns for this table: {sorted(unknown)}")
+    return data
+
+
+def _dedupe_last(data: Any, key: tuple[str, ...]) -> Any:
+    """Keep the last row of each key (batch order), as a later record supersedes an earlier one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = data.num_rows
+    indexed = data.append_column("_row", pa.array(range(n), pa.int64()))
+    last = indexed.group_by(list(key)).aggregate([("_row", "max")])
+    keep = pc.sort_indices(last["_row_max"])
+    return data.take(pc.take(last["_row_max"], keep))

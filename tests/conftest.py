@@ -1,0 +1,98 @@
+"""Test isolation: nothing writes outside tmp dirs, and Prefect flows share one server.
+
+Prefect, Jupyter and matplotlib write state under the home directory unless told
+otherwise; these variables point them into a session temp dir before anything
+imports them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_STATE = Path(tempfile.mkdtemp(prefix="papertrends-tests-"))
+for var, sub in {
+    "PREFECT_HOME": "prefect", "MPLCONFIGDIR": "mpl", "IPYTHONDIR": "ipython",
+    "JUPYTER_DATA_DIR": "jupyter-data", "JUPYTER_RUNTIME_DIR": "jupyter-runtime",
+}.items():  # fmt: skip
+    os.environ[var] = str(_STATE / sub)
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
+os.environ.pop("GITHUB_TOKEN", None)  # a developer's real token never reaches a test
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/fakes and sample_factory
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    """One real ``prefect server`` for the whole run; far cheaper than a harness per test.
+
+    Exported as PREFECT_API_URL so flows in this process, CLI subprocesses and Dask
+    workers all talk to it. Started with a bounded health wait, stopped by its PID.
+    """
+    import requests
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    log = open(_STATE / "prefect-server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PREFECT_API_URL": ""},
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"prefect server exited early; see {log.name}")
+        try:
+            if requests.get(f"{url}/health", timeout=2).ok:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("prefect server did not become healthy within 120 s")
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    os.environ["PREFECT_API_URL"] = url
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield url
+    os.environ.pop("PREFECT_API_URL", None)
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[object]:
+    from flows.store import Warehouse
+
+    with Warehouse(tmp_path / "warehouse.duckdb") as wh:
+        yield wh
+
+
+@pytest.fixture
+def sample_dir(tmp_path: Path) -> Path:
+    from sample_factory import write_sample
+
+    return write_sample(tmp_path / "sample")
