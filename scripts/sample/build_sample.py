@@ -168,8 +168,9 @@ def scan_repo(snap: Snapshot, url: str) -> RepoResult:
 
 def unavailable_repo(url: str, status: str) -> dict[str, str]:
     """A repository whose snapshot could not be had: kept as a link, no facts invented."""
-    return {"repo_url": url, "full_name": full_name_of(url), "status": status, "head_commit": "",
-            "first_commit_at": "", "last_commit_at": "", "dates_from": "", "n_files": "", "n_evidence_files": ""}  # fmt: skip
+    row = dict.fromkeys(REPO_COLUMNS, "")
+    row.update(repo_url=url, full_name=full_name_of(url), status=status)
+    return row
 
 
 # --- papers and links -----------------------------------------------------------
@@ -192,7 +193,8 @@ def paper_and_link(row: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]
     """PWC-shaped paper and link rows; the list gives no date, officialness or framework."""
     url = paper_url_of(row)
     paper = {"paper_url": url, "arxiv_id": row["arxiv_id"], "title": row["title"],
-             "proceeding": f"{row['venue']} {row['year']}", "date": "", "conference": "", "source": row["source"]}  # fmt: skip
+             "proceeding": f"{row['venue']} {row['year']}", "date": "", "conference": "",
+             "source": row["source"]}  # fmt: skip
     link = {"paper_url": url, "paper_title": row["title"], "paper_arxiv_id": row["arxiv_id"],
             "repo_url": row["repo_url"], "is_official": "", "mentioned_in_paper": "",
             "mentioned_in_github": "", "framework": ""}  # fmt: skip
@@ -220,8 +222,9 @@ def file_rows(key: str, scans: Iterable[FileScan], sizes: dict[str, int]) -> lis
     rows = {}
     for scan in scans:
         size = sizes.get(scan.path)
+        n_bytes = "" if size is None or size < 0 else str(size)
         rows[clean(scan.path)] = {"repo_key": key, "path": clean(scan.path), "kind": scan.kind or "",
-                                  "n_bytes": "" if size is None or size < 0 else str(size), "problem": scan.problem or ""}  # fmt: skip
+                                  "n_bytes": n_bytes, "problem": scan.problem or ""}  # fmt: skip
     return [rows[k] for k in sorted(rows)]
 
 
@@ -265,13 +268,24 @@ def build(sample_dir: Path, mirror: Path, checkouts: Path | None) -> dict[str, i
         repos.append(result.repo)
         evidence.extend(evidence_rows(key, result.scans))
         files.extend(file_rows(key, result.scans, result.sizes))
-    write_csv(sample_dir / "papers.csv", PAPER_COLUMNS, sorted(papers, key=lambda r: (r["proceeding"], r["paper_url"])))
-    write_csv(sample_dir / "links.csv", LINK_COLUMNS, sorted(links, key=lambda r: (r["paper_url"], r["repo_url"].lower())))
-    write_csv(sample_dir / "repos.csv", REPO_COLUMNS, sorted(repos, key=lambda r: r["repo_url"].lower()))
-    write_csv(sample_dir / "evidence.csv.gz", EVIDENCE_COLUMNS, sorted(evidence, key=lambda r: (r["repo_key"], r["path"], r["module"], r["kind"])))
-    write_csv(sample_dir / "files.csv.gz", FILE_COLUMNS, sorted(files, key=lambda r: (r["repo_key"], r["path"])))
+    write_outputs(sample_dir, papers, links, repos, evidence, files)
     return {"papers": len(papers), "links": len(links), "repos": len(repos),
-            "repos_ok": sum(r["status"] == "ok" for r in repos), "evidence": len(evidence), "files": len(files)}  # fmt: skip
+            "repos_ok": sum(r["status"] == "ok" for r in repos),
+            "evidence": len(evidence), "files": len(files)}  # fmt: skip
+
+
+def write_outputs(sample_dir: Path, papers: list[dict[str, str]], links: list[dict[str, str]],
+                  repos: list[dict[str, str]], evidence: list[dict[str, str]], files: list[dict[str, str]]) -> None:
+    """Write the five tables, each sorted on its key so a rebuild is byte-identical."""
+    def by(*cols: str):  # noqa: ANN202 - a sort key
+        return lambda r: tuple(r[c].lower() if c == "repo_url" else r[c] for c in cols)
+
+    write_csv(sample_dir / "papers.csv", PAPER_COLUMNS, sorted(papers, key=by("proceeding", "paper_url")))
+    write_csv(sample_dir / "links.csv", LINK_COLUMNS, sorted(links, key=by("paper_url", "repo_url")))
+    write_csv(sample_dir / "repos.csv", REPO_COLUMNS, sorted(repos, key=by("repo_url")))
+    write_csv(sample_dir / "evidence.csv.gz", EVIDENCE_COLUMNS,
+              sorted(evidence, key=by("repo_key", "path", "module", "kind")))
+    write_csv(sample_dir / "files.csv.gz", FILE_COLUMNS, sorted(files, key=by("repo_key", "path")))
 
 
 def main(argv: list[str] | None = None) -> int:
