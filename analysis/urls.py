@@ -36,7 +36,7 @@ class RepoRef:
     """What a link points to: a crawlable GitHub repository, or why it is not one."""
 
     url: str
-    """Canonical URL (``https://github.com/Owner/Name[/tree/<ref>/<path>]``), or the cleaned raw text."""
+    """Canonical URL (``https://github.com/owner/name[/tree/<ref>/<path>]``), or the cleaned raw text."""
     host: str | None
     key: str | None = None
     """``owner/name`` in lower case; None when the link is not a GitHub repository."""
@@ -103,7 +103,9 @@ def _github_ref(text: str, path: str) -> RepoRef:
         return RepoRef(text, "github.com", skip_reason="malformed-name")
     full = f"{owner}/{name}"
     ref, scope = _scope_of(segments)
-    url = f"https://github.com/{full}" + (f"/tree/{quote(ref, safe='')}/{quote(scope)}" if scope else "")
+    # Owner and name are case-insensitive on GitHub: the canonical URL uses the key so two
+    # spellings of one link are one row; ref and path are case-sensitive and kept as written.
+    url = f"https://github.com/{full.lower()}" + (f"/tree/{quote(ref, safe='')}/{quote(scope)}" if scope else "")
     return RepoRef(url, "github.com", full.lower(), full, scope)
 
 

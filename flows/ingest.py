@@ -126,16 +126,11 @@ def paper_from_link(record: Mapping[str, Any], source: str) -> dict[str, Any] | 
     if paper_id is None:
         return None
     return {
-        "paper_id": paper_id, "title": _text(record.get("paper_title")), "arxiv_id": _text(record.get("paper_arxiv_id")),
+        "paper_id": paper_id, "title": _text(record.get("paper_title")),
+        "arxiv_id": _text(record.get("paper_arxiv_id")),
         "venue": None, "year": None, "is_workshop": None, "proceeding": None, "conference": None,
         "published_date": None, "source": source, "ingested_at": utcnow(),
     }  # fmt: skip
-
-
-def full_name_of(repo_url: str) -> str:
-    """``Owner/Name`` of a canonical GitHub URL, including scoped ``/tree/<ref>/<path>`` ones."""
-    parts = repo_url.removeprefix("https://github.com/").split("/")
-    return "/".join(parts[:2])
 
 
 def pending_repo_rows(links: Iterable[Mapping[str, Any]], source: str) -> list[dict[str, Any]]:
@@ -144,6 +139,7 @@ def pending_repo_rows(links: Iterable[Mapping[str, Any]], source: str) -> list[d
     for link in links:
         key = link.get("repo_key")
         if key and not link.get("skip_reason") and key not in seen:
-            full = full_name_of(str(link["repo_url"]))
+            # the canonical URL is lower-case; the raw link keeps the case its authors used
+            full = normalise_repo_url(link.get("repo_url_raw") or link["repo_url"]).full_name or key
             seen[key] = {"repo_key": key, "full_name": full, "status": "pending", "source": source}
     return list(seen.values())
