@@ -59,6 +59,7 @@ def test_cli_ingest_then_status_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert status["links_skipped"] == {"gist": 1, "not-github": 3, "owner-only": 1}
     assert status["unknown_proceedings"] == {"Symposium on Made-Up Things 2020": 1}
     assert status["papers"] == 7 and status["repos_by_status"] == {"pending": 3}
+    assert status["workshop_papers"] == 1 and status["papers_by_source"] == {"pwc_archive": 7}
 
 
 def test_cli_ingest_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
