@@ -117,3 +117,20 @@ def test_never_raises_and_is_idempotent_on_any_text(text: str) -> None:
     ref = normalise_repo_url(text)
     again = normalise_repo_url(ref.url)
     assert again.url == ref.url and again.key == ref.key
+
+
+_plain = st.tuples(
+    st.sampled_from(["https://", "http://", "HTTP://", "https://www.", "https://WWW."]),
+    st.sampled_from(["github.com", "GitHub.com"]),
+    st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True), st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True),
+    st.sampled_from(["", "/", ".git", ".git/", ".", ".GIT.git"]),
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=_plain)
+def test_fast_path_agrees_with_the_general_parser(parts: tuple[str, ...]) -> None:
+    from analysis.urls import _parse_repo_url
+
+    raw = "{}{}/{}/{}{}".format(*parts)
+    assert normalise_repo_url(raw) == _parse_repo_url(raw)
