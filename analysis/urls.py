@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote, unquote, urlsplit
 
 GITHUB_HOSTS = {"github.com", "www.github.com"}
 # First path segments of github.com that are site pages, not owners.
@@ -72,14 +71,43 @@ def _parse_repo_url(raw: str | None) -> RepoRef:
     if not text:
         return RepoRef("", None, skip_reason="empty")
     text = _as_https(text)
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-    except ValueError:
+    split = _split_url(text)
+    if split is None:
         return RepoRef(text, None, skip_reason="unparseable")
+    host, path = split
     if host not in GITHUB_HOSTS:
         return RepoRef(text, host or None, skip_reason=_other_host_reason(host))
-    return _github_ref(text, unquote(parts.path))
+    return _github_ref(text, _percent_decode(path))
+
+
+# scheme://[userinfo@]host[:port]path[?query][#fragment]; the stdlib's urllib would do,
+# but analysis/ keeps clear of anything network-shaped.
+_URL_PARTS = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[0-9a-f:.]*\]|[^:/?#\[\]]*)(?=[:/?#]|$)(?::\d*)?([^?#]*)", re.I)
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]")
+
+
+def _split_url(text: str) -> tuple[str, str] | None:
+    """(lower-case host, path) of an absolute URL, or None when it is not one."""
+    m = _URL_PARTS.match(text)
+    if m is None:
+        return None
+    return m.group(1).lower().strip("[]"), m.group(2)
+
+
+def _percent_decode(text: str) -> str:
+    """``%20`` -> `` ``; invalid UTF-8 sequences are replaced, never raised."""
+    if "%" not in text:
+        return text
+    raw = re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
+    return raw.decode("utf-8", errors="replace")
+
+
+def _percent_encode(text: str, safe: str = "/") -> str:
+    """Percent-encode everything but unreserved characters (and ``safe``)."""
+    return "".join(
+        ch if _URL_SAFE.match(ch) and (ch != "/" or "/" in safe) else "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
+        for ch in text
+    )
 
 
 def _clean_text(raw: str | None) -> str:
@@ -124,7 +152,7 @@ def _github_ref(text: str, path: str) -> RepoRef:
     ref, scope = _scope_of(segments)
     # Owner and name are case-insensitive on GitHub: the canonical URL uses the key so two
     # spellings of one link are one row; ref and path are case-sensitive and kept as written.
-    url = f"https://github.com/{full.lower()}" + (f"/tree/{quote(ref, safe='')}/{quote(scope)}" if scope else "")
+    url = f"https://github.com/{full.lower()}" + (f"/tree/{_percent_encode(ref, safe='')}/{_percent_encode(scope)}" if scope else "")
     return RepoRef(url, "github.com", full.lower(), full, scope)
 
 
