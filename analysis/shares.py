@@ -375,14 +375,15 @@ def items_behind(frame: pd.DataFrame | Implementations, spec: ShareSpec, period:
     return rows.assign(label=picked["label"].astype(object).to_numpy(), weight=picked["weight"].to_numpy())
 
 
-def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MIN_COUNT) -> pd.DataFrame:
+def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MIN_COUNT,
+                      venues: Sequence[str] | None = None) -> pd.DataFrame:  # fmt: skip
     """Our PyTorch / (PyTorch + TensorFlow) per venue-year beside Horace He's published numbers.
 
     Counted per main-conference paper (workshops excluded, as in the study), Keras
     counted as TensorFlow (the study did too). Only venue-years we have data for.
     """
     data = prepare_implementations(frame)
-    main = select_items(data, ShareSpec(axis="venue-year", view="pwc"))
+    main = select_items(data, ShareSpec(axis="venue-year", view="pwc"), venues)
     main = main[~data.is_workshop[main["row"].to_numpy()]]
     table = share_table(main, ShareSpec(axis="venue-year", view="pwc", min_count=0), by_venue=True)
     pairs = table[table["framework"].isin(["pytorch", "tensorflow"])]
@@ -431,8 +432,9 @@ def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year
         series[f"shares_{unit_or_scope}"] = share_table(select_items(data, variant, venues), variant)
     series["crossovers"] = find_crossovers(series["shares"])
     series["crossovers_by_venue"] = crossovers_by_venue(series["shares_by_venue"])
-    series["published"] = compare_published(data, min_count)
-    series["agreement"] = agreement_matrix(data.frame, repo_codes=data.repo)
+    series["published"] = compare_published(data, min_count, venues)
+    chosen = _filter_rows(data, ShareSpec(conference_only=False), venues)
+    series["agreement"] = agreement_matrix(data.frame.iloc[chosen], repo_codes=data.repo[chosen])
     return series
 
 
