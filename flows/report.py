@@ -81,7 +81,6 @@ def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str,
         "venues": venue_small_multiples(series["shares_by_venue"], f"Framework share by venue: {what}",
                                         crossovers=series["crossovers_by_venue"]),
         "counts": count_bars_chart(series["shares_all"], f"How many: {spec.with_(base='all').describe()}"),
-        "share_all": stacked_share_chart(series["shares_all"], f"Share of all: {spec.with_(base='all').describe()}"),
     }  # fmt: skip
 
 

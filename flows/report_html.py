@@ -31,7 +31,6 @@ CHART_CAPTIONS = {
     "lines": "Share per framework with Wilson 95% intervals; arrows mark when one framework first passed another.",
     "venues": "The same lines, one panel per venue, shared axes.",
     "counts": "Absolute counts per period, including papers whose code uses no DL framework and unclassified ones.",
-    "share_all": "Share of everything, with none and unclassified shown.",
 }
 
 COUNTING_NOTES = [
