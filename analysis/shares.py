@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.taxonomy import (
-    agreement_matrix,
     NONE,
     PUBLISHED_PYTORCH_SHARE,
     UNCLASSIFIED,
+    agreement_matrix,
     fold_labels,
     order_labels,
 )
@@ -121,8 +121,9 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
     if isinstance(frame, Implementations):
         return frame
     venue, venue_names = pd.factorize(frame["venue"])
-    framework = frame["framework"].astype(object).where(frame["framework"].notna(), UNCLASSIFIED)
-    label, label_names = pd.factorize(framework)
+    label, names = pd.factorize(frame["framework"])  # NULL -> -1, which becomes "unclassified"
+    label_names = [*names, UNCLASSIFIED] if UNCLASSIFIED not in set(names) else list(names)
+    label = np.where(label < 0, label_names.index(UNCLASSIFIED), label)
     return Implementations(
         frame=frame,
         paper=pd.factorize(frame["paper_id"])[0],
@@ -133,7 +134,7 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
         is_official=_flag(frame["is_official"]), is_workshop=_flag(frame["is_workshop"]),
         stars=pd.to_numeric(frame["n_stars"], errors="coerce").to_numpy(dtype=float, na_value=-1.0),
         label=label, label_names=tuple(str(v) for v in label_names),
-        has_decision=frame["framework"].notna().to_numpy(),
+        has_decision=frame["framework"].notna().to_numpy(dtype=bool),
     )  # fmt: skip
 
 
@@ -170,7 +171,8 @@ def period_codes(data: Implementations, rows: np.ndarray, axis: str, freq: str) 
     return _codes_to_labels(year * 100 + month, known, lambda c: f"{c // 100}-{c % 100:02d}")
 
 
-def _codes_to_labels(values: np.ndarray, known: np.ndarray, label: Callable[[int], str]) -> tuple[np.ndarray, list[str]]:
+def _codes_to_labels(values: np.ndarray, known: np.ndarray,
+                     label: Callable[[int], str]) -> tuple[np.ndarray, list[str]]:  # fmt: skip
     uniques = np.unique(values[known])
     codes = np.full(len(values), -1, dtype=np.int64)
     codes[known] = np.searchsorted(uniques, values[known])
@@ -410,7 +412,8 @@ def _comparison_row(venue: str, year: int, counts: pd.Series, published: float, 
 
 
 def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year", freq: str = "year",
-                  venues: Sequence[str] | None = None, min_count: int = MIN_COUNT) -> dict[str, pd.DataFrame]:  # fmt: skip
+                  venues: Sequence[str] | None = None,
+                  min_count: int = MIN_COUNT) -> dict[str, pd.DataFrame]:  # fmt: skip
     """All the series the report shows, from one encoding and three selections.
 
     Keys: ``shares`` (the headline: papers, DL frameworks), ``shares_by_venue``,
@@ -438,7 +441,8 @@ def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year
     return series
 
 
-def crossovers_by_venue(shares_by_venue: pd.DataFrame, leader: str = "pytorch", other: str = "tensorflow") -> pd.DataFrame:
+def crossovers_by_venue(shares_by_venue: pd.DataFrame, leader: str = "pytorch",
+                        other: str = "tensorflow") -> pd.DataFrame:  # fmt: skip
     """When ``leader`` first passed ``other`` at each venue (venues where it did); thin periods skipped."""
     columns = ["venue", "period", "framework", "passed", "share", "passed_share"]
     solid = shares_by_venue[~shares_by_venue["is_thin"] & shares_by_venue["framework"].isin([leader, other])]

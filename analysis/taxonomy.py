@@ -103,7 +103,8 @@ def agreement_matrix(frame: pd.DataFrame, repo_codes: np.ndarray | None = None) 
     """
     both = (frame["framework"].notna() & frame["pwc_framework"].notna()).to_numpy()
     repos = repo_codes[both] if repo_codes is not None else pd.factorize(frame["repo_key"][both])[0]
-    theirs_codes, theirs_names = pd.factorize(frame["pwc_framework"][both].str.strip().str.lower())
+    theirs_codes, raw_names = pd.factorize(frame["pwc_framework"][both])  # clean the few distinct values only
+    theirs_names = [str(name).strip().lower() for name in raw_names]
     ours_codes, ours_names = pd.factorize(frame["framework"][both])
     pairs = pd.DataFrame({"repo": repos, "pwc": theirs_codes, "ours": ours_codes}).drop_duplicates(["repo", "pwc"])
     ours = np.asarray([pwc_code(str(x)) for x in ours_names], dtype=object)[pairs["ours"].to_numpy()]

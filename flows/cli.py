@@ -99,7 +99,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"{key}: {written[key]}")
     print(f"files: {len(written['charts'])} chart files, {len(written['series'])} series files")
     counts = written["counts"]
-    print("per period: " + (", ".join(f"{p} n={n:g}" for p, n in counts) if counts else "no classified conference papers"))
+    listed = ", ".join(f"{p} n={n:g}" for p, n in counts)
+    print("per period: " + (listed or "no classified conference papers"))
     return EXIT_OK
 
 

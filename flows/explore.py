@@ -51,7 +51,8 @@ def repo_evidence(wh: Warehouse, repo_key: str) -> dict[str, Any]:
         [repo_key.lower()])  # fmt: skip
     papers = wh.query(
         "SELECT p.paper_id, p.title, p.venue, p.year, l.is_official, l.pwc_framework FROM links l "
-        "JOIN papers p USING (paper_id) WHERE l.repo_key = ? ORDER BY p.year, p.paper_id", [repo_key.lower()])  # fmt: skip
+        "JOIN papers p USING (paper_id) WHERE l.repo_key = ? ORDER BY p.year, p.paper_id",
+        [repo_key.lower()])  # fmt: skip
     if decision:
         decision[0]["scores"] = json.loads(decision[0]["scores"] or "{}")
         decision[0]["evidence"] = json.loads(decision[0]["evidence"] or "[]")

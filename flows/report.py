@@ -77,7 +77,8 @@ def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str,
     what = spec.describe() + (f" ({', '.join(venues)})" if venues else "")
     return {
         "share": stacked_share_chart(shares, f"Framework share of {what}"),
-        "lines": share_lines_chart(shares, f"Framework share with 95% intervals: {what}", crossovers=series["crossovers"]),
+        "lines": share_lines_chart(shares, f"Framework share with 95% intervals: {what}",
+                                   crossovers=series["crossovers"]),
         "venues": venue_small_multiples(series["shares_by_venue"], f"Framework share by venue: {what}",
                                         crossovers=series["crossovers_by_venue"]),
         "counts": count_bars_chart(series["shares_all"], f"How many: {spec.with_(base='all').describe()}"),

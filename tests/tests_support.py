@@ -29,7 +29,7 @@ def implementations_frame() -> pd.DataFrame:
 def _row(paper: str, repo: str, venue: str, year: int, label: str | None, is_official: bool) -> dict:
     return {
         "paper_id": paper, "repo_key": repo, "is_official": is_official,
-        "pwc_framework": {"pytorch": "pytorch", "tensorflow": "tf", "none": "none"}.get(label or "", None),
+        "pwc_framework": {"pytorch": "pytorch", "tensorflow": "tf", "none": "none"}.get(label or ""),
         "title": f"Test paper {paper}", "venue": venue, "year": year, "is_workshop": False,
         "published_date": date(year, 6, 1), "repo_created_at": datetime(year - 1, 11, 1),
         "repo_status": "ok" if label else "missing", "n_stars": 10, "framework": label, "confidence": 0.9,

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from tests_support import implementations_frame
 
 from analysis.charts import (
     FRAMEWORK_STYLE,
@@ -20,7 +21,6 @@ from analysis.charts import (
     venue_small_multiples,
 )
 from analysis.shares import ShareSpec, find_crossovers, framework_shares
-from tests_support import implementations_frame
 
 
 @pytest.fixture(scope="module")

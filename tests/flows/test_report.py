@@ -59,10 +59,11 @@ def test_series_csv_and_parquet_hold_the_same_table(report: dict) -> None:
 
 
 def test_svg_is_byte_stable_across_runs(tmp_path: Path) -> None:
+    from tests_support import implementations_frame
+
     from analysis.charts import stacked_share_chart
     from analysis.shares import framework_shares
     from flows.report import save_figures
-    from tests_support import implementations_frame
 
     shares = framework_shares(implementations_frame())
     first = save_figures({"share": stacked_share_chart(shares, "t")}, tmp_path / "a", "x")["share"]["svg"]
