@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flows.settings import SAMPLE_DIR, Settings, quiet_prefect_defaults
+from flows.settings import Settings, quiet_prefect_defaults
 
 quiet_prefect_defaults()
 
@@ -75,7 +75,7 @@ def refresh(
     counts: dict[str, Any] = {}
     try:
         if sample:
-            counts["sample"] = load_sample_task(db_path, str(SAMPLE_DIR))
+            counts["sample"] = load_sample_task(db_path, str(settings.sample_dir))
             logger.info("sample loaded: %s", counts["sample"])
         counts["classify"] = classify_task(db_path, force=reclassify)
         logger.info("classified: %s", counts["classify"])
