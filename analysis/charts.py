@@ -66,11 +66,13 @@ def _period_ticks(ax: Axes, periods: Sequence[str], thin: set[str], totals: pd.S
     ax.set_xlim(-0.5, len(periods) - 0.5)
 
 
-def _shade_thin(ax: Axes, periods: Sequence[str], thin: set[str]) -> None:
+def _shade_thin(ax: Axes, periods: Sequence[str], thin: set[str], on_top: bool = False) -> None:
+    """Grey hatched band over each thin period: behind lines, but over filled areas and bars,
+    which would otherwise hide it."""
     for i, period in enumerate(periods):
         if period in thin:
-            ax.axvspan(i - 0.5, i + 0.5, facecolor=THIN_COLOUR, alpha=0.35, hatch="xx", edgecolor="#888888",
-                       linewidth=0, zorder=0, gid="thin-period")  # fmt: skip
+            ax.axvspan(i - 0.5, i + 0.5, facecolor=THIN_COLOUR, alpha=0.55 if on_top else 0.35, hatch="xx",
+                       edgecolor="#888888", linewidth=0, zorder=3 if on_top else 0, gid="thin-period")  # fmt: skip
 
 
 def _percent_axis(ax: Axes, label: str) -> None:
@@ -103,7 +105,7 @@ def stacked_share_chart(shares: pd.DataFrame, title: str) -> Figure:
         poly.set_edgecolor("white")
         poly.set_gid(f"area-{label}")
     thin = thin_periods(shares)
-    _shade_thin(ax, periods, thin)
+    _shade_thin(ax, periods, thin, on_top=True)
     _period_ticks(ax, periods, thin, shares.groupby("period")["n_total"].first())
     _percent_axis(ax, "share")
     ax.set_title(title, fontsize=10)
@@ -225,7 +227,7 @@ def count_bars_chart(shares: pd.DataFrame, title: str) -> Figure:
         ax.bar(x, values, bottom=bottom, color=colour, hatch=hatch, edgecolor="white", label=label, gid=f"bars-{label}")
         bottom += values
     thin = thin_periods(shares)
-    _shade_thin(ax, periods, thin)
+    _shade_thin(ax, periods, thin, on_top=True)
     _period_ticks(ax, periods, thin)
     ax.set_ylabel("count (fractional where a paper splits between repositories)")
     ax.set_title(title, fontsize=10)
