@@ -93,11 +93,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = args.out or str(Settings.from_env().reports_dir)
     with Warehouse(_db_path(args), read_only=True) as wh:
-        written = write_report(wh, out, axis=args.axis, freq=args.freq)
-    for key, value in written.items():
-        if key != "counts":
-            print(f"{key}: {value}")
-    print("per period: " + ", ".join(f"{p} n={n:g}" for p, n in written["counts"]))
+        written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=args.venue)
+    for key in ("html", "png", "svg", "csv", "parquet"):
+        if key in written:
+            print(f"{key}: {written[key]}")
+    print(f"files: {len(written['charts'])} chart files, {len(written['series'])} series files")
+    counts = written["counts"]
+    listed = ", ".join(f"{p} n={n:g}" for p, n in counts)
+    print("per period: " + (listed or "no classified conference papers"))
     return EXIT_OK
 
 
@@ -232,8 +235,11 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
     elif name == "report":
         cmd.add_argument("--out", help="output folder (default: data/reports)")
-        cmd.add_argument("--axis", choices=["paper-date", "venue-year", "repo-created"], default="venue-year")
-        cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year")
+        cmd.add_argument("--axis", choices=["paper-date", "venue-year", "repo-created"], default="venue-year",
+                         help="time axis: conference year, paper date or repository creation date")
+        cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year",
+                         help="period length on the date axes (venue-year is always yearly)")
+        cmd.add_argument("--venue", action="append", metavar="V", help="only this venue, e.g. CVPR (repeatable)")
     elif name == "serve":
         cmd.add_argument("--cron", default="0 3 * * *", help="cron expression (default: daily at 03:00)")
 

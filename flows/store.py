@@ -367,6 +367,24 @@ class Warehouse:
         return written
 
 
+def write_parquet(frame: Any, path: str | Path) -> Path:
+    """Write one DataFrame (a report series) as a single Parquet file, atomically.
+
+    The report's series are small tables, not warehouse tables, but Parquet writing
+    stays in this module: written to a temporary name, then renamed, so a reader never
+    sees half a file.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.tmp")
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), staging)
+    staging.replace(target)
+    return target
+
+
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
