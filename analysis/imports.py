@@ -125,7 +125,7 @@ _PY_STMT = re.compile(
     re.MULTILINE,
 )
 _DYNAMIC = re.compile(r"""(?:__import__|import_module)\(\s*['"]([\w.]+)['"]\s*[,)]""")
-_KERAS_BACKEND = re.compile(r"""KERAS_BACKEND['"]?\s*[\]),=]+\s*['"](\w+)['"]""")
+_KERAS_BACKEND = re.compile(r"""KERAS_BACKEND['"]?[\s\]),=]+\s*['"](\w+)['"]""")
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -385,7 +385,11 @@ def _requirement_strings(tree: ast.AST) -> list[str]:
         ):
             target = node.value
         if target is not None:
-            out.extend(n.value for n in ast.walk(target) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+            keys = {id(k) for n in ast.walk(target) if isinstance(n, ast.Dict) for k in n.keys}
+            out.extend(
+                n.value for n in ast.walk(target)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in keys
+            )  # fmt: skip  (extras_require keys name extras, not packages)
     return out
 
 
