@@ -23,6 +23,7 @@ How a repository is decided (each step is one small function below):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -260,11 +261,16 @@ def relevant_evidence(scans: Iterable[FileScan]) -> list[Evidence]:
 def file_weight(evidence: Evidence) -> float:
     """How much one file's vote counts: code over manifests, the repo's own code over copies."""
     weight = KIND_WEIGHT.get(evidence.kind, MANIFEST_WEIGHT)
-    if _DISCOUNTED_PATH.search(evidence.path):
+    if _is_discounted(evidence.path):
         weight *= PATH_DISCOUNT
     if evidence.is_weak:
         weight *= WEAK_FACTOR
     return weight
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_discounted(path: str) -> bool:
+    return _DISCOUNTED_PATH.search(path) is not None
 
 
 def _labelled(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
@@ -334,7 +340,7 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     Takes evidence rows (as stored) or the FileScans of ``scan_directory``; scans are
     reduced with ``relevant_evidence`` first, so both give the same answer.
     """
-    rows = sorted(set(_as_evidence(evidence)))
+    rows = sorted(set(_as_evidence(evidence)), key=_sort_key)
     n_files = len({e.path for e in rows})
     if not rows:
         return Decision("none", {}, 0.0, (), "no-evidence: no file that can carry framework evidence")
@@ -354,6 +360,10 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
         return Decision("none", scores, round(1 - confidence, 4), top, "framework-only-in-a-minor-part-of-another-language-codebase",
                         n_files=n_files, context=context)  # fmt: skip
     return Decision(best, scores, confidence, top, "imports", n_files=n_files, context=context)
+
+
+def _sort_key(e: Evidence) -> tuple[str, str, str, bool]:
+    return (e.path, e.module, e.kind, e.is_weak)  # a tuple key: ~5x faster than dataclass __lt__
 
 
 def _as_evidence(items: Iterable[Evidence | FileScan]) -> Iterable[Evidence]:

@@ -81,9 +81,9 @@ def evidence_kind(path: str) -> str | None:
         return _MANIFEST_NAMES[name]
     if name.startswith("dockerfile") or name.endswith(".dockerfile"):
         return "dockerfile"
-    if _REQUIREMENTS.search(lower):
+    if "requirement" in lower and _REQUIREMENTS.search(lower):  # substring test first: cheap
         return "requirements"
-    if _CONDA.search(lower):
+    if name.endswith((".yml", ".yaml")) and _CONDA.search(lower):
         return "conda"
     dot = name.rfind(".")
     return _SUFFIX_KINDS.get(name[dot:]) if dot > 0 else None
@@ -103,7 +103,7 @@ def scan_file(path: str, data: bytes) -> FileScan:
     if problem is None and "\ufffd" in text:
         problem = "invalid-utf8"  # decoded with replacement: imports are ASCII anyway
     modules, read_problem = _READERS[kind](text)
-    evidence = tuple(sorted({Evidence(path, m, kind, weak) for m, weak in _strongest(modules)}))
+    evidence = tuple(Evidence(path, m, kind, weak) for m, weak in sorted(_strongest(modules)))
     return FileScan(path, kind, evidence, read_problem or problem)
 
 
@@ -285,7 +285,7 @@ def _inside(bounds: list[int], offset: int) -> bool:
 # --- notebooks ------------------------------------------------------------------
 
 _MAGIC = re.compile(r"^[ \t]*[%!?].*$", re.MULTILINE)
-_NB_SOURCE_LINE = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"', re.MULTILINE)
+_NB_SOURCE_LINE = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')
 
 
 def notebook_imports(text: str) -> tuple[Found, str | None]:
@@ -297,9 +297,7 @@ def notebook_imports(text: str) -> tuple[Found, str | None]:
     try:
         nb = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        lines = (_unescape_json(s) for s in _NB_SOURCE_LINE.findall(text))
-        found, _ = python_imports(_MAGIC.sub("", "\n".join(lines)))
-        return found, "invalid-json"
+        return python_imports(_salvage_notebook_code(text))[0], "invalid-json"
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if cells is None and isinstance(nb, dict):  # nbformat 3 keeps cells in worksheets
         cells = [c for ws in nb.get("worksheets", []) or [] if isinstance(ws, dict) for c in ws.get("cells", [])]
@@ -318,6 +316,17 @@ def _code_cells(cells: list[object]) -> list[str]:
                 source = "".join(s for s in source if isinstance(s, str))
             out.append(str(source))
     return out
+
+
+def _salvage_notebook_code(text: str) -> str:
+    """Code lines of a notebook whose JSON does not parse: each JSON string line that
+    mentions ``import``, unescaped. Only those lines are touched, so megabytes of
+    base64 output images cost one ``split``."""
+    lines = []
+    for line in text.split("\n"):
+        if "import" in line and (m := _NB_SOURCE_LINE.match(line)):
+            lines.append(_unescape_json(m.group(1)))
+    return _MAGIC.sub("", "\n".join(lines))
 
 
 def _unescape_json(s: str) -> str:
@@ -479,8 +488,14 @@ def lua_imports(text: str) -> tuple[Found, str | None]:
 
 
 def cpp_includes(text: str) -> tuple[Found, str | None]:
-    """``#include <torch/extension.h>`` -> ``torch/extension.h`` (path kept, not dotted)."""
-    return [(m, False) for m in _CPP_INCLUDE.findall(text)], None
+    """``#include <torch/extension.h>`` -> ``torch/extension.h`` (path kept, not dotted).
+
+    Includes sit at the top: the regex runs up to the last ``#include`` only.
+    """
+    end = text.rfind("include")
+    if end < 0:
+        return [], None
+    return [(m, False) for m in _CPP_INCLUDE.findall(text, 0, text.find("\n", end) % (len(text) + 1))], None
 
 
 def prototxt_imports(text: str) -> tuple[Found, str | None]:
