@@ -244,7 +244,8 @@ def is_relevant(evidence: Evidence) -> bool:
 def relevant_evidence(scans: Iterable[FileScan]) -> list[Evidence]:
     """The evidence worth storing: framework and context modules, plus one marker per code
     file that has none (``module=""``), so the classifier still knows how much other code
-    there is. On the development corpus this keeps about one row in ten.
+    there is. On the development corpus this keeps 12,530 of 39,926 rows (31%),
+    markers included.
     """
     out: list[Evidence] = []
     for scan in scans:
