@@ -30,6 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.frameworks import relevant_evidence
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
 from flows.settings import Settings
 from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, TreeEntry, safe_reason
@@ -191,7 +192,7 @@ def crawled_outcome(gh: GitHubSource, state: RepoState, meta: RepoMeta, etag: st
     files = [{"repo_key": key, "path": s.path, "kind": s.kind, "n_bytes": sizes.get(s.path), "problem": s.problem}
              for s in scans]  # fmt: skip
     evidence = [{"repo_key": key, "path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
-                for s in scans for e in s.evidence]  # fmt: skip
+                for e in relevant_evidence(scans)]  # fmt: skip
     if chosen and all(s.problem and s.problem.startswith("fetch-failed") for s in scans[: len(chosen)]):
         return failed_outcome(state, "raw host: every file failed")
     row = repo_row(state, meta, etag, tree, key=key)

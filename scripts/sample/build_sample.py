@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from analysis.frameworks import relevant_evidence  # noqa: E402
 from analysis.imports import FileScan, evidence_kind  # noqa: E402
 from flows.sources.snapshot import list_git_tree, scan_directory, scan_git_snapshot  # noqa: E402
 
@@ -213,7 +214,7 @@ def evidence_rows(key: str, scans: Iterable[FileScan]) -> list[dict[str, str]]:
     rows = {
         (clean(ev.path), ev.module, ev.kind): {"repo_key": key, "path": clean(ev.path), "kind": ev.kind,
                                                "module": clean(ev.module), "is_weak": "true" if ev.is_weak else "false"}
-        for scan in scans for ev in scan.evidence
+        for ev in relevant_evidence(scans)  # what the crawler stores, so the demo matches a live run
     }  # fmt: skip
     return [rows[k] for k in sorted(rows)]
 
