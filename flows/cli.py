@@ -93,20 +93,78 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = args.out or str(Settings.from_env().reports_dir)
     with Warehouse(_db_path(args), read_only=True) as wh:
-        written = write_report(wh, out, axis=args.axis, freq=args.freq)
-    for key, value in written.items():
-        if key != "counts":
-            print(f"{key}: {value}")
-    print("per period: " + ", ".join(f"{p} n={n:g}" for p, n in written["counts"]))
+        written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=args.venue)
+    for key in ("html", "png", "svg", "csv", "parquet"):
+        if key in written:
+            print(f"{key}: {written[key]}")
+    print(f"files: {len(written['charts'])} chart files, {len(written['series'])} series files")
+    counts = written["counts"]
+    listed = ", ".join(f"{p} n={n:g}" for p, n in counts)
+    print("per period: " + (listed or "no classified conference papers"))
     return EXIT_OK
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    raise UsageError("ingest is not available in this build")
+    from flows.settings import Settings
+    from flows.sources.pwc_archive import hf_archive_urls, ingest_archive
+    from flows.store import Warehouse
+
+    settings = Settings.from_env()
+    hf = hf_archive_urls(settings) if args.from_hf else {}
+    links, papers = args.links or hf.get("links"), args.papers or hf.get("papers")
+    if not links or not papers:
+        raise UsageError("give --links and --papers (paths or URLs), or --from-hf for the archive on Hugging Face")
+    with Warehouse(_db_path(args)) as wh:
+        counts = ingest_archive(wh, links, papers, settings, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(counts))
+        return EXIT_OK
+    print(f"papers: {counts['papers']:,}  links: {counts['links']:,}  papers only in links: "
+          f"{counts['papers_from_links']:,}  new pending repos: {counts['repos_pending_added']:,}")
+    for title, key in (("skipped rows", "skipped"), ("links not crawled", "links_not_crawlable")):
+        if counts[key]:
+            print(f"{title}: " + ", ".join(f"{k} {v:,}" for k, v in counts[key].items()))
+    return EXIT_OK
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    raise UsageError("crawl is not available in this build")
+    import uuid
+
+    from flows.crawl import add_repos, crawl_repos
+    from flows.settings import Settings
+    from flows.store import Warehouse
+
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    bad = [r for r in args.repo or [] if r.strip("/").count("/") != 1]
+    if bad:
+        raise UsageError(f"--repo takes OWNER/NAME, got {bad[0]!r}")
+    settings = Settings.from_env()
+    run_id = str(uuid.uuid4())
+    with Warehouse(_db_path(args)) as wh:
+        keys = add_repos(wh, args.repo) if args.repo else None
+        wh.start_run(run_id, "crawl", {"repo": args.repo, "limit": args.limit, "full": args.full})
+        try:
+            summary = crawl_repos(wh, settings, repo_keys=keys, limit=args.limit, full=args.full,
+                                  progress=not args.quiet)  # fmt: skip
+        except BaseException as exc:
+            wh.finish_run(run_id, "failed", {}, error=_one_line(exc))
+            raise
+        wh.finish_run(run_id, "completed", summary)
+    print(json.dumps(summary) if args.json else _format_crawl_summary(summary))
+    return EXIT_OK
+
+
+def _format_crawl_summary(summary: dict[str, Any]) -> str:
+    req = summary["requests"]
+    lines = [
+        ", ".join([f"repositories {summary['selected']}: crawled {summary['crawled']}",
+                   f"unchanged {summary['unchanged']}", *(f"{k} {v}" for k, v in summary["by_status"].items())]),
+        f"requests: {req['quota_counted']} quota-counted ({summary['quota_per_repo']}/repo), "
+        f"{req['not_modified']} free 304s, {req['raw']} raw files; quota left: {summary['quota_left'] or 'unknown'}",
+    ]
+    lines += [f"failed ({n}): {reason}" for reason, n in summary["failed"].items()]
+    return "\n".join(lines)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -156,11 +214,18 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
     elif name == "status":
         cmd.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "ingest":
-        cmd.add_argument("--links", required=True, help="links file: path or URL")
-        cmd.add_argument("--papers", required=True, help="papers file: path or URL")
+        cmd.add_argument("--links", nargs="+", metavar="PATH_OR_URL", help="links file(s): Parquet or .json.gz")
+        cmd.add_argument("--papers", nargs="+", metavar="PATH_OR_URL", help="papers file(s): Parquet or .json.gz")
+        cmd.add_argument("--from-hf", action="store_true",
+                         help="download the archive's Parquet files from Hugging Face (cached; PAPERTRENDS_HF_URL)")
+        cmd.add_argument("--no-progress", action="store_true", help="no download progress bar")
+        cmd.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     elif name == "crawl":
         cmd.add_argument("--repo", action="append", metavar="OWNER/NAME", help="crawl only these (repeatable)")
         cmd.add_argument("--limit", type=int, help="at most N repositories")
+        cmd.add_argument("--full", action="store_true", help="revisit every repository (unchanged ones cost ~nothing)")
+        cmd.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+        cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     elif name == "refresh":
         cmd.add_argument("--sample", action="store_true", help="use the bundled sample (no network)")
         cmd.add_argument("--venue", action="append", metavar="V", help="live catalog: only this venue (repeatable)")
@@ -170,8 +235,11 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
     elif name == "report":
         cmd.add_argument("--out", help="output folder (default: data/reports)")
-        cmd.add_argument("--axis", choices=["paper-date", "venue-year", "repo-created"], default="venue-year")
-        cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year")
+        cmd.add_argument("--axis", choices=["paper-date", "venue-year", "repo-created"], default="venue-year",
+                         help="time axis: conference year, paper date or repository creation date")
+        cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year",
+                         help="period length on the date axes (venue-year is always yearly)")
+        cmd.add_argument("--venue", action="append", metavar="V", help="only this venue, e.g. CVPR (repeatable)")
     elif name == "serve":
         cmd.add_argument("--cron", default="0 3 * * *", help="cron expression (default: daily at 03:00)")
 

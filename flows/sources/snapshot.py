@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
+from typing import IO
 from pathlib import Path
 
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
@@ -108,27 +110,49 @@ def list_git_tree(git_dir: str | os.PathLike[str], rev: str = "HEAD") -> list[tu
 
 
 def _read_blobs(git_dir: str | os.PathLike[str], shas: list[str]) -> Iterator[bytes]:
-    """The first MAX_READ_BYTES of each blob, streamed from one cat-file process."""
+    """The first MAX_READ_BYTES + 1 bytes of each blob, streamed from one cat-file process.
+
+    Requests are written by a thread while answers are read here: one request per
+    round trip costs ~0.1 ms of latency per file, and writing all requests before
+    reading would deadlock once both pipes fill.
+    """
     if not shas:
         return
     proc = subprocess.Popen(
         ["git", "-C", str(git_dir), "cat-file", "--batch"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.stdin and proc.stdout
+    writer = threading.Thread(target=_write_requests, args=(proc.stdin, shas), daemon=True)
+    writer.start()
     try:
-        # Feed requests from a thread-free loop: one request, one answer, so the pipe never fills.
-        for sha in shas:
-            proc.stdin.write(sha.encode() + b"\n")
-            proc.stdin.flush()
+        for _sha in shas:
             header = proc.stdout.readline().split()
             if len(header) < 3 or header[-1] == b"missing":
                 yield b""
                 continue
-            size = int(header[2])
-            data = proc.stdout.read(size)
-            proc.stdout.read(1)  # the newline after each object
-            yield data[:MAX_READ_BYTES + 1]
+            data = proc.stdout.read(int(header[2]) + 1)  # the object and its trailing newline
+            yield data[: min(len(data) - 1, MAX_READ_BYTES + 1)]
     finally:
-        proc.stdin.close()
+        proc.stdout.close()
+        if proc.poll() is None:
+            proc.kill()  # stopped early: the rest of the answers are not wanted
         proc.wait(timeout=30)
+        writer.join(timeout=30)
+
+
+def _write_requests(stdin: IO[bytes], shas: list[str]) -> None:
+    try:
+        stdin.write(b"".join(sha.encode() + b"\n" for sha in shas))
+        stdin.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the reader stopped early (an error, or a generator closed mid-way)
+
+
+def find_git_dir(path: str | os.PathLike[str]) -> Path | None:
+    """The git directory of a snapshot: ``repo/.git`` (a clone) or ``repo`` (bare), or ``path`` itself."""
+    path = Path(path)
+    for candidate in (path / "repo" / ".git", path / "repo", path / ".git", path):
+        if (candidate / "HEAD").is_file() and (candidate / "objects").is_dir():
+            return candidate
+    return None

@@ -1,0 +1,102 @@
+"""Classifier throughput on the development corpus, against baselines in the same run.
+
+The evidence files of every corpus repository (corpus/labels.csv, read from the
+snapshots in --mirror) are materialised once into a temp dir, so every contender
+reads the same bytes from the same (warm) page cache:
+
+- papertrends: ``scan_directory`` + ``classify_evidence`` per repo, one process, one core;
+- grep: ``grep -rE '^\\s*(import|from)\\s'`` over the same tree (the physical floor);
+- pipreqs (if installed): ``pipreqs --print --mode no-pin --use-local`` per repo.
+
+    PYTHONPATH=. python bench/classify_bench.py [--mirror /work/.mirror] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analysis.frameworks import classify_evidence, relevant_evidence  # noqa: E402
+from analysis.imports import evidence_kind  # noqa: E402
+from corpus.measure_accuracy import load_labels, mirror_index  # noqa: E402
+from flows.sources.snapshot import find_git_dir, list_git_tree, scan_directory  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def materialise(mirror: Path, out: Path) -> tuple[int, int]:
+    """Write each repo's evidence files (regular blobs only) under out/<owner+name>/."""
+    index = mirror_index(mirror)
+    n_files = n_bytes = 0
+    for row in load_labels(ROOT / "corpus" / "labels.csv"):
+        git_dir = find_git_dir(index[row["repo"].lower()])
+        dest = out / row["repo"].replace("/", "+")
+        dest.mkdir(parents=True)
+        for mode, sha, size, path in list_git_tree(git_dir, row["commit"] or "HEAD"):
+            if mode in ("100644", "100755") and size >= 0 and evidence_kind(path):
+                data = subprocess.run(["git", "-C", str(git_dir), "cat-file", "blob", sha], capture_output=True).stdout
+                target = dest / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                n_files, n_bytes = n_files + 1, n_bytes + len(data)
+    return n_files, n_bytes
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_classifier(tree: Path) -> None:
+    for repo in sorted(tree.iterdir()):
+        classify_evidence(relevant_evidence(scan_directory(repo)))
+
+
+def run_grep(tree: Path) -> None:
+    subprocess.run(["grep", "-rE", r"^\s*(import|from)\s", str(tree)], stdout=subprocess.DEVNULL, check=False)
+
+
+def run_pipreqs(tree: Path, exe: str) -> None:
+    for repo in sorted(tree.iterdir()):
+        subprocess.run([exe, "--print", "--mode", "no-pin", "--use-local", str(repo)], capture_output=True, check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, children included
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "corpus"
+        n_files, n_bytes = materialise(args.mirror, tree)
+        mb = n_bytes / 1e6
+        run_grep(tree)  # warm the page cache for everyone
+        rows = [("papertrends scan+classify", best_of(args.repeat, lambda: run_classifier(tree)))]
+        rows.append(("grep -rE import floor", best_of(args.repeat, lambda: run_grep(tree))))
+        exe = shutil.which("pipreqs") or shutil.which("pipreqs", path=str(Path(sys.executable).parent))
+        if exe:
+            rows.append(("pipreqs --use-local", best_of(1, lambda: run_pipreqs(tree, exe))))
+    n_repos = len(load_labels(ROOT / "corpus" / "labels.csv"))
+    print(f"{n_repos} repos, {n_files} evidence files, {mb:.1f} MB, one core, best of {args.repeat}\n")
+    print("| contender | seconds | MB/s | files/s | x grep |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    floor = rows[1][1]
+    for name, secs in rows:
+        print(f"| {name} | {secs:.2f} | {mb / secs:.1f} | {n_files / secs:.0f} | {secs / floor:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Read-only questions a person asks of the warehouse, for the notebook and the report.
+
+Small functions that take an open :class:`~flows.store.Warehouse` and return plain
+rows or DataFrames; the arithmetic lives in :mod:`analysis.shares`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from analysis.frameworks import CLASSIFIER_VERSION
+from flows.store import Warehouse
+
+
+def implementations(wh: Warehouse) -> pd.DataFrame:
+    """One row per (paper, crawlable repository) at the current classifier version."""
+    return wh.implementations(CLASSIFIER_VERSION)
+
+
+def coverage(wh: Warehouse) -> dict[str, int]:
+    """How much of the question the warehouse can answer: papers -> code -> crawled -> classified."""
+    by_status = {str(k): int(v) for k, v in wh.con.execute("SELECT status, count(*) FROM repos GROUP BY 1").fetchall()}
+    return {
+        "papers": wh.count("papers"),
+        "conference_papers": int(wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL")),
+        "papers_with_code": int(wh.scalar("SELECT count(DISTINCT paper_id) FROM links")),
+        "conference_papers_with_code": int(wh.scalar(
+            "SELECT count(DISTINCT l.paper_id) FROM links l JOIN papers p USING (paper_id) WHERE p.venue IS NOT NULL")),
+        "links": wh.count("links"),
+        "links_not_crawlable": int(wh.scalar("SELECT count(*) FROM links WHERE skip_reason IS NOT NULL")),
+        "repos": wh.count("repos"),
+        "repos_crawled": by_status.get("ok", 0),
+        "repos_pending": by_status.get("pending", 0),
+        "repos_failed": sum(v for k, v in by_status.items() if k not in {"ok", "pending"}),
+        "repos_classified": int(wh.scalar(
+            "SELECT count(*) FROM classifications WHERE classifier_version = ?", [CLASSIFIER_VERSION])),
+    }  # fmt: skip
+
+
+def repo_evidence(wh: Warehouse, repo_key: str) -> dict[str, Any]:
+    """Everything behind one repository's label: its crawl, the decision, the evidence rows."""
+    repo = wh.query("SELECT * FROM repos WHERE repo_key = ?", [repo_key.lower()])
+    decision = wh.query(
+        "SELECT framework, confidence, scores, reason, evidence, classified_at FROM classifications "
+        "WHERE repo_key = ? AND classifier_version = ?", [repo_key.lower(), CLASSIFIER_VERSION])  # fmt: skip
+    evidence = wh.query(
+        "SELECT path, module, kind, is_weak FROM repo_evidence WHERE repo_key = ? ORDER BY path, module",
+        [repo_key.lower()])  # fmt: skip
+    papers = wh.query(
+        "SELECT p.paper_id, p.title, p.venue, p.year, l.is_official, l.pwc_framework FROM links l "
+        "JOIN papers p USING (paper_id) WHERE l.repo_key = ? ORDER BY p.year, p.paper_id",
+        [repo_key.lower()])  # fmt: skip
+    if decision:
+        decision[0]["scores"] = json.loads(decision[0]["scores"] or "{}")
+        decision[0]["evidence"] = json.loads(decision[0]["evidence"] or "[]")
+    return {"repo": repo[0] if repo else None, "decision": decision[0] if decision else None,
+            "evidence": pd.DataFrame(evidence, columns=["path", "module", "kind", "is_weak"]),
+            "papers": pd.DataFrame(papers)}  # fmt: skip

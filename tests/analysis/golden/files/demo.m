@@ -1,0 +1,2 @@
+run vl_setupnn
+net = caffe.Net(model, 'test');

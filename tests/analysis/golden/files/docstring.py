@@ -1,0 +1,6 @@
+"""Usage:
+
+import tensorflow as tf
+"""
+import torch
+torch.x()

@@ -1,0 +1,3 @@
+#include <torch/extension.h>
+#include "caffe/blob.hpp"
+#  include <vector>

@@ -1,0 +1,4 @@
+import os
+os.environ['KERAS_BACKEND'] = 'torch'
+import keras
+keras.x(); os

@@ -1,0 +1,3 @@
+require 'nn'
+local c = require("cunn")
+require"optim"

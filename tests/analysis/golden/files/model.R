@@ -1,0 +1,2 @@
+library(keras)
+require("torch")

@@ -1,0 +1,7 @@
+from transformers import (
+    TFBertModel,
+    AutoTokenizer as Tok,
+)
+from tensorflow.contrib \
+    import slim
+TFBertModel; Tok; slim

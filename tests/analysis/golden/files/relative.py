@@ -1,0 +1,5 @@
+from . import models
+from ..utils import x
+from .net import Net
+import torch
+torch.x(); x; Net; models

@@ -1,0 +1,3 @@
+import tensorflow as tf
+import torch
+torch.zeros(1)

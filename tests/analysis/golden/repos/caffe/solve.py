@@ -1,0 +1,2 @@
+import caffe
+caffe.x()

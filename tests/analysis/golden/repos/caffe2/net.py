@@ -1,0 +1,2 @@
+from caffe2.python import core
+core.Net('x')

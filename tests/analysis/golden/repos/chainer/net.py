@@ -1,0 +1,2 @@
+import chainer.links as L
+L.Linear(1)

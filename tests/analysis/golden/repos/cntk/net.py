@@ -1,0 +1,2 @@
+import cntk
+cntk.x()

@@ -1,0 +1,2 @@
+import dynet
+dynet.x()

@@ -1,0 +1,2 @@
+import flax.linen as nn
+nn.Dense(1)

@@ -1,0 +1,4 @@
+import jax
+jax.x()
+import optax
+optax.x()

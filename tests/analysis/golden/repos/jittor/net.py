@@ -1,0 +1,2 @@
+import jittor
+jittor.x()

@@ -1,0 +1,2 @@
+from keras.layers import Dense
+Dense(1)

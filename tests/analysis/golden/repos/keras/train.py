@@ -1,0 +1,2 @@
+import keras
+keras.x()

@@ -1,0 +1,2 @@
+require 'nn'
+local cudnn = require("cudnn")

@@ -1,0 +1,2 @@
+net = load('x');
+res = vl_simplenn(net, im);

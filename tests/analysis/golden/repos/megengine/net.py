@@ -1,0 +1,2 @@
+import megengine
+megengine.x()

@@ -1,0 +1,2 @@
+import mindspore.nn as nn
+nn.Dense(1,1)

@@ -1,0 +1,2 @@
+import mlx.core as mx
+mx.array(1)

@@ -1,0 +1,2 @@
+from mxnet import gluon
+gluon.nn.Dense(1)

@@ -1,0 +1,2 @@
+import gluoncv
+gluoncv.x()

@@ -1,0 +1,4 @@
+import numpy
+numpy.x()
+import sklearn
+sklearn.x()

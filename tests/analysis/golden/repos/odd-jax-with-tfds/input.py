@@ -1,0 +1,3 @@
+import jax
+import tensorflow_datasets as tfds
+jax.x(); tfds.load()

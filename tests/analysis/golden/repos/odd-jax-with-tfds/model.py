@@ -1,0 +1,2 @@
+import flax
+flax.x()

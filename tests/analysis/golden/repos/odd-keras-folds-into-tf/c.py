@@ -1,0 +1,4 @@
+import tensorflow
+tensorflow.x()
+import keras
+keras.x()

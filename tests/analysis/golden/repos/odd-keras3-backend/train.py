@@ -1,0 +1,4 @@
+import os
+os.environ["KERAS_BACKEND"] = "jax"
+import keras
+keras.layers

@@ -1,0 +1,5 @@
+try:
+    import tensorflow as tf
+    tf.x()
+except ImportError:
+    pass

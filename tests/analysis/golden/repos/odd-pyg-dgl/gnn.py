@@ -1,0 +1,3 @@
+import torch_geometric
+import dgl
+torch_geometric.x(); dgl.x()

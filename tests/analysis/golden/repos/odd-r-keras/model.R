@@ -1,0 +1,2 @@
+library(keras)
+model <- keras_model_sequential()

@@ -1,0 +1,2 @@
+from transformers import TFBertModel
+TFBertModel()

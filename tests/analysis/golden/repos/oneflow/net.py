@@ -1,0 +1,2 @@
+import oneflow
+oneflow.x()

@@ -1,0 +1,2 @@
+import paddle
+paddle.x()

@@ -1,0 +1,4 @@
+import torch
+torch.x()
+import torchvision
+torchvision.x()

@@ -1,0 +1,2 @@
+from tensorflow.keras import layers
+layers.Dense(1)

@@ -1,0 +1,3 @@
+import lasagne
+print 'py2'
+lasagne.layers
