@@ -51,6 +51,8 @@ def _scan_local_file(root: Path, rel: str) -> FileScan:
     path = root / rel
     if path.is_symlink():
         return FileScan(rel, evidence_kind(rel), (), "symlink")
+    if not path.is_file():  # a FIFO or device named like code: opening it would block or never end
+        return FileScan(rel, evidence_kind(rel), (), "not-a-regular-file")
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_READ_BYTES + 1)
@@ -131,14 +133,23 @@ def _read_blobs(git_dir: str | os.PathLike[str], shas: list[str]) -> Iterator[by
             if len(header) < 3 or header[-1] == b"missing":
                 yield b""
                 continue
-            data = proc.stdout.read(int(header[2]) + 1)  # the object and its trailing newline
-            yield data[: min(len(data) - 1, MAX_READ_BYTES + 1)]
+            yield _read_capped(proc.stdout, int(header[2]))
     finally:
         proc.stdout.close()
         if proc.poll() is None:
             proc.kill()  # stopped early: the rest of the answers are not wanted
         proc.wait(timeout=30)
         writer.join(timeout=30)
+
+
+def _read_capped(stream: IO[bytes], size: int) -> bytes:
+    """The first MAX_READ_BYTES + 1 bytes of a ``size``-byte object; the rest (and the trailing
+    newline) is read in chunks and dropped, so a 200 MB blob never sits in memory."""
+    data = stream.read(min(size, MAX_READ_BYTES + 1))
+    left = size - len(data) + 1
+    while left > 0 and (chunk := stream.read(min(left, 1 << 20))):
+        left -= len(chunk)
+    return data
 
 
 def _write_requests(stdin: IO[bytes], shas: list[str]) -> None:
