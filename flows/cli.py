@@ -56,11 +56,30 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _open_for_reading(args: argparse.Namespace) -> Any:
+    """The warehouse read-only, or, while a refresh holds it, a view of its last Parquet export.
+
+    The exports live next to the warehouse (``<data dir>/parquet``); the fallback is said
+    on stderr, so a reader knows the numbers are as of the last completed export.
+    """
+    from flows.store import Warehouse, WarehouseBusy
+
+    db = Path(_db_path(args))
+    try:
+        return Warehouse(db, read_only=True)
+    except WarehouseBusy:
+        exports = db.parent / "parquet"
+        if not exports.is_dir():
+            raise
+        print(f"papertrends {args.command}: the warehouse is in use by a refresh; "
+              f"reading the last Parquet export in {exports}", file=sys.stderr)  # fmt: skip
+        return Warehouse.from_exports(exports)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from flows.status import format_status, warehouse_status
-    from flows.store import Warehouse
 
-    with Warehouse(_db_path(args), read_only=True) as wh:
+    with _open_for_reading(args) as wh:
         status = warehouse_status(wh)
     print(json.dumps(status, default=str) if args.json else format_status(status))
     return EXIT_OK
@@ -89,10 +108,9 @@ def _print_refresh_summary(counts: dict[str, Any]) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from flows.report import write_report
     from flows.settings import Settings
-    from flows.store import Warehouse
 
     out = args.out or str(Settings.from_env().reports_dir)
-    with Warehouse(_db_path(args), read_only=True) as wh:
+    with _open_for_reading(args) as wh:
         written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=args.venue)
     for key in ("html", "png", "svg", "csv", "parquet"):
         if key in written:

@@ -174,6 +174,26 @@ class Warehouse:
         if not read_only:
             self.migrate()
 
+    @classmethod
+    def from_exports(cls, parquet_dir: str | Path) -> Warehouse:
+        """A read-only, in-memory view of the last Parquet export, table names unchanged.
+
+        DuckDB's lock also refuses read-only opens from other processes while a refresh
+        writes, so readers (``status``, ``report``) fall back to the exports the last
+        refresh left; tables with no export yet stay empty with the full schema.
+        """
+        folder = Path(parquet_dir)
+        if not any((folder / t).is_dir() for t in PARTITION_BY):
+            raise FileNotFoundError(f"no Parquet exports in {folder}")
+        wh = cls(":memory:")  # the schema, empty; then each exported table replaced by a view of its files
+        for table in PARTITION_BY:
+            if any((folder / table).rglob("*.parquet")):
+                source = _sql_path(folder / table) + "/**/*.parquet"
+                wh.con.execute(f"DROP TABLE {table}")
+                wh.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{source}', hive_partitioning = 1)")
+        wh.path, wh.read_only = folder, True
+        return wh
+
     def close(self) -> None:
         self.con.close()
 

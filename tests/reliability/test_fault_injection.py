@@ -12,13 +12,13 @@ from pprint import pformat
 import pytest
 from fakes.faults import TRANSIENT_KINDS, FaultProxy
 from fakes.github_server import FakeGitHub, FakeRepo, make_repos
-from flows.crawl import add_repos, crawl_repos
-from flows.sources.github import GitHubSource
+from reliability.warehouse_compare import warehouse_differences
 
+from flows.crawl import add_repos, crawl_repos
 from flows.http import HttpClient, RetryPolicy, make_session
 from flows.settings import Settings
+from flows.sources.github import GitHubSource
 from flows.store import Warehouse
-from reliability.warehouse_compare import warehouse_differences
 
 FAULT_RATE = 0.2
 SEED = 20261126
@@ -83,6 +83,7 @@ def test_an_archive_download_through_faults_ends_byte_identical(tmp_path: Path) 
     """A resumable download (Range/If-Range) through resets, truncations, 5xx and 429s: the cached
     file is byte-identical to the original, and nothing but transient faults were met."""
     from fakes.hf_server import HfState, resolve_url, serve_hf
+
     from flows.download import download_cached
 
     content = hashlib.sha256(b"seed").digest() * (3 * 1024 * 1024 // 32)  # 3 MiB, not compressible

@@ -1,0 +1,56 @@
+"""A recognisable GITHUB_TOKEN through a full refresh leaves no trace anywhere a run writes;
+a second refresh while one runs is refused in one clear line, and the running one is unharmed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from reliability.secrets_scan import count_files, find_secret
+from reliability.world import fake_world, start_cli
+
+from flows.http import HttpError, redact
+from flows.sources.github import safe_reason
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+TOKEN = "ghp_PAPERTRENDSTESTTOKEN0123456789abcdef"
+
+
+def test_the_token_reaches_github_and_nothing_else(tmp_path: Path, prefect_server: str) -> None:
+    with fake_world(12, token=TOKEN) as world:  # the fake API refuses requests without this token
+        run = start_cli(world.refresh_args(), world.env(tmp_path / "data"), tmp_path)
+        assert run.finish() == 0, run.text()[-2000:]
+        auth = dict(world.github.auth_seen)
+    assert auth.get(f"api:Bearer {TOKEN}", 0) > 0  # the token really was used...
+    assert not [k for k in auth if k.startswith("raw:") and TOKEN in k]  # ...but never sent to the raw host
+    (tmp_path / "stdout.txt").write_bytes(bytes(run.stdout))
+    (tmp_path / "stderr.txt").write_bytes(bytes(run.stderr))
+    prefect_home = Path(os.environ["PREFECT_HOME"])  # the shared test server's database, logs and results
+    roots = [tmp_path, prefect_home]
+    assert count_files(roots) > 20  # the search covered the warehouse, exports, reports, logs, Prefect's db
+    assert find_secret(roots, TOKEN) == []
+
+
+def test_error_messages_redact_authorization_and_tokens() -> None:
+    text = f"GET https://api.github.com/x failed; headers={{'Authorization': 'Bearer {TOKEN}'}} token {TOKEN}"
+    assert TOKEN not in redact(text) and TOKEN not in str(HttpError(text, 500))
+    assert TOKEN not in safe_reason(RuntimeError(text))
+
+
+def test_a_second_refresh_is_refused_while_one_runs(tmp_path: Path, prefect_server: str) -> None:
+    with fake_world(30) as world:
+        world.github.latency = 0.5  # a crawl that lasts well beyond the checks below
+        first = start_cli(world.refresh_args(), world.env(tmp_path / "data"), tmp_path)
+        first.wait_for(lambda: "crawl    :" in first.text(), timeout=120)
+        second = start_cli(world.refresh_args(), world.env(tmp_path / "data"), tmp_path)
+        status = start_cli(["status"], world.env(tmp_path / "data"), tmp_path)
+        second_rc, status_rc = second.finish(timeout=120), status.finish(timeout=60)
+        still_crawling = "classify :" not in first.text() and first.proc.poll() is None
+        world.github.latency = 0.0
+        assert first.finish() == 0, first.text()[-2000:]  # the running refresh is unharmed
+    assert still_crawling  # both checks really ran while the first refresh held the warehouse
+    lines = [ln for ln in second.text().splitlines() if ln.strip() and "Warning" not in ln]
+    assert second_rc == 1 and len(lines) == 1 and "in use" in lines[0], second.text()
+    assert status_rc == 0, status.text()  # status answers during a run (from the last exports)
