@@ -64,6 +64,7 @@ def test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse(tmp_path: 
         final = start_cli(world.refresh_args(), world.env(tmp_path / "killed"), tmp_path)
         assert final.finish() == 0, final.text()[-2000:]
 
+    print(f"kills: {landed}")  # figures for docs
     # Each kill landed where it was meant to (the progress bars say which stage was running).
     assert [stage for _n, (stage,) in landed[:3]] == ["before-crawl", "before-crawl", "crawl"], landed
     assert [stage for _n, (stage,) in landed[3:]] == ["classify", "export", "report"], landed
