@@ -41,7 +41,9 @@ def test_error_messages_redact_authorization_and_tokens() -> None:
 
 def test_a_second_refresh_is_refused_while_one_runs(tmp_path: Path, prefect_server: str) -> None:
     with fake_world(30) as world:
-        world.github.latency = 0.5  # a crawl that lasts well beyond the checks below
+        earlier = start_cli([*world.refresh_args(), "--limit", "5"], world.env(tmp_path / "data"), tmp_path)
+        assert earlier.finish() == 0, earlier.text()[-2000:]  # leaves the exports status falls back to
+        world.github.latency = 1.0  # 25 repositories left to crawl, slowly: well beyond the checks below
         first = start_cli(world.refresh_args(), world.env(tmp_path / "data"), tmp_path)
         first.wait_for(lambda: "crawl    :" in first.text(), timeout=120)
         second = start_cli(world.refresh_args(), world.env(tmp_path / "data"), tmp_path)
@@ -53,4 +55,5 @@ def test_a_second_refresh_is_refused_while_one_runs(tmp_path: Path, prefect_serv
     assert still_crawling  # both checks really ran while the first refresh held the warehouse
     lines = [ln for ln in second.text().splitlines() if ln.strip() and "Warning" not in ln]
     assert second_rc == 1 and len(lines) == 1 and "in use" in lines[0], second.text()
-    assert status_rc == 0, status.text()  # status answers during a run (from the last exports)
+    assert status_rc == 0, status.text()  # status answers during a run, from the last exports...
+    assert "in use by a refresh" in status.text() and "repos" in status.stdout.decode()  # ...and says so
