@@ -15,7 +15,6 @@ from pprint import pformat
 
 import duckdb
 import pytest
-
 from reliability.warehouse_compare import warehouse_differences
 from reliability.world import World, fake_world, start_cli
 
