@@ -110,7 +110,11 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--limit must be at least 1")
     if args.sample and (args.links or args.venue or args.catalog):
         raise UsageError("--sample is the offline demo; it does not combine with other sources")
+    if args.sample_dir and not args.sample:
+        raise UsageError("--sample-dir goes with --sample")
     params: dict[str, Any] = {"sample": args.sample, "catalog": args.catalog}
+    if args.sample_dir:
+        params["sample_dir"] = str(Path(args.sample_dir).resolve())
     for key, value in (("links", args.links), ("papers", args.papers), ("venues", args.venue), ("limit", args.limit)):
         if value is not None:
             params[key] = value
@@ -233,6 +237,7 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
 def _add_source_options(cmd: argparse.ArgumentParser) -> None:
     """Where new papers come from (refresh and serve); none means crawl and classify what is stored."""
     cmd.add_argument("--sample", action="store_true", help="use the bundled sample (no network)")
+    cmd.add_argument("--sample-dir", metavar="DIR", help="with --sample: another folder in the sample's format")
     cmd.add_argument("--links", metavar="PATH_OR_URL", help="PWC archive links file (with --papers)")
     cmd.add_argument("--papers", metavar="PATH_OR_URL", help="PWC archive papers file (with --links)")
     cmd.add_argument("--catalog", action="store_true", help="new papers from the live catalog")

@@ -20,12 +20,12 @@ DEFAULT_CRON = "0 3 * * *"
 
 def validate_cron(expression: str) -> str:
     """The expression if it is a valid 5-field cron (Prefect's own parser decides), else ``ValueError``."""
-    from prefect.client.schemas.schedules import CronSchedule
-    from pydantic import ValidationError
-
     problem = f"not a cron expression (5 fields, e.g. '0 3 * * *'): {expression!r}"
     if len(expression.split()) != 5:
         raise ValueError(problem)
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
     try:
         CronSchedule(cron=expression)
     except ValidationError:
