@@ -276,3 +276,7 @@ def _one_line(exc: BaseException) -> str:
 
 def entrypoint() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

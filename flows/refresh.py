@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from flows.settings import SAMPLE_DIR, Settings, quiet_prefect_defaults
+from flows.settings import Settings, quiet_prefect_defaults
 
 quiet_prefect_defaults()
 
@@ -203,7 +203,7 @@ def refresh(
 
 def _run_stages(counts: dict[str, Any], settings: Settings, db_path: str, p: dict[str, Any]) -> None:
     """The stages in order, each adding its counts as soon as it is done."""
-    counts["ingest"] = _ingest_stage(db_path, p)
+    counts["ingest"] = _ingest_stage(db_path, settings, p)
     recrawled: list[str] = []
     if not p["sample"] and not p["reclassify"]:
         counts["crawl"], recrawled = _crawl_stage(db_path, p)
@@ -220,13 +220,13 @@ def _run_stages(counts: dict[str, Any], settings: Settings, db_path: str, p: dic
         bar.update(1)
 
 
-def _ingest_stage(db_path: str, p: dict[str, Any]) -> dict[str, Any]:
+def _ingest_stage(db_path: str, settings: Settings, p: dict[str, Any]) -> dict[str, Any]:
     """Every source asked for, in order; nothing asked for means crawl and classify what is stored."""
     logger = get_run_logger()
     done: dict[str, Any] = {}
     if p["sample"]:
         with stage_bar("sample", 1, p["progress"]) as bar:
-            done["sample"] = ingest_sample(db_path, p["sample_dir"] or str(SAMPLE_DIR))
+            done["sample"] = ingest_sample(db_path, p["sample_dir"] or str(settings.sample_dir))
             bar.update(1)
     if p["links"] or p["papers"]:
         done["archive"] = ingest_archive(db_path, p["links"], p["papers"], p["progress"])

@@ -22,6 +22,7 @@ class Settings:
     github_raw_url: str = "https://raw.githubusercontent.com"
     pwc_api_url: str = "https://paperswithcode.co/api/v1"
     hf_url: str = "https://huggingface.co"
+    sample_dir: Path = SAMPLE_DIR
     github_token: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -33,6 +34,7 @@ class Settings:
             github_raw_url=env.get("PAPERTRENDS_GITHUB_RAW_URL", cls.github_raw_url).rstrip("/"),
             pwc_api_url=env.get("PAPERTRENDS_PWC_API_URL", cls.pwc_api_url).rstrip("/"),
             hf_url=env.get("PAPERTRENDS_HF_URL", cls.hf_url).rstrip("/"),
+            sample_dir=Path(env.get("PAPERTRENDS_SAMPLE_DIR", str(SAMPLE_DIR))),
             github_token=env.get("GITHUB_TOKEN") or None,
         )
 
@@ -60,6 +62,7 @@ class Settings:
             "github_raw_url": self.github_raw_url,
             "pwc_api_url": self.pwc_api_url,
             "hf_url": self.hf_url,
+            "sample_dir": str(self.sample_dir),
             "github_token": "set" if self.github_token else "not set",
         }
 

@@ -1,0 +1,44 @@
+"""The bundled-sample source: same seams as the other sources, idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.sources.sample import check_sample_dir, load_sample
+from flows.store import Warehouse
+from sample_factory import SAMPLE_REPOS
+
+TABLES = ("papers", "links", "repos", "repo_files", "repo_evidence")
+
+
+def snapshot(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
+    return {t: wh.con.execute(f"SELECT * EXCLUDE (ingested_at) FROM {t} ORDER BY ALL").fetchall()
+            if t in ("papers", "links") else
+            wh.con.execute(f"SELECT * EXCLUDE (crawled_at) FROM {t} ORDER BY ALL").fetchall()
+            if t == "repos" else wh.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in TABLES}  # fmt: skip
+
+
+def test_loading_twice_changes_nothing(warehouse: Warehouse, sample_dir: Path) -> None:
+    first = load_sample(warehouse, sample_dir)
+    before = snapshot(warehouse)
+    assert load_sample(warehouse, sample_dir) == first
+    assert snapshot(warehouse) == before
+
+
+def test_sample_rows_land_with_venues_keys_and_statuses(warehouse: Warehouse, sample_dir: Path) -> None:
+    load_sample(warehouse, sample_dir)
+    assert warehouse.count("papers") == len(SAMPLE_REPOS) + 1
+    venues = dict(warehouse.con.execute("SELECT venue, count(*) FROM papers GROUP BY 1").fetchall())
+    assert venues["CVPR"] == 3 and venues["ECCV"] == 1
+    statuses = dict(warehouse.con.execute("SELECT repo_key, status FROM repos").fetchall())
+    assert statuses["test-owner/deleted-repo"] == "missing"
+    assert statuses["test-owner/torch-net"] == "ok"
+
+
+def test_an_incomplete_sample_folder_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "papers.csv").write_text("paper_url\n")
+    with pytest.raises(FileNotFoundError, match="links.csv"):
+        check_sample_dir(tmp_path)
