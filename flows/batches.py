@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -26,10 +27,6 @@ CLASSIFY_BATCH = 2_000
 RECHECK_AFTER = timedelta(days=30)
 """An ``ok`` repository crawled less than this long ago is not asked about again."""
 
-# Outcomes worth another try on the next refresh; the rest (missing, blocked) are final.
-RETRYABLE_STATUSES = ("pending", "failed")
-
-
 def chunked(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
     """Consecutive slices of at most ``size`` items."""
     for start in range(0, len(items), size):
@@ -41,27 +38,25 @@ def chunked(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
 
 def repos_to_crawl(wh: Warehouse, *, full: bool = False, limit: int | None = None,
                    recheck_after: timedelta = RECHECK_AFTER) -> list[str]:  # fmt: skip
-    """Repositories a refresh should ask GitHub about, oldest knowledge first.
+    """Repositories a refresh should ask GitHub about, least recently known first.
 
-    Incremental: new (pending) and failed repositories, plus crawled ones not checked
-    for ``recheck_after`` (the crawler asks those with their ETag, so an unchanged one
-    costs a free 304). The bundled sample's repositories have no network origin here.
-    ``full`` takes every crawlable repository.
+    Incremental: new (pending) ones, failed ones with tries left, and crawled ones not
+    checked for ``recheck_after`` (asked with their ETag, so an unchanged one costs a
+    free 304 and nothing else). ``full`` takes every crawlable repository. The bundled
+    sample's repositories have no network origin and are never selected.
     """
-    sql = "SELECT repo_key FROM repos WHERE coalesce(source, '') <> 'sample'"
+    from flows.crawl import MAX_ATTEMPTS
+
+    sql = "SELECT repo_key FROM repos WHERE coalesce(source, '') <> 'sample' AND status <> 'renamed'"
     params: list[Any] = []
     if not full:
-        sql += " AND (status IN (SELECT unnest(?)) OR (status = 'ok' AND coalesce(crawled_at, '-infinity') < ?))"
-        params += [list(RETRYABLE_STATUSES), utcnow() - recheck_after]
+        sql += (" AND (status = 'pending' OR (status = 'failed' AND coalesce(n_attempts, 0) < ?)"
+                " OR (status = 'ok' AND coalesce(crawled_at, '-infinity'::TIMESTAMP) < ?))")  # fmt: skip
+        params += [MAX_ATTEMPTS, utcnow() - recheck_after]
     sql += " ORDER BY crawled_at NULLS FIRST, repo_key"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [row[0] for row in wh.con.execute(sql, params).fetchall()]
-
-
-def repo_rows(wh: Warehouse, keys: Sequence[str]) -> Any:
-    """The stored ``repos`` rows of ``keys`` as a pyarrow Table: the state a crawl batch starts from."""
-    return wh.con.execute("SELECT * FROM repos WHERE repo_key IN (SELECT unnest(?))", [list(keys)]).to_arrow_table()
 
 
 def evidence_of(wh: Warehouse, keys: Sequence[str]) -> dict[str, list[list[Any]]]:
@@ -95,74 +90,69 @@ def evidence_fingerprint(evidence: dict[str, list[list[Any]]]) -> str:
     return digest.hexdigest()
 
 
-_CLIENTS: dict[str, Any] = {}
-_CLIENTS_LOCK = threading.Lock()
+_SHARED: dict[str, Any] = {}
+_SHARED_LOCK = threading.Lock()
 
 
-def shared_github_client(settings: Settings) -> Any:
-    """One GitHub client per process, so concurrent batch tasks share its politeness limiter.
+def shared_crawl_tools(settings: Settings) -> tuple[Any, ThreadPoolExecutor, ThreadPoolExecutor]:
+    """One GitHub client and one pair of worker pools per process, shared by every batch in it.
 
-    Batches running in threads of one process (the default runner) would each
-    otherwise pace themselves alone and together exceed the per-host rate; a Dask
-    worker process gets its own.
+    Batches running in threads of one process (the default runner) then share the
+    client's rate-limit state and politeness limiter and the crawler's concurrency
+    caps, instead of multiplying them; a Dask worker process gets its own set.
     """
-    from flows.crawl import make_github_client
+    from flows.crawl import FILE_WORKERS, REPO_WORKERS
+    from flows.sources.github import GitHubSource
 
-    with _CLIENTS_LOCK:
-        if settings.github_api_url not in _CLIENTS:
-            _CLIENTS[settings.github_api_url] = make_github_client(settings)
-        return _CLIENTS[settings.github_api_url]
+    with _SHARED_LOCK:
+        if _SHARED.get("api_url") != settings.github_api_url:
+            _SHARED.update(
+                api_url=settings.github_api_url, gh=GitHubSource.from_settings(settings),
+                repo_pool=ThreadPoolExecutor(REPO_WORKERS, "repo"), file_pool=ThreadPoolExecutor(FILE_WORKERS, "file"),
+            )  # fmt: skip
+        return _SHARED["gh"], _SHARED["repo_pool"], _SHARED["file_pool"]
 
 
-def crawl_batch_rows(start: Any, *, full: bool = False) -> dict[str, Any]:
-    """Crawl one batch of repositories without touching the warehouse; return the rows to store.
+def forget_head(state: Any) -> Any:
+    """The state without ETags and head tree, so the crawler fetches it again (``--full``)."""
+    from flows.crawl import RepoState
 
-    ``start`` is the batch's stored ``repos`` rows (ETags, heads, attempts), loaded into
-    a private in-memory warehouse so the crawler's own incremental logic sees what the
-    real one knows. Only rows the crawl changed come back. The token is read from
-    this process's environment, never passed in.
+    row = {**state.row, "etag": None, "tree_etag": None, "head_tree": None}
+    return RepoState(row, state.scopes)
+
+
+def crawl_batch_outcomes(states: list[Any], *, full: bool = False) -> dict[str, Any]:
+    """Crawl one batch of repositories without touching the warehouse; the outcomes go back to the writer.
+
+    ``states`` are the crawler's ``RepoState`` rows as stored (ETags, head trees,
+    attempts, link scopes), so an unchanged repository costs one free 304. The token
+    is read from this process's environment, never passed in.
     """
-    from flows.crawl import crawl_repos
+    from flows.crawl import crawl_repo, graphql_hints
 
-    settings = Settings.from_env()
-    keys = start.column("repo_key").to_pylist()
-    before = {r["repo_key"]: r for r in start.to_pylist()}
-    with Warehouse(":memory:") as mem:
-        mem.upsert("repos", start)
-        counts = crawl_repos(mem, settings, repo_keys=keys, client=shared_github_client(settings),
-                             progress=False, full=full)  # fmt: skip
-        after = mem.query("SELECT * FROM repos WHERE repo_key IN (SELECT unnest(?))", [keys])
-        changed = [r for r in after if r != before.get(r["repo_key"])]
-        recrawled = [r["repo_key"] for r in changed if r.get("crawled_at") != before[r["repo_key"]].get("crawled_at")]
-        return {
-            "repos": changed,
-            "recrawled": recrawled,
-            "files": mem.con.execute(
-                "SELECT * FROM repo_files WHERE repo_key IN (SELECT unnest(?))", [recrawled]).to_arrow_table(),
-            "evidence": mem.con.execute(
-                "SELECT * FROM repo_evidence WHERE repo_key IN (SELECT unnest(?))", [recrawled]).to_arrow_table(),
-            "counts": counts,
-            "n_repos": len(keys),
-        }  # fmt: skip
+    gh, repo_pool, file_pool = shared_crawl_tools(Settings.from_env())
+    if full:
+        states = [forget_head(s) for s in states]
+    hints: dict[str, Any] = {}
+    for chunk in chunked(states, gh.graphql_batch):
+        hints.update(graphql_hints(gh, chunk))
+    futures = [repo_pool.submit(crawl_repo, gh, s, file_pool, hints.get(s.key)) for s in states]
+    return {"outcomes": [f.result() for f in futures], "quota_left": gh.quota_left()}
 
 
 # --- storing results (writer side) ---------------------------------------------------------
 
 
-def store_crawl_batch(wh: Warehouse, batch: dict[str, Any]) -> None:
-    """Store one crawl batch atomically: changed repos, and new files/evidence of re-crawled ones."""
-    recrawled = list(batch["recrawled"])
-    with wh.transaction():
-        wh.upsert("repos", batch["repos"])
-        for table in ("repo_evidence", "repo_files"):
-            wh.con.execute(f"DELETE FROM {table} WHERE repo_key IN (SELECT unnest(?))", [recrawled])
-        wh.upsert("repo_files", batch["files"])
-        wh.upsert("repo_evidence", batch["evidence"])
+def store_crawl_batch(wh: Warehouse, result: dict[str, Any], totals: dict[str, Any]) -> list[str]:
+    """Store one crawl batch in one transaction; tally it into ``totals``; return the re-crawled keys."""
+    from flows.crawl import store_outcomes
 
-
-def add_counts(total: dict[str, int], more: dict[str, Any]) -> dict[str, int]:
-    """Sum the integer counts of batch results into ``total`` (other values are ignored)."""
-    for key, value in more.items():
-        if isinstance(value, int) and not isinstance(value, bool):
-            total[key] = total.get(key, 0) + value
-    return total
+    outcomes = result["outcomes"]
+    store_outcomes(wh, outcomes)
+    for outcome in outcomes:
+        totals[outcome.kind] = totals.get(outcome.kind, 0) + 1
+        if outcome.kind == "failed":
+            reasons = totals.setdefault("failed_reasons", {})
+            reasons[outcome.reason or "unknown"] = reasons.get(outcome.reason or "unknown", 0) + 1
+    totals["quota_left"] = result.get("quota_left")
+    return [o.files_key for o in outcomes if o.files_key]

@@ -105,10 +105,10 @@ def ingest_catalog(db_path: str, venues: list[str] | None, since: date | None,
 
 
 @task(name="crawl_batch", cache_policy=NO_CACHE, **NETWORK_RETRIES)
-def crawl_batch(start: Any, full: bool, limit_name: str | None) -> dict[str, Any]:
-    """One batch of repositories fetched and extracted; rows come back to the flow to store."""
+def crawl_batch(states: list[Any], full: bool, limit_name: str | None) -> dict[str, Any]:
+    """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
     with global_limit(limit_name):
-        return batches.crawl_batch_rows(start, full=full)
+        return batches.crawl_batch_outcomes(states, full=full)
 
 
 def classify_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -252,25 +252,21 @@ def _last_catalog_date(db_path: str) -> date | None:
 
 def _crawl_stage(db_path: str, p: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Crawl the chosen repositories in batches on the task runner; store each as it completes."""
+    from flows.crawl import load_states
+
     with Warehouse(db_path) as wh:
         keys = batches.repos_to_crawl(wh, full=p["full"], limit=p["limit"])
-        starts = [batches.repo_rows(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
+        starts = [load_states(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
     totals: dict[str, Any] = {"selected": len(keys), "batches": len(starts), "failed_batches": 0}
     recrawled: list[str] = []
-    if not keys:
-        return totals, recrawled
-
-    submits = ({"start": s, "full": p["full"], "limit_name": p["github_limit"]} for s in starts)
+    submits = ({"states": s, "full": p["full"], "limit_name": p["github_limit"]} for s in starts)
     with stage_bar("crawl", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
 
         def store(result: dict[str, Any]) -> None:
-            batches.store_crawl_batch(wh, result)
-            recrawled.extend(result["recrawled"])
-            batches.add_counts(totals, result["counts"])
-            bar.update(result["n_repos"])
+            recrawled.extend(batches.store_crawl_batch(wh, result, totals))
+            bar.update(len(result["outcomes"]))
 
         totals["failed_batches"] = _run_batches(crawl_batch, submits, p["max_in_flight"], store)
-    totals["recrawled"] = len(recrawled)
     return totals, recrawled
 
 

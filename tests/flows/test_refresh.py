@@ -9,7 +9,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from flows import batches
@@ -45,19 +44,24 @@ def test_repos_to_crawl_is_incremental(warehouse: Warehouse) -> None:
 
 
 def test_store_crawl_batch_replaces_files_of_recrawled_repos_only(warehouse: Warehouse) -> None:
-    warehouse.upsert("repos", [_repo("a/changed", "ok", 40), _repo("a/same", "ok", 40)])
+    from flows.crawl import Outcome
+
+    warehouse.upsert("repos", [_repo("a/changed", "ok", 40), _repo("a/same", "ok", 40), _repo("a/bad", "pending")])
     for key in ("a/changed", "a/same"):
         warehouse.replace_repo_files(key, [{"repo_key": key, "path": "old.py", "kind": "python"}],
-                                     [{"repo_key": key, "path": "old.py", "module": "theano", "kind": "python"}])  # fmt: skip
-    result = {
-        "repos": [_repo("a/changed", "ok", 0)],
-        "recrawled": ["a/changed"],
-        "files": pa.Table.from_pylist([{"repo_key": "a/changed", "path": "new.py", "kind": "python"}]),
-        "evidence": pa.Table.from_pylist([{"repo_key": "a/changed", "path": "new.py", "module": "torch", "kind": "python"}]),
-    }  # fmt: skip
-    batches.store_crawl_batch(warehouse, result)
+                                     [{"repo_key": key, "path": "old.py", "module": "theano", "kind": "python"}])
+    outcomes = [
+        Outcome("a/changed", "crawled", [_repo("a/changed", "ok", 0)], "a/changed",
+                [{"repo_key": "a/changed", "path": "new.py", "kind": "python"}],
+                [{"repo_key": "a/changed", "path": "new.py", "module": "torch", "kind": "python", "is_weak": False}]),
+        Outcome("a/same", "unchanged"),
+        Outcome("a/bad", "failed", [{**_repo("a/bad", "failed", 0), "n_attempts": 1}], reason="HTTP 502"),
+    ]  # fmt: skip
+    totals: dict = {}
+    assert batches.store_crawl_batch(warehouse, {"outcomes": outcomes, "quota_left": {}}, totals) == ["a/changed"]
     modules = dict(warehouse.con.execute("SELECT repo_key, module FROM repo_evidence ORDER BY 1").fetchall())
     assert modules == {"a/changed": "torch", "a/same": "theano"}
+    assert totals == {"crawled": 1, "unchanged": 1, "failed": 1, "failed_reasons": {"HTTP 502": 1}, "quota_left": {}}
 
 
 def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, sample_dir: Path) -> None:
