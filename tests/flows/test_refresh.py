@@ -197,3 +197,56 @@ def test_cli_refresh_prints_a_summary_and_keeps_prefect_quiet(prefect_server: st
     assert "papertrends refresh" in proc.stdout and "classified 8" in proc.stdout
     for noise in ("Flow run", "Task run", "Finished in state", "View at"):
         assert noise not in proc.stdout + proc.stderr
+
+
+@pytest.fixture
+def fake_github(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - a FakeGitHub
+    from fakes.github_server import FakeGitHub, make_repos
+    from orchestration_helpers import github_env
+
+    fake = FakeGitHub(make_repos(24))
+    fake.start()
+    for key, value in github_env(fake).items():
+        monkeypatch.setenv(key, value)
+    yield fake
+    fake.stop()
+
+
+@pytest.mark.prefect
+def test_refresh_crawls_new_repos_then_only_changed_ones(prefect_server: str, fake_github, tmp_path: Path) -> None:  # noqa: ANN001
+    """First run crawls all; a rerun sends nothing; after the recheck window only the changed repo is re-read."""
+    from orchestration_helpers import n_requests, seed_papers
+
+    from flows.runner import run_refresh
+
+    db = tmp_path / "wh.duckdb"
+    with Warehouse(db) as wh:
+        seed_papers(wh, list(fake_github.repos.values()))
+    paths = {"db": str(db), "parquet_dir": str(tmp_path / "pq"), "reports_dir": str(tmp_path / "rep"),
+             "crawl_batch_size": 10}  # fmt: skip
+    first = run_refresh(**paths)
+    assert first.is_ok, first.error
+    assert first.counts["crawl"]["crawled"] == 24 and first.counts["crawl"]["batches"] == 3
+    assert first.counts["classify"]["classified"] == 24
+
+    before = n_requests(fake_github)
+    second = run_refresh(**paths)
+    assert second.is_ok and second.counts["crawl"]["selected"] == 0
+    assert n_requests(fake_github) == before  # no network work at all for unchanged repositories
+
+    changed = next(iter(fake_github.repos.values()))
+    fake_github.push(changed.full_name, "model.py", b"import jax\nimport flax\n")
+    with Warehouse(db) as wh:  # a month passes: every repository is due for a (conditional) check
+        wh.con.execute("UPDATE repos SET crawled_at = crawled_at - INTERVAL 40 DAY")
+    quota_before, raw_before = fake_github.quota_used, fake_github.counts["raw"]
+    third = run_refresh(**paths)
+    assert third.is_ok, third.error
+    assert third.counts["crawl"]["selected"] == 24
+    assert third.counts["crawl"]["unchanged"] == 23 and third.counts["crawl"]["crawled"] == 1
+    assert fake_github.counts["not_modified"] >= 23  # the unchanged ones cost free 304s
+    assert fake_github.quota_used - quota_before <= 2 and fake_github.counts["raw"] > raw_before
+    assert third.counts["classify"]["classified"] == 1
+    with Warehouse(db, read_only=True) as wh:
+        modules = {r[0] for r in wh.con.execute("SELECT module FROM repo_evidence WHERE repo_key = ?",
+                                                 [changed.full_name.lower()]).fetchall()}  # fmt: skip
+    assert "jax" in modules or "flax" in modules
