@@ -141,7 +141,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    raise UsageError("crawl is not available in this build")
+    import uuid
+
+    from flows.crawl import add_repos, crawl_repos
+    from flows.settings import Settings
+    from flows.store import Warehouse
+
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    bad = [r for r in args.repo or [] if r.strip("/").count("/") != 1]
+    if bad:
+        raise UsageError(f"--repo takes OWNER/NAME, got {bad[0]!r}")
+    settings = Settings.from_env()
+    run_id = str(uuid.uuid4())
+    with Warehouse(_db_path(args)) as wh:
+        keys = add_repos(wh, args.repo) if args.repo else None
+        wh.start_run(run_id, "crawl", {"repo": args.repo, "limit": args.limit, "full": args.full})
+        try:
+            summary = crawl_repos(wh, settings, repo_keys=keys, limit=args.limit, full=args.full,
+                                  progress=not args.quiet)  # fmt: skip
+        except BaseException as exc:
+            wh.finish_run(run_id, "failed", {}, error=_one_line(exc))
+            raise
+        wh.finish_run(run_id, "completed", summary)
+    print(json.dumps(summary) if args.json else _format_crawl_summary(summary))
+    return EXIT_OK
+
+
+def _format_crawl_summary(summary: dict[str, Any]) -> str:
+    req = summary["requests"]
+    lines = [
+        ", ".join([f"repositories {summary['selected']}: crawled {summary['crawled']}",
+                   f"unchanged {summary['unchanged']}", *(f"{k} {v}" for k, v in summary["by_status"].items())]),
+        f"requests: {req['quota_counted']} quota-counted ({summary['quota_per_repo']}/repo), "
+        f"{req['not_modified']} free 304s, {req['raw']} raw files; quota left: {summary['quota_left'] or 'unknown'}",
+    ]
+    lines += [f"failed ({n}): {reason}" for reason, n in summary["failed"].items()]
+    return "\n".join(lines)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -209,6 +245,9 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
     elif name == "crawl":
         cmd.add_argument("--repo", action="append", metavar="OWNER/NAME", help="crawl only these (repeatable)")
         cmd.add_argument("--limit", type=int, help="at most N repositories")
+        cmd.add_argument("--full", action="store_true", help="revisit every repository (unchanged ones cost ~nothing)")
+        cmd.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+        cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     elif name == "refresh":
         _add_source_options(cmd)
         cmd.add_argument("--since", help="live catalog: papers published on or after DATE (YYYY-MM-DD); "

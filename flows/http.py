@@ -15,6 +15,7 @@ import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,6 +119,31 @@ class RateLimitState:
         """GitHub signals an exhausted primary limit as 403/429 with remaining 0."""
         return status in (403, 429) and headers.get("x-ratelimit-remaining") == "0"
 
+    def mark_exhausted(self, resource: str, reset_at: float | None = None) -> None:
+        """Record a spent quota the headers did not announce (GraphQL says so in its body)."""
+        self.remaining[resource] = 0
+        if reset_at is not None:
+            self.reset_at[resource] = reset_at
+
+
+def is_secondary_limit(status: int, headers: Mapping[str, str], body: str) -> bool:
+    """GitHub's secondary (abuse) limits: 403/429 with Retry-After, or a message saying so.
+
+    They come with quota left (remaining > 0), so :meth:`RateLimitState.is_exhausted_response`
+    does not catch them; retrying at once makes them last longer.
+    """
+    if status not in (403, 429):
+        return False
+    return "retry-after" in headers or "secondary rate limit" in body.lower()
+
+
+def secondary_delay(n_hits: int, headers: Mapping[str, str], max_delay: float = 900.0) -> float:
+    """Retry-After when given, else one minute doubling per consecutive hit (GitHub's advice)."""
+    told = parse_retry_after(headers.get("Retry-After"))
+    if told is not None:
+        return min(told, max_delay)
+    return min(max_delay, 60.0 * 2 ** (n_hits - 1))
+
 
 class MinInterval:
     """At most one request per ``interval`` seconds (per-host politeness), thread-safe."""
@@ -151,7 +177,13 @@ def make_session(pool_size: int = 16, token: str | None = None) -> requests.Sess
 
 @dataclass
 class HttpClient:
-    """Requests with retries, rate-limit pauses and politeness; counts what it sent."""
+    """Requests with retries, rate-limit pauses and politeness; counts what it sent.
+
+    ``counts`` is keyed ``"<resource>:<outcome>"`` with outcomes ``sent`` (every attempt),
+    ``not_modified`` (304: free on GitHub), ``limited`` (primary or secondary limit hit) and
+    ``error`` (5xx or connection failure), so callers can tell quota spent from free requests.
+    Safe to share between threads.
+    """
 
     session: requests.Session
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -161,37 +193,66 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep
     on_wait: Callable[[str, float], None] | None = None
     n_requests: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def request(self, method: str, url: str, *, resource: str = "core", ok_statuses: frozenset[int] = frozenset(),
                 **kwargs: Any) -> requests.Response:  # fmt: skip
-        """Send until success, a status the caller handles (``ok_statuses``), or a final failure."""
-        attempt = 0
+        """Send until success, a status the caller handles (``ok_statuses``), or a final failure.
+
+        Rate-limit answers are recognised before ``ok_statuses``: a caller that handles 403
+        (a disabled repository) must still never see GitHub's "quota spent" 403.
+        """
+        attempt = n_secondary = 0
         while True:
             attempt += 1
-            self._pause(self.rate_limits.wait_before_request(resource), "rate limit reset")
+            self._pause(self.rate_limits.wait_before_request(resource), f"{resource} rate limit spent; until reset")
             self._pause(self.politeness.reserve(), "")
             try:
-                self.n_requests += 1
+                self._count(resource, "sent")
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                self._count(resource, "error")
                 delay = self.retry.delay_for(attempt, None, {})
                 if delay is None:
                     raise HttpError(f"{method} {url}: {type(exc).__name__}: {exc}", None, url) from None
                 self._pause(delay, f"connection error ({type(exc).__name__})")
                 continue
             self.rate_limits.update(response.headers)
-            if response.status_code < 400 or response.status_code in ok_statuses:
+            status = response.status_code
+            if status == 304:
+                self._count(resource, "not_modified")
+            if status < 400:
                 return response
-            if self.rate_limits.is_exhausted_response(response.status_code, response.headers):
+            if self.rate_limits.is_exhausted_response(status, response.headers):
+                self._count(resource, "limited")
                 attempt -= 1  # waiting for a quota reset is not a failed try
                 continue
-            delay = self.retry.delay_for(attempt, response.status_code, response.headers)
+            if is_secondary_limit(status, response.headers, _body_text(response)):
+                self._count(resource, "limited")
+                n_secondary += 1
+                if n_secondary > self.retry.max_tries:
+                    raise HttpError(f"{method} {url}: HTTP {status} (secondary rate limit)", status, url)
+                attempt -= 1
+                self._pause(secondary_delay(n_secondary, response.headers), f"secondary rate limit (HTTP {status})")
+                continue
+            if status in ok_statuses:
+                return response
+            if status >= 500:
+                self._count(resource, "error")
+            delay = self.retry.delay_for(attempt, status, response.headers)
             if delay is None:
-                raise HttpError(f"{method} {url}: HTTP {response.status_code}", response.status_code, url)
-            self._pause(delay, f"HTTP {response.status_code}")
+                raise HttpError(f"{method} {url}: HTTP {status}", status, url)
+            self._pause(delay, f"HTTP {status}")
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", url, **kwargs)
+
+    def _count(self, resource: str, outcome: str) -> None:
+        with self._lock:
+            self.counts[f"{resource}:{outcome}"] += 1
+            if outcome == "sent":
+                self.n_requests += 1
 
     def _pause(self, seconds: float, why: str) -> None:
         if seconds <= 0:
@@ -201,3 +262,11 @@ class HttpClient:
             if self.on_wait:
                 self.on_wait(why, seconds)
         self.sleep(seconds)
+
+
+def _body_text(response: requests.Response) -> str:
+    """The start of an error body, for messages GitHub puts only there; never raises."""
+    try:
+        return response.text[:2000]
+    except Exception:  # a broken body must not hide the status
+        return ""

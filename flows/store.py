@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # highest migration; 2 belongs to the sources helper
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -133,6 +133,13 @@ _MIGRATIONS: dict[int, str] = {
         error VARCHAR
     );
     """,
+    # 3 (crawler): change detection for refreshes. head_tree is the tree sha of the default
+    # branch's head (the recursive tree call returns it without extra quota); tree_etag makes
+    # that call conditional (a 304 is free).
+    3: """
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS head_tree VARCHAR;
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS tree_etag VARCHAR;
+    """,
 }
 
 
@@ -185,10 +192,15 @@ class Warehouse:
         return int(self.scalar("SELECT max(version) FROM schema_version") or 0)
 
     def migrate(self) -> int:
-        """Apply every migration newer than the file's version, each in one transaction."""
+        """Apply every migration the file has not had yet, in order, each in one transaction.
+
+        Missing versions are applied even below the file's highest one: migrations are
+        written on separate branches, and a file migrated to 3 must still get 2. Each
+        migration is therefore written to be safe after later ones (ADD COLUMN IF NOT EXISTS).
+        """
         self.con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
-        current = self.schema_version()
-        for version in sorted(v for v in _MIGRATIONS if v > current):
+        applied = {row[0] for row in self.con.execute("SELECT version FROM schema_version").fetchall()}
+        for version in sorted(v for v in _MIGRATIONS if v not in applied):
             with self.transaction():
                 self.con.execute(_MIGRATIONS[version])
                 self.con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
@@ -306,14 +318,16 @@ class Warehouse:
         """
         return self.con.execute(
             """
-            SELECT l.paper_id, l.repo_key, l.is_official, l.pwc_framework,
+            SELECT l.paper_id, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official, l.pwc_framework,
                    p.title, p.venue, p.year, p.is_workshop, p.published_date,
                    coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
                    r.status AS repo_status, r.n_stars, c.framework, c.confidence
             FROM links l
             JOIN papers p USING (paper_id)
-            LEFT JOIN repos r USING (repo_key)
-            LEFT JOIN classifications c ON c.repo_key = l.repo_key AND c.classifier_version = ?
+            LEFT JOIN repos old ON old.repo_key = l.repo_key
+            -- a renamed repository's facts live under its new key
+            LEFT JOIN repos r ON r.repo_key = coalesce(old.renamed_to, l.repo_key)
+            LEFT JOIN classifications c ON c.repo_key = r.repo_key AND c.classifier_version = ?
             WHERE l.repo_key IS NOT NULL AND l.skip_reason IS NULL
             ORDER BY l.paper_id, l.repo_key
             """,

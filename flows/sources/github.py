@@ -1,0 +1,289 @@
+"""GitHub as a source: repository metadata, the head's file list, and raw file content.
+
+Quota is the scarce thing (5,000 REST requests an hour with a token, 60 without), so
+each call here costs at most one quota-counted request and the expensive parts are
+free: file content comes from the raw host (no API quota), refreshes send the stored
+ETag (a 304 is free), and with a token GraphQL answers metadata for 50 repositories
+in one request. Every function returns an answer with a status instead of raising
+for the ways a repository can be gone; only transport failures raise ``HttpError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from analysis.imports import MAX_READ_BYTES
+from flows.http import HttpClient, HttpError, RetryPolicy, make_session, redact
+from flows.settings import Settings
+
+API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+GRAPHQL_BATCH = 50
+"""Repositories per GraphQL query: one point each way, well under GitHub's node limits."""
+MAX_TREE_REQUESTS = 60
+"""Non-recursive tree requests for one truncated tree; beyond it the walk is recorded as cut."""
+_GRAPHQL_FIELDS = (
+    "nameWithOwner createdAt pushedAt stargazerCount isArchived isDisabled primaryLanguage { name } "
+    "defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }"
+)
+
+
+@dataclass(frozen=True)
+class RepoMeta:
+    """What GitHub says about a repository; ``head_commit`` is known only from GraphQL."""
+
+    full_name: str
+    created_at: datetime | None
+    pushed_at: datetime | None
+    n_stars: int | None
+    language: str | None
+    default_branch: str | None
+    is_archived: bool | None
+    head_commit: str | None = None
+    head_tree: str | None = None
+
+
+@dataclass(frozen=True)
+class MetaAnswer:
+    """The metadata call's outcome: ``ok``, ``not_modified`` or a terminal repository status."""
+
+    status: str  # ok | not_modified | missing | blocked | disabled | empty | failed
+    meta: RepoMeta | None = None
+    etag: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str
+    mode: str
+    type: str  # blob | tree | commit (a submodule)
+    sha: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class TreeAnswer:
+    status: str  # ok | not_modified | empty | failed
+    sha: str | None = None
+    entries: tuple[TreeEntry, ...] = ()
+    etag: str | None = None
+    problem: str | None = None  # the walk of a truncated tree was cut short
+    reason: str | None = None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """GitHub's ISO 8601 ``...Z`` as the naive UTC datetime DuckDB stores."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+
+
+def meta_from_rest(body: dict[str, Any]) -> RepoMeta:
+    return RepoMeta(
+        full_name=body["full_name"], created_at=parse_time(body.get("created_at")),
+        pushed_at=parse_time(body.get("pushed_at")), n_stars=body.get("stargazers_count"),
+        language=body.get("language"), default_branch=body.get("default_branch"),
+        is_archived=body.get("archived"),
+    )  # fmt: skip
+
+
+def meta_from_graphql(node: dict[str, Any]) -> RepoMeta:
+    branch = node.get("defaultBranchRef") or {}
+    target = branch.get("target") or {}
+    return RepoMeta(
+        full_name=node["nameWithOwner"], created_at=parse_time(node.get("createdAt")),
+        pushed_at=parse_time(node.get("pushedAt")), n_stars=node.get("stargazerCount"),
+        language=(node.get("primaryLanguage") or {}).get("name"), default_branch=branch.get("name"),
+        is_archived=node.get("isArchived"), head_commit=target.get("oid"),
+        head_tree=(target.get("tree") or {}).get("oid"),
+    )  # fmt: skip
+
+
+def _message(response: requests.Response) -> tuple[str, str | None]:
+    """(message, block reason) of a GitHub error body; tolerant of non-JSON bodies."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200].strip(), None
+    if not isinstance(body, dict):
+        return "", None
+    block = body.get("block") if isinstance(body.get("block"), dict) else {}
+    return str(body.get("message", "")), (block or {}).get("reason")
+
+
+def status_of_error(response: requests.Response) -> MetaAnswer:
+    """Map GitHub's ways of saying "you cannot have this repository" to a status and reason."""
+    message, block_reason = _message(response)
+    code = response.status_code
+    if code == 404:
+        return MetaAnswer("missing", reason=f"HTTP 404: {message or 'Not Found'}")
+    if code == 451:
+        return MetaAnswer("blocked", reason=f"HTTP 451: {block_reason or message or 'unavailable for legal reasons'}")
+    if code == 403 and "access blocked" in message.lower():
+        return MetaAnswer("disabled", reason=f"HTTP 403: {message}" + (f" ({block_reason})" if block_reason else ""))
+    if code == 409:
+        return MetaAnswer("empty", reason=f"HTTP 409: {message}")
+    return MetaAnswer("failed", reason=f"HTTP {code}: {message}"[:300])
+
+
+@dataclass
+class GitHubSource:
+    """The GitHub API and raw host behind two pooled clients; thread-safe.
+
+    The raw host gets its own session without the token: public content needs none,
+    and a token sent where it is not needed is a token that can leak.
+    """
+
+    api: HttpClient
+    raw: HttpClient
+    api_url: str
+    raw_url: str
+    has_token: bool = False
+    graphql_batch: int = GRAPHQL_BATCH
+    _on_wait: Callable[[str, float], None] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, pool_size: int = 16,
+                      retry: RetryPolicy | None = None) -> GitHubSource:  # fmt: skip
+        api = HttpClient(make_session(pool_size, settings.github_token), retry=retry or RetryPolicy())
+        raw = HttpClient(make_session(pool_size, None), retry=retry or RetryPolicy())
+        api.session.headers.update(API_HEADERS)
+        return cls(api, raw, settings.github_api_url, settings.github_raw_url, bool(settings.github_token))
+
+    def set_on_wait(self, callback: Callable[[str, float], None] | None) -> None:
+        self.api.on_wait = self.raw.on_wait = callback
+
+    # --- REST --------------------------------------------------------------------
+
+    def fetch_metadata(self, full_name: str, etag: str | None = None) -> MetaAnswer:
+        """``GET /repos/{o}/{r}``, conditional on ``etag``; follows a rename's 301."""
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self.api.get(f"{self.api_url}/repos/{full_name}", headers=headers,
+                                ok_statuses=frozenset({403, 404, 409, 451}))  # fmt: skip
+        if response.status_code == 304:
+            return MetaAnswer("not_modified", etag=etag)
+        if response.status_code != 200:
+            return status_of_error(response)
+        return MetaAnswer("ok", meta_from_rest(response.json()), response.headers.get("ETag"))
+
+    def fetch_tree(self, full_name: str, ref: str, etag: str | None = None) -> TreeAnswer:
+        """The recursive tree of ``ref`` (one request), or a walk of subtrees when it is truncated."""
+        url = f"{self.api_url}/repos/{full_name}/git/trees/{quote(ref, safe='')}"
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self.api.get(url, params={"recursive": "1"}, headers=headers, ok_statuses=frozenset({404, 409}))
+        if response.status_code == 304:
+            return TreeAnswer("not_modified", etag=etag)
+        if response.status_code == 409:
+            return TreeAnswer("empty", reason="HTTP 409: " + _message(response)[0])
+        if response.status_code == 404:
+            return TreeAnswer("failed", reason=f"tree of {ref!r} not found")
+        body = response.json()
+        new_etag = response.headers.get("ETag")
+        if not body.get("tree"):
+            return TreeAnswer("empty", body.get("sha"), etag=new_etag, reason="empty tree")
+        if not body.get("truncated"):
+            return TreeAnswer("ok", body["sha"], tuple(_entries(body["tree"])), new_etag)
+        entries, problem = self.walk_tree(full_name, body["sha"])
+        return TreeAnswer("ok", body["sha"], tuple(entries), new_etag, problem)
+
+    def walk_tree(self, full_name: str, root_sha: str, skip: Callable[[str], bool] | None = None,
+                  max_requests: int = MAX_TREE_REQUESTS) -> tuple[list[TreeEntry], str | None]:  # fmt: skip
+        """Breadth-first walk of non-recursive trees: top-level code first, bounded in requests."""
+        queue, found, n_requests = [("", root_sha)], [], 0
+        while queue:
+            if n_requests >= max_requests:
+                return found, f"tree-walk-cut-at-{max_requests}-requests"
+            prefix, sha = queue.pop(0)
+            response = self.api.get(f"{self.api_url}/repos/{full_name}/git/trees/{sha}")
+            n_requests += 1
+            for entry in _entries(response.json().get("tree", []), prefix):
+                found.append(entry)
+                if entry.type == "tree" and not (skip and skip(entry.path)):
+                    queue.append((entry.path + "/", entry.sha))
+        return found, None
+
+    # --- raw host ------------------------------------------------------------------
+
+    def fetch_file(self, full_name: str, ref: str, path: str, n_bytes: int | None) -> tuple[bytes | None, str | None]:
+        """A file's first ``MAX_READ_BYTES`` from the raw host: (content, problem).
+
+        The raw host costs no API quota. Larger files are read with a Range request
+        (imports sit at the top); a vanished file (the branch moved on) is a problem, not a failure.
+        """
+        url = f"{self.raw_url}/{full_name}/{quote(ref, safe='')}/{quote(path)}"
+        too_big = n_bytes is not None and n_bytes > MAX_READ_BYTES
+        headers = {"Range": f"bytes=0-{MAX_READ_BYTES - 1}"} if too_big else {}
+        try:
+            response = self.raw.get(url, headers=headers, resource="raw", ok_statuses=frozenset({404}))
+        except HttpError as exc:
+            return None, f"fetch-failed: HTTP {exc.status}" if exc.status else "fetch-failed: connection"
+        if response.status_code == 404:
+            return None, "raw-404"
+        return response.content, "truncated" if too_big else None
+
+    # --- GraphQL -------------------------------------------------------------------
+
+    def fetch_graphql_metadata(self, full_names: Sequence[str], max_tries: int = 3) -> dict[str, RepoMeta | None]:
+        """Metadata of many repositories in one query; None for the ones GraphQL cannot resolve.
+
+        Over its limit GraphQL answers HTTP 200 with a RATE_LIMITED error in the body:
+        that marks the quota spent (so the client waits for the reset) and tries again.
+        Raises HttpError when it cannot get an answer; callers then fall back to REST.
+        """
+        query = build_graphql_query(full_names)
+        for _ in range(max_tries):
+            response = self.api.request("POST", f"{self.api_url}/graphql", resource="graphql", json={"query": query})
+            body = response.json()
+            errors = body.get("errors") or []
+            if any(e.get("type") == "RATE_LIMITED" for e in errors):
+                reset = response.headers.get("x-ratelimit-reset")
+                self.api.rate_limits.mark_exhausted("graphql", float(reset) if reset else None)
+                continue
+            data = body.get("data") or {}
+            return {name: (meta_from_graphql(data[f"r{i}"]) if data.get(f"r{i}") else None)
+                    for i, name in enumerate(full_names)}  # fmt: skip
+        raise HttpError("GraphQL: rate limited after retries", 200, f"{self.api_url}/graphql")
+
+    def usage(self) -> dict[str, int]:
+        """Requests sent so far: quota-counted (API, less free 304s) versus free (raw host)."""
+        api, raw = self.api.counts, self.raw.counts
+        free = api["core:not_modified"] + api["core:limited"] + api["graphql:limited"]
+        quota = api["core:sent"] + api["graphql:sent"] - free
+        return {
+            "quota_counted": quota, "not_modified": api["core:not_modified"], "graphql": api["graphql:sent"],
+            "rate_limited": api["core:limited"] + api["graphql:limited"], "raw": raw["raw:sent"],
+            "errors": api["core:error"] + api["graphql:error"] + raw["raw:error"],
+        }  # fmt: skip
+
+    def quota_left(self) -> dict[str, int]:
+        return dict(self.api.rate_limits.remaining)
+
+
+def build_graphql_query(full_names: Sequence[str]) -> str:
+    """One query with an alias per repository (``r0``, ``r1``, ...); names are JSON-quoted."""
+    parts = []
+    for i, name in enumerate(full_names):
+        owner, repo = name.split("/", 1)
+        parts.append(f"r{i}: repository(owner: {json.dumps(owner)}, name: {json.dumps(repo)}) {{ {_GRAPHQL_FIELDS} }}")
+    return "query { " + " ".join(parts) + " rateLimit { cost remaining resetAt } }"
+
+
+def _entries(raw_entries: list[dict[str, Any]], prefix: str = "") -> list[TreeEntry]:
+    return [
+        TreeEntry(prefix + e["path"], e.get("mode", ""), e.get("type", ""), e.get("sha", ""), e.get("size"))
+        for e in raw_entries
+    ]
+
+
+def safe_reason(exc: BaseException) -> str:
+    """A short, token-free reason for a failure, without the URL (it varies per repository)."""
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.status}" if exc.status else "connection failed"
+    return redact(f"{type(exc).__name__}: {exc}")[:300]
