@@ -113,26 +113,17 @@ def shared_crawl_tools(settings: Settings) -> tuple[Any, ThreadPoolExecutor, Thr
         return _SHARED["gh"], _SHARED["repo_pool"], _SHARED["file_pool"]
 
 
-def forget_head(state: Any) -> Any:
-    """The state without ETags and head tree, so the crawler fetches it again (``--full``)."""
-    from flows.crawl import RepoState
-
-    row = {**state.row, "etag": None, "tree_etag": None, "head_tree": None}
-    return RepoState(row, state.scopes)
-
-
-def crawl_batch_outcomes(states: list[Any], *, full: bool = False) -> dict[str, Any]:
+def crawl_batch_outcomes(states: list[Any]) -> dict[str, Any]:
     """Crawl one batch of repositories without touching the warehouse; the outcomes go back to the writer.
 
     ``states`` are the crawler's ``RepoState`` rows as stored (ETags, head trees,
-    attempts, link scopes), so an unchanged repository costs one free 304. The token
-    is read from this process's environment, never passed in.
+    attempts, link scopes), so an unchanged repository costs one free 304 and is not
+    read again, with or without ``--full``. The token is read from this process's
+    environment, never passed in.
     """
     from flows.crawl import crawl_repo, graphql_hints
 
     gh, repo_pool, file_pool = shared_crawl_tools(Settings.from_env())
-    if full:
-        states = [forget_head(s) for s in states]
     hints: dict[str, Any] = {}
     for chunk in chunked(states, gh.graphql_batch):
         hints.update(graphql_hints(gh, chunk))

@@ -105,10 +105,10 @@ def ingest_catalog(db_path: str, venues: list[str] | None, since: date | None,
 
 
 @task(name="crawl_batch", cache_policy=NO_CACHE, **NETWORK_RETRIES)
-def crawl_batch(states: list[Any], full: bool, limit_name: str | None) -> dict[str, Any]:
+def crawl_batch(states: list[Any], limit_name: str | None) -> dict[str, Any]:
     """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
     with global_limit(limit_name):
-        return batches.crawl_batch_outcomes(states, full=full)
+        return batches.crawl_batch_outcomes(states)
 
 
 def classify_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -173,6 +173,12 @@ def refresh(
 ) -> dict[str, Any]:
     """Bring the warehouse up to date and redraw the report; incremental unless ``full``.
 
+    Incremental: new papers (the catalog since the last run), new and failed
+    repositories, and crawled ones unchecked for 30 days (a free 304 when their head
+    has not moved). ``full`` asks about every repository again (still conditionally:
+    an unchanged head is not re-read, its content is the same by definition), reads
+    the catalog from the start and re-decides every repository.
+
     Sources: ``sample`` (bundled, offline; ``sample_dir`` for another folder in its
     format), ``links``+``papers`` (archive files, path or URL), ``catalog`` or
     ``venues``/``since`` (live catalog; ``since`` defaults to the last completed
@@ -231,7 +237,7 @@ def _ingest_stage(db_path: str, settings: Settings, p: dict[str, Any]) -> dict[s
     if p["links"] or p["papers"]:
         done["archive"] = ingest_archive(db_path, p["links"], p["papers"], p["progress"])
     if p["catalog"] or p["venues"] or p["since"]:
-        since = p["since"] or _last_catalog_date(db_path)
+        since = p["since"] or (None if p["full"] else _last_catalog_date(db_path))
         with stage_bar("catalog", None, p["progress"]):
             done["catalog"] = ingest_catalog(db_path, p["venues"], since, p["catalog_limit"])
     logger.info("ingested: %s", done)
@@ -259,7 +265,7 @@ def _crawl_stage(db_path: str, p: dict[str, Any]) -> tuple[dict[str, Any], list[
         starts = [load_states(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
     totals: dict[str, Any] = {"selected": len(keys), "batches": len(starts), "failed_batches": 0}
     recrawled: list[str] = []
-    submits = ({"states": s, "full": p["full"], "limit_name": p["github_limit"]} for s in starts)
+    submits = ({"states": s, "limit_name": p["github_limit"]} for s in starts)
     with stage_bar("crawl", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
 
         def store(result: dict[str, Any]) -> None:
@@ -275,10 +281,11 @@ def _classify_stage(db_path: str, recrawled: list[str], p: dict[str, Any]) -> di
     from flows.classify import repos_to_classify
 
     with Warehouse(db_path) as wh:
-        keys = sorted(set(repos_to_classify(wh, force=p["reclassify"])) | set(recrawled))
+        keys = sorted(set(repos_to_classify(wh, force=p["reclassify"] or p["full"])) | set(recrawled))
         inputs = [batches.evidence_of(wh, chunk) for chunk in batches.chunked(keys, p["classify_batch_size"])]
     totals: dict[str, Any] = {"classified": 0, "batches": len(inputs), "failed_batches": 0}
-    runner_task = classify_batch.with_options(refresh_cache=True) if p["reclassify"] else classify_batch
+    forced = p["reclassify"] or p["full"]
+    runner_task = classify_batch.with_options(refresh_cache=True) if forced else classify_batch
     with stage_bar("classify", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
 
         def store(rows: list[dict[str, Any]]) -> None:
