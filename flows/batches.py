@@ -27,6 +27,7 @@ CLASSIFY_BATCH = 2_000
 RECHECK_AFTER = timedelta(days=30)
 """An ``ok`` repository crawled less than this long ago is not asked about again."""
 
+
 def chunked(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
     """Consecutive slices of at most ``size`` items."""
     for start in range(0, len(items), size):
