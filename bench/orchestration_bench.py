@@ -104,8 +104,10 @@ def run_pairs(n_repos: int, n_pairs: int, tmp: Path) -> list[dict[str, Any]]:
     for i in range(n_pairs):
         direct = run_direct(seeded_warehouse(tmp / f"direct-{i}.duckdb", n_repos), tmp / f"direct-{i}")
         flow, counts = run_flow(seeded_warehouse(tmp / f"flow-{i}.duckdb", n_repos), tmp / f"flow-{i}")
-        pairs.append({"direct_s": round(direct, 1), "flow_s": round(flow, 1), "overhead": round(flow / direct - 1, 4),
-                      "crawl_batches": counts["crawl"]["batches"], "classify_batches": counts["classify"]["batches"]})  # fmt: skip
+        pairs.append({
+            "direct_s": round(direct, 1), "flow_s": round(flow, 1), "overhead": round(flow / direct - 1, 4),
+            "crawl_batches": counts["crawl"]["batches"], "classify_batches": counts["classify"]["batches"],
+        })  # fmt: skip
         print(json.dumps(pairs[-1]), flush=True)
     return pairs
 
