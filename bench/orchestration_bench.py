@@ -34,6 +34,30 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "flows"))
 
 
+class FakeProcess:
+    """The fake GitHub in its own process (as GitHub would be), with a quota no run exhausts.
+
+    GitHub's real 5,000 requests an hour would make either side wait for the reset;
+    the bench measures orchestration, not quota, so the fake's limit is lifted.
+    """
+
+    SCRIPT = ("import sys; from fakes.github_server import FakeGitHub, make_repos; "
+              "f = FakeGitHub(make_repos(int(sys.argv[1])), rate_limit=10**9); f.start(); "
+              "print('PORT', f.server.server_address[1], flush=True); sys.stdin.read(); f.stop()")  # fmt: skip
+
+    def __init__(self, n_repos: int) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
+        self.proc = subprocess.Popen([sys.executable, "-c", self.SCRIPT, str(n_repos)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+        assert self.proc.stdout is not None
+        self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline().split()[1])}"
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
 def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A real Prefect server for the flow runs, health-waited; stopped by the caller."""
     import requests
@@ -117,8 +141,6 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=10_000)
     parser.add_argument("--pairs", type=int, default=2)
     args = parser.parse_args()
-    from crawl_bench import FakeProcess  # the crawler bench's fake-in-a-subprocess
-
     tmp = Path(tempfile.mkdtemp(prefix="orchestration-bench-"))
     os.environ.setdefault("PREFECT_HOME", str(tmp / "prefect"))
     server = None
