@@ -1,23 +1,34 @@
 """Repository URLs in every spelling -> one key, ``owner/name`` in lower case.
 
 Papers with Code and the paper lists write the same repository many ways
-(``http://``, ``git@github.com:``, ``www.``, ``.git``, ``/tree/master/sub``,
-trailing punctuation). Counting a repository twice bends every chart, so all
-spellings must meet in one key; links that are not crawlable keep a reason.
+(``http://``, ``git@github.com:``, ``git://``, ``www.``, ``.git``, ``/tree/master/sub``,
+``/blob/...``, ``#readme``, ``?tab=...``, trailing slashes and punctuation, any case).
+Counting a repository twice bends every chart, so all spellings meet in one key.
+A link into a sub-folder keeps that scope (a monorepo holds many papers' code), and
+its canonical URL keeps it too, so two papers pointing into one repository stay two
+links to one key. Links that are not crawlable (organisation pages, gists, GitHub
+Pages, other hosts) are kept with a ``skip_reason``, never dropped.
+
+Invariant (tested): normalising a canonical URL gives back the same RepoRef.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from functools import lru_cache
 
 GITHUB_HOSTS = {"github.com", "www.github.com"}
+# First path segments of github.com that are site pages, not owners.
 _RESERVED_OWNERS = {
     "orgs", "topics", "features", "marketplace", "sponsors", "settings", "about", "pricing",
     "collections", "explore", "trending", "login", "join", "search", "site", "apps", "users",
+    "enterprise", "notifications", "new", "organizations", "readme", "codespaces", "customer-stories",
 }  # fmt: skip
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_OWNER = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NAME = _OWNER
+_STRIP_EDGES = "<>\"'()[]{}`*"
+_TRAILING = ".,;:!?)]}>\"'`*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +36,7 @@ class RepoRef:
     """What a link points to: a crawlable GitHub repository, or why it is not one."""
 
     url: str
-    """Canonical URL (``https://github.com/Owner/Name``), or the cleaned raw text."""
+    """Canonical URL (``https://github.com/owner/name[/tree/<ref>/<path>]``), or the cleaned raw text."""
     host: str | None
     key: str | None = None
     """``owner/name`` in lower case; None when the link is not a GitHub repository."""
@@ -36,38 +47,124 @@ class RepoRef:
     skip_reason: str | None = None
 
 
+# The spelling most links already use; answered without the general parser (same result, ~10x faster).
+_PLAIN = re.compile(r"https?://(?:www\.)?github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]*[A-Za-z0-9_-])/?", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1 << 16)
 def normalise_repo_url(raw: str | None) -> RepoRef:
-    """Parse any spelling of a repository link; never raises."""
-    text = (raw or "").strip().strip("<>\"'()[]").rstrip(".,;:)]}>\"'")
+    """Parse any spelling of a repository link; never raises.
+
+    Cached: a links chunk names many repositories more than once, and the pending
+    repository rows ask again for the same links.
+    """
+    plain = _PLAIN.fullmatch(raw) if raw else None
+    if plain and not plain.group(2).lower().endswith(".git") and plain.group(1).lower() not in _RESERVED_OWNERS:
+        full = f"{plain.group(1)}/{plain.group(2)}"
+        return RepoRef(f"https://github.com/{full.lower()}", "github.com", full.lower(), full)
+    return _parse_repo_url(raw)
+
+
+def _parse_repo_url(raw: str | None) -> RepoRef:
+    """The general parser behind :func:`normalise_repo_url`."""
+    text = _clean_text(raw)
     if not text:
         return RepoRef("", None, skip_reason="empty")
-    text = re.sub(r"^git@github\.com:", "https://github.com/", text, flags=re.IGNORECASE)
-    text = re.sub(r"^(git|ssh|git\+https|git\+ssh)://(git@)?", "https://", text, flags=re.IGNORECASE)
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
-        text = "https://" + text
-    try:
-        parts = urlsplit(text)
-    except ValueError:
+    text = _as_https(text)
+    split = _split_url(text)
+    if split is None:
         return RepoRef(text, None, skip_reason="unparseable")
-    host = (parts.hostname or "").lower()
+    host, path = split
     if host not in GITHUB_HOSTS:
-        reason = "gist" if host == "gist.github.com" else ("github-pages" if host.endswith("github.io") else "not-github")
-        return RepoRef(text, host or None, skip_reason=reason)
-    return _github_ref(text, unquote(parts.path))
+        return RepoRef(text, host or None, skip_reason=_other_host_reason(host))
+    return _github_ref(text, _percent_decode(path))
+
+
+# scheme://[userinfo@]host[:port]path[?query][#fragment]; the stdlib's urllib would do,
+# but analysis/ keeps clear of anything network-shaped.
+_URL_PARTS = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[0-9a-f:.]*\]|[^:/?#\[\]]*)(?=[:/?#]|$)(?::\d*)?([^?#]*)", re.I)
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]")
+
+
+def _split_url(text: str) -> tuple[str, str] | None:
+    """(lower-case host, path) of an absolute URL, or None when it is not one."""
+    m = _URL_PARTS.match(text)
+    if m is None:
+        return None
+    return m.group(1).lower().strip("[]"), m.group(2)
+
+
+def _percent_decode(text: str) -> str:
+    """``%20`` -> `` ``; invalid UTF-8 sequences are replaced, never raised."""
+    if "%" not in text:
+        return text
+    raw = re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
+    return raw.decode("utf-8", errors="replace")
+
+
+def _percent_encode(text: str, safe: str = "/") -> str:
+    """Percent-encode everything but unreserved characters (and ``safe``)."""
+    return "".join(
+        ch if _URL_SAFE.match(ch) and (ch != "/" or "/" in safe) else "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
+        for ch in text
+    )
+
+
+def _clean_text(raw: str | None) -> str:
+    """Strip the wrapping and trailing punctuation that prose and Markdown leave around links."""
+    text = (raw or "").strip()
+    previous = None
+    while text != previous:
+        previous = text
+        text = text.strip().strip(_STRIP_EDGES).rstrip(_TRAILING).rstrip("/")
+    return "".join(text.split())  # a URL never contains whitespace; line breaks inside one are noise
+
+
+def _as_https(text: str) -> str:
+    """``git@github.com:o/n``, ``git://``, ``ssh://``, ``git+https://`` and bare hosts -> ``https://``."""
+    text = re.sub(r"^git@([a-z0-9.-]+):/*", r"https://\1/", text, flags=re.IGNORECASE)
+    text = re.sub(r"^(git|ssh|git\+https|git\+ssh|https?)://(git@)?", "https://", text, flags=re.IGNORECASE)
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
+        text = "https://" + text.lstrip("/")
+    return text
+
+
+def _other_host_reason(host: str) -> str:
+    if host == "gist.github.com":
+        return "gist"
+    if host.endswith(".github.io") or host == "github.io":
+        return "github-pages"
+    if host.endswith("github.com"):
+        return "not-a-repository"  # api.github.com, raw.github.com, ... point at content, not a repo page
+    return "not-github"
 
 
 def _github_ref(text: str, path: str) -> RepoRef:
     segments = [s for s in path.split("/") if s]
     if len(segments) < 2:
         return RepoRef(text, "github.com", skip_reason="owner-only" if segments else "no-repository")
-    owner, name = segments[0], re.sub(r"\.git$", "", segments[1], flags=re.IGNORECASE)
+    owner, name = segments[0], re.sub(r"(\.git)+$", "", segments[1], flags=re.IGNORECASE)
     if owner.lower() in _RESERVED_OWNERS:
         return RepoRef(text, "github.com", skip_reason="not-a-repository")
-    if not (_NAME.match(owner) and _NAME.match(name)) or name in {".", ".."}:
+    if not (_OWNER.match(owner) and _NAME.match(name)) or name.strip(".") == "":
         return RepoRef(text, "github.com", skip_reason="malformed-name")
-    scope = None
-    if len(segments) >= 4 and segments[2] in {"tree", "blob"}:
-        sub = segments[4:] if segments[2] == "tree" else segments[4:-1]
-        scope = "/".join(sub) or None
     full = f"{owner}/{name}"
-    return RepoRef(f"https://github.com/{full}", "github.com", full.lower(), full, scope)
+    ref, scope = _scope_of(segments)
+    # Owner and name are case-insensitive on GitHub: the canonical URL uses the key so two
+    # spellings of one link are one row; ref and path are case-sensitive and kept as written.
+    url = f"https://github.com/{full.lower()}" + (f"/tree/{_percent_encode(ref, safe='')}/{_percent_encode(scope)}" if scope else "")
+    return RepoRef(url, "github.com", full.lower(), full, scope)
+
+
+def _scope_of(segments: list[str]) -> tuple[str, str | None]:
+    """(ref, sub-folder) of a ``/tree/<ref>/<path>`` or ``/blob/<ref>/<path>/<file>`` link.
+
+    A blob link scopes to the folder holding the file; a file at the root is no scope.
+    A ref with slashes (``feature/x``) cannot be told apart from a path: the first
+    segment is taken as the ref, as GitHub's own short links do.
+    """
+    if len(segments) < 5 or segments[2] not in {"tree", "blob"}:
+        return "", None
+    sub = segments[4:] if segments[2] == "tree" else segments[4:-1]
+    sub = [s for s in sub if s not in {".", ".."}]
+    return segments[3], ("/".join(sub) or None)

@@ -137,7 +137,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    raise UsageError("ingest is not available in this build")
+    from flows.settings import Settings
+    from flows.sources.pwc_archive import hf_archive_urls, ingest_archive
+    from flows.store import Warehouse
+
+    settings = Settings.from_env()
+    hf = hf_archive_urls(settings) if args.from_hf else {}
+    links, papers = args.links or hf.get("links"), args.papers or hf.get("papers")
+    if not links or not papers:
+        raise UsageError("give --links and --papers (paths or URLs), or --from-hf for the archive on Hugging Face")
+    with Warehouse(_db_path(args)) as wh:
+        counts = ingest_archive(wh, links, papers, settings, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(counts))
+        return EXIT_OK
+    print(f"papers: {counts['papers']:,}  links: {counts['links']:,}  papers only in links: "
+          f"{counts['papers_from_links']:,}  new pending repos: {counts['repos_pending_added']:,}")
+    for title, key in (("skipped rows", "skipped"), ("links not crawled", "links_not_crawlable")):
+        if counts[key]:
+            print(f"{title}: " + ", ".join(f"{k} {v:,}" for k, v in counts[key].items()))
+    return EXIT_OK
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -240,8 +259,12 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
     elif name == "status":
         cmd.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "ingest":
-        cmd.add_argument("--links", required=True, help="links file: path or URL")
-        cmd.add_argument("--papers", required=True, help="papers file: path or URL")
+        cmd.add_argument("--links", nargs="+", metavar="PATH_OR_URL", help="links file(s): Parquet or .json.gz")
+        cmd.add_argument("--papers", nargs="+", metavar="PATH_OR_URL", help="papers file(s): Parquet or .json.gz")
+        cmd.add_argument("--from-hf", action="store_true",
+                         help="download the archive's Parquet files from Hugging Face (cached; PAPERTRENDS_HF_URL)")
+        cmd.add_argument("--no-progress", action="store_true", help="no download progress bar")
+        cmd.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     elif name == "crawl":
         cmd.add_argument("--repo", action="append", metavar="OWNER/NAME", help="crawl only these (repeatable)")
         cmd.add_argument("--limit", type=int, help="at most N repositories")

@@ -105,12 +105,41 @@ def rows_of(records: Iterable[Mapping[str, Any]], convert: Any, source: str) -> 
     return rows, skipped
 
 
+def why_paper_skipped(record: Mapping[str, Any]) -> str:
+    """The reason :func:`paper_row` returned None, for the skipped-rows counts."""
+    return "no-paper-url"
+
+
+def why_link_skipped(record: Mapping[str, Any]) -> str:
+    """The reason :func:`link_row` returned None, for the skipped-rows counts."""
+    return "no-paper-url" if _text(record.get("paper_url")) is None else "no-repo-url"
+
+
+def paper_from_link(record: Mapping[str, Any], source: str) -> dict[str, Any] | None:
+    """A minimal ``papers`` row from a links record (its ``paper_*`` columns).
+
+    The links file names papers the papers file may lack; such a paper is stored
+    from what the link says (title, arXiv id, no venue) and only where no fuller
+    row exists, so the join from links to papers never loses a link.
+    """
+    paper_id = _text(record.get("paper_url"))
+    if paper_id is None:
+        return None
+    return {
+        "paper_id": paper_id, "title": _text(record.get("paper_title")),
+        "arxiv_id": _text(record.get("paper_arxiv_id")),
+        "venue": None, "year": None, "is_workshop": None, "proceeding": None, "conference": None,
+        "published_date": None, "source": source, "ingested_at": utcnow(),
+    }  # fmt: skip
+
+
 def pending_repo_rows(links: Iterable[Mapping[str, Any]], source: str) -> list[dict[str, Any]]:
     """A ``pending`` repos row for each crawlable repository a batch of links names."""
     seen: dict[str, dict[str, Any]] = {}
     for link in links:
         key = link.get("repo_key")
         if key and not link.get("skip_reason") and key not in seen:
-            full = str(link["repo_url"]).removeprefix("https://github.com/")
+            # the canonical URL is lower-case; the raw link keeps the case its authors used
+            full = normalise_repo_url(link.get("repo_url_raw") or link["repo_url"]).full_name or key
             seen[key] = {"repo_key": key, "full_name": full, "status": "pending", "source": source}
     return list(seen.values())

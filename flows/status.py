@@ -34,6 +34,8 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
         "conference_papers_by_venue": _pairs(
             wh, "SELECT venue, count(*) FROM papers WHERE venue IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
         ),
+        "workshop_papers": wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL AND is_workshop"),
+        "papers_by_source": _pairs(wh, "SELECT source, count(*) FROM papers GROUP BY 1 ORDER BY 1"),
         "unknown_proceedings": _pairs(
             wh, "SELECT proceeding, count(*) FROM papers WHERE venue IS NULL AND proceeding IS NOT NULL "
             "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",

@@ -1,0 +1,303 @@
+"""Build the bundled sample's tables in data/sample/ from selection.csv and local snapshots.
+
+Why this exists: the demo and the tests must run offline on real data. This script
+turns the seeded selection (select_sample.py) and public repository snapshots that
+are already on this machine into the files flows/sources/sample.py reads, using the
+project's own extractor (analysis.imports via flows.sources.snapshot), so the
+sample's evidence is exactly what the pipeline would store. No code from a
+snapshot is imported or run: blobs are read as bytes through git plumbing.
+
+Outputs (all sorted, gzip without timestamps, so a rebuild is byte-identical):
+papers.csv, links.csv, repos.csv, evidence.csv.gz, files.csv.gz.
+
+Where snapshots come from:
+* default: ``/work/.mirror/{owner}+{name}/repo`` (matched case-insensitively),
+  the layout of the snapshot tool used to build the committed sample;
+* ``--checkouts DIR``: a directory of work trees named ``{owner}+{name}``
+  (case-insensitive); a ``.git`` inside gives head commit and dates.
+``fetch_log.csv`` says which repositories were never available (missing,
+too-large, error); a repository logged ``ok`` but absent here is an error, so a
+rebuild on another machine never silently turns evidence into "missing".
+
+Run from the repository root: ``python3 scripts/sample/build_sample.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from analysis.imports import FileScan, evidence_kind  # noqa: E402
+from flows.sources.snapshot import list_git_tree, scan_directory, scan_git_snapshot  # noqa: E402
+
+PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "date", "conference", "source")
+LINK_COLUMNS = (
+    "paper_url", "paper_title", "paper_arxiv_id", "repo_url", "is_official",
+    "mentioned_in_paper", "mentioned_in_github", "framework",
+)  # fmt: skip
+REPO_COLUMNS = (
+    "repo_url", "full_name", "status", "head_commit", "first_commit_at", "last_commit_at",
+    "dates_from", "n_files", "n_evidence_files",
+)  # fmt: skip
+EVIDENCE_COLUMNS = ("repo_key", "path", "kind", "module", "is_weak")
+FILE_COLUMNS = ("repo_key", "path", "kind", "n_bytes", "problem")
+DEFAULT_MIRROR = Path("/work/.mirror")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where one repository's code is on this machine, and in which shape."""
+
+    full_name: str
+    git_dir: Path | None
+    work_tree: Path | None
+
+
+@dataclass(frozen=True)
+class RepoResult:
+    """Everything the sample records for one repository."""
+
+    repo: dict[str, str]
+    scans: list[FileScan]
+    sizes: dict[str, int]
+
+
+# --- inputs ---------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def full_name_of(repo_url: str) -> str:
+    """``https://github.com/Owner/Name`` -> ``Owner/Name`` (the list already canonicalised it)."""
+    return repo_url.removeprefix("https://github.com/").strip("/")
+
+
+def index_dirs(parent: Path) -> dict[str, Path]:
+    """lower-case ``owner+name`` -> directory, for case-insensitive matching."""
+    if not parent.is_dir():
+        return {}
+    return {p.name.lower(): p for p in parent.iterdir() if p.is_dir() and "+" in p.name}
+
+
+def locate(full_name: str, mirrors: dict[str, Path], checkouts: dict[str, Path]) -> Snapshot | None:
+    """Find a checkout (preferred when given) or a mirror snapshot for ``owner/name``."""
+    key = full_name.replace("/", "+").lower()
+    if key in checkouts:
+        tree = checkouts[key]
+        git_dir = tree / ".git" if (tree / ".git").exists() else None
+        return Snapshot(full_name, git_dir, tree)
+    if key in mirrors:
+        repo = mirrors[key] / "repo"
+        git_dir = repo / ".git" if (repo / ".git").is_dir() else repo
+        if (git_dir / "HEAD").exists():
+            return Snapshot(full_name, git_dir, None)
+    return None
+
+
+# --- one repository -------------------------------------------------------------
+
+
+def git_text(git_dir: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(git_dir), *args], check=True, capture_output=True, text=True).stdout
+
+
+def commit_dates(git_dir: Path) -> tuple[str, str, str]:
+    """(head sha, first, last) committer dates over HEAD's history, ISO 8601 UTC.
+
+    Committer dates, because they say when the commit entered a history (author
+    dates survive rebases and cherry-picks from years before).
+    """
+    head = git_text(git_dir, "rev-parse", "HEAD").strip()
+    stamps = [int(s) for s in git_text(git_dir, "log", "--format=%ct", "HEAD").split()]
+    return head, iso_utc(min(stamps)), iso_utc(max(stamps))
+
+
+def iso_utc(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tree_sizes(git_dir: Path) -> dict[str, int]:
+    """path -> bytes of every file in HEAD's tree (submodules excluded; -1 = blob absent)."""
+    return {path: size for mode, _sha, size, path in list_git_tree(git_dir) if mode != "160000"}
+
+
+def dir_sizes(root: Path) -> dict[str, int]:
+    """path -> bytes of every regular file of a work tree, .git excluded, symlinks not followed."""
+    sizes: dict[str, int] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            full = Path(dirpath) / name
+            sizes[full.relative_to(root).as_posix()] = full.lstat().st_size
+    return sizes
+
+
+def scan_repo(snap: Snapshot, url: str) -> RepoResult:
+    """Run the project's extractor over one snapshot and collect the repository facts."""
+    if snap.work_tree is not None:
+        scans, sizes = scan_directory(snap.work_tree), dir_sizes(snap.work_tree)
+    else:
+        assert snap.git_dir is not None
+        scans, sizes = scan_git_snapshot(snap.git_dir), tree_sizes(snap.git_dir)
+    head = first = last = ""
+    if snap.git_dir is not None:
+        head, first, last = commit_dates(snap.git_dir)
+    repo = {
+        "repo_url": url, "full_name": snap.full_name, "status": "ok", "head_commit": head,
+        "first_commit_at": first, "last_commit_at": last, "dates_from": "snapshot-history" if head else "",
+        "n_files": str(len(sizes)), "n_evidence_files": str(sum(1 for p in sizes if evidence_kind(p))),
+    }  # fmt: skip
+    return RepoResult(repo, scans, sizes)
+
+
+def unavailable_repo(url: str, status: str) -> dict[str, str]:
+    """A repository whose snapshot could not be had: kept as a link, no facts invented."""
+    row = dict.fromkeys(REPO_COLUMNS, "")
+    row.update(repo_url=url, full_name=full_name_of(url), status=status)
+    return row
+
+
+# --- papers and links -----------------------------------------------------------
+
+
+def slug(title: str, limit: int = 80) -> str:
+    """A stable URL-safe slug of a title, for papers the list gave no arXiv id."""
+    text = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return text[:limit].rstrip("-") or "untitled"
+
+
+def paper_url_of(row: dict[str, str]) -> str:
+    """arXiv abstract URL when the list gave an id; else a sample:// id (documented in README)."""
+    if row["arxiv_id"]:
+        return f"https://arxiv.org/abs/{row['arxiv_id']}"
+    return f"sample://{row['venue'].lower()}-{row['year']}/{slug(row['title'])}"
+
+
+def paper_and_link(row: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """PWC-shaped paper and link rows; the list gives no date, officialness or framework."""
+    url = paper_url_of(row)
+    paper = {"paper_url": url, "arxiv_id": row["arxiv_id"], "title": row["title"],
+             "proceeding": f"{row['venue']} {row['year']}", "date": "", "conference": "",
+             "source": row["source"]}  # fmt: skip
+    link = {"paper_url": url, "paper_title": row["title"], "paper_arxiv_id": row["arxiv_id"],
+            "repo_url": row["repo_url"], "is_official": "", "mentioned_in_paper": "",
+            "mentioned_in_github": "", "framework": ""}  # fmt: skip
+    return paper, link
+
+
+# --- outputs --------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """Paths read with surrogateescape can't be written as UTF-8: show bad bytes as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def evidence_rows(key: str, scans: Iterable[FileScan]) -> list[dict[str, str]]:
+    rows = {
+        (clean(ev.path), ev.module, ev.kind): {"repo_key": key, "path": clean(ev.path), "kind": ev.kind,
+                                               "module": clean(ev.module), "is_weak": "true" if ev.is_weak else "false"}
+        for scan in scans for ev in scan.evidence
+    }  # fmt: skip
+    return [rows[k] for k in sorted(rows)]
+
+
+def file_rows(key: str, scans: Iterable[FileScan], sizes: dict[str, int]) -> list[dict[str, str]]:
+    rows = {}
+    for scan in scans:
+        size = sizes.get(scan.path)
+        n_bytes = "" if size is None or size < 0 else str(size)
+        rows[clean(scan.path)] = {"repo_key": key, "path": clean(scan.path), "kind": scan.kind or "",
+                                  "n_bytes": n_bytes, "problem": scan.problem or ""}  # fmt: skip
+    return [rows[k] for k in sorted(rows)]
+
+
+def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
+    """Write CSV; .gz files get a fixed gzip header (no name, mtime 0) so rebuilds are identical."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    data = buf.getvalue().encode("utf-8")
+    if path.suffix == ".gz":
+        with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+            gz.write(data)
+    else:
+        path.write_bytes(data)
+
+
+# --- main -----------------------------------------------------------------------
+
+
+def build(sample_dir: Path, mirror: Path, checkouts: Path | None) -> dict[str, int]:
+    """Build every output table; returns counts for the log line."""
+    selection = read_rows(sample_dir / "selection.csv")
+    log = {r["repo_url"].lower(): r for r in read_rows(sample_dir / "fetch_log.csv")}
+    mirrors, trees = index_dirs(mirror), index_dirs(checkouts) if checkouts else {}
+    papers, links, repos, evidence, files = [], [], [], [], []
+    for row in selection:
+        paper, link = paper_and_link(row)
+        papers.append(paper)
+        links.append(link)
+        url = row["repo_url"]
+        outcome = log.get(url.lower(), {}).get("outcome", "missing")
+        snap = locate(full_name_of(url), mirrors, trees)
+        if outcome != "ok" and snap is None:
+            repos.append(unavailable_repo(url, outcome))
+            continue
+        if snap is None:
+            raise SystemExit(f"error: {url} was fetched (fetch_log ok) but no snapshot is on this machine")
+        result = scan_repo(snap, url)
+        key = snap.full_name.lower()
+        repos.append(result.repo)
+        evidence.extend(evidence_rows(key, result.scans))
+        files.extend(file_rows(key, result.scans, result.sizes))
+    write_outputs(sample_dir, papers, links, repos, evidence, files)
+    return {"papers": len(papers), "links": len(links), "repos": len(repos),
+            "repos_ok": sum(r["status"] == "ok" for r in repos),
+            "evidence": len(evidence), "files": len(files)}  # fmt: skip
+
+
+def write_outputs(sample_dir: Path, papers: list[dict[str, str]], links: list[dict[str, str]],
+                  repos: list[dict[str, str]], evidence: list[dict[str, str]], files: list[dict[str, str]]) -> None:
+    """Write the five tables, each sorted on its key so a rebuild is byte-identical."""
+    def by(*cols: str):  # noqa: ANN202 - a sort key
+        return lambda r: tuple(r[c].lower() if c == "repo_url" else r[c] for c in cols)
+
+    write_csv(sample_dir / "papers.csv", PAPER_COLUMNS, sorted(papers, key=by("proceeding", "paper_url")))
+    write_csv(sample_dir / "links.csv", LINK_COLUMNS, sorted(links, key=by("paper_url", "repo_url")))
+    write_csv(sample_dir / "repos.csv", REPO_COLUMNS, sorted(repos, key=by("repo_url")))
+    write_csv(sample_dir / "evidence.csv.gz", EVIDENCE_COLUMNS,
+              sorted(evidence, key=by("repo_key", "path", "module", "kind")))
+    write_csv(sample_dir / "files.csv.gz", FILE_COLUMNS, sorted(files, key=by("repo_key", "path")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample-dir", type=Path, default=ROOT / "data" / "sample")
+    parser.add_argument("--mirror", type=Path, default=DEFAULT_MIRROR, help="dir of {owner}+{name}/repo snapshots")
+    parser.add_argument("--checkouts", type=Path, default=None, help="dir of {owner}+{name} work trees")
+    args = parser.parse_args(argv)
+    counts = build(args.sample_dir, args.mirror, args.checkouts)
+    print(", ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

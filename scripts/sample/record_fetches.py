@@ -1,0 +1,70 @@
+"""Turn the answers of the snapshot ``fetch`` tool into ``data/sample/fetch_log.csv``.
+
+Why this exists: repository snapshots were brought onto the build machine by an
+interactive tool, not by project code, so the outcome of each fetch (a git
+directory, "No snapshot ...", a size refusal, or another failure) has to be
+recorded as data. ``build_sample.py`` reads this log to tell a repository that
+was never available (missing / too-large) from one that merely is not on the
+current machine.
+
+Input: a TSV ``OWNER/NAME<TAB>answer`` with the tool's answer text, one line per
+fetch call. Output columns: repo_url, outcome (ok|missing|too-large|error), detail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+
+def classify_answer(answer: str) -> str:
+    """Map the tool's answer text to an outcome, following its documented messages."""
+    text = answer.strip()
+    if text.startswith("/"):
+        return "ok"
+    if text.startswith("No snapshot"):
+        return "missing"
+    if text.startswith("That snapshot has") and "bytes" in text:
+        return "too-large"
+    return "error"
+
+
+def read_answers(path: Path) -> dict[str, str]:
+    """Read OWNER/NAME -> answer; the last answer for a repository wins (a retry)."""
+    answers: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            repo, answer = line.rstrip("\n").split("\t", 1)
+            answers[repo.lower()] = answer
+    return answers
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write one log row per selected repository, in selection order; fail on gaps."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("answers", type=Path, help="TSV of OWNER/NAME and fetch answer")
+    parser.add_argument("--selection", type=Path, default=Path("data/sample/selection.csv"))
+    parser.add_argument("--out", type=Path, default=Path("data/sample/fetch_log.csv"))
+    args = parser.parse_args(argv)
+    answers = read_answers(args.answers)
+    with args.selection.open(encoding="utf-8", newline="") as fh:
+        urls = [row["repo_url"] for row in csv.DictReader(fh)]
+    missing = [u for u in urls if u.split("github.com/", 1)[1].lower() not in answers]
+    if missing:
+        print(f"error: no fetch answer for {len(missing)} repositories, e.g. {missing[0]}", file=sys.stderr)
+        return 1
+    with args.out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["repo_url", "outcome", "detail"])
+        for url in sorted(urls, key=str.lower):
+            answer = answers[url.split("github.com/", 1)[1].lower()].strip()
+            writer.writerow([url, classify_answer(answer), answer])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
