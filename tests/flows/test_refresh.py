@@ -213,19 +213,27 @@ def fake_github(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - a FakeGitHub
 
 
 @pytest.mark.prefect
-def test_refresh_crawls_new_repos_then_only_changed_ones(prefect_server: str, fake_github, tmp_path: Path) -> None:  # noqa: ANN001
-    """First run crawls all; a rerun sends nothing; after the recheck window only the changed repo is re-read."""
-    from orchestration_helpers import n_requests, seed_papers
+def test_refresh_crawls_new_repos_then_only_changed_ones(prefect_server: str, fake_github,  # noqa: ANN001
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    """Archive -> crawl -> classify; a rerun sends nothing; a month later only the changed repo is re-read."""
+    from fakes.pwc_files import link, paper, write_parquet
+    from orchestration_helpers import n_requests
 
     from flows.runner import run_refresh
 
+    repos = list(fake_github.repos.values())
+    archive = {  # the PWC archive's two files, one CVPR paper per fake repository
+        "papers": str(write_parquet(tmp_path / "papers.parquet",
+                                    [paper(f"p{i}", f"CVPR {2015 + i % 10}") for i in range(len(repos))])),
+        "links": str(write_parquet(tmp_path / "links.parquet",
+                                   [link(f"p{i}", f"https://github.com/{r.full_name}") for i, r in enumerate(repos)])),
+    }  # fmt: skip
     db = tmp_path / "wh.duckdb"
-    with Warehouse(db) as wh:
-        seed_papers(wh, list(fake_github.repos.values()))
     paths = {"db": str(db), "parquet_dir": str(tmp_path / "pq"), "reports_dir": str(tmp_path / "rep"),
              "crawl_batch_size": 10}  # fmt: skip
-    first = run_refresh(**paths)
+    first = run_refresh(**archive, **paths)
     assert first.is_ok, first.error
+    assert first.counts["ingest"]["archive"]["papers"] == 24
     assert first.counts["crawl"]["crawled"] == 24 and first.counts["crawl"]["batches"] == 3
     assert first.counts["classify"]["classified"] == 24
 
