@@ -250,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_func, summary, example) in COMMANDS.items():
         cmd = sub.add_parser(name, help=summary, description=summary, epilog=f"Example: {example}")
         cmd.add_argument("--db", help="warehouse file (default: data/warehouse.duckdb)")
-        cmd.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+        # SUPPRESS: a subcommand's default must not undo `papertrends --debug COMMAND`
+        cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
         _add_options(name, cmd)
     return parser
 

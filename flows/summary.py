@@ -28,7 +28,11 @@ def stage_rows(counts: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
     for stage, result in counts.items():
         if stage == "report":
-            rows.append((stage, f"{result.get('n_periods', 0)} periods, chart {result.get('png', '(none)')}"))
+            rows.append((stage, f"{result.get('n_periods', 0)} periods, chart {result.get('png', '(none)')}, "
+                                f"page {result.get('html', '(none)')}"))
+            if result.get("counts"):  # the denominators belong next to the chart
+                per_period = ", ".join(f"{p} n={n:g}" for p, n in result["counts"])
+                rows.append(("classified per period", per_period))
         elif stage == "export":
             rows.append((stage, f"{len(result)} tables -> {_common_parent(result)}"))
         elif isinstance(result, dict):
@@ -50,7 +54,7 @@ def latest_shares(counts: dict[str, Any]) -> tuple[str, list[tuple[str, float, f
         return None
     period = sorted(shares["period"].dropna().unique())[-1]
     latest = shares[shares["period"] == period].sort_values("share", ascending=False)
-    return period, [(str(r.framework), float(r.share), float(r.n)) for r in latest.itertuples()]
+    return period, [(str(r.framework), float(r.share), float(r.n_items)) for r in latest.itertuples()]
 
 
 def summary_markdown(status: dict[str, Any], counts: dict[str, Any]) -> str:
