@@ -106,7 +106,8 @@ def test_publish_exports_to_an_fsspec_url(warehouse: Warehouse, sample_dir: Path
 
 def test_summary_markdown_has_coverage_shares_and_stages(tmp_path: Path) -> None:
     csv = tmp_path / "shares.csv"
-    csv.write_text("period,framework,n,n_total,share\n2020,pytorch,3,4,0.75\n2020,tensorflow,1,4,0.25\n"
+    # the report's series columns (analysis.shares.SHARE_COLUMNS), as write_report saves them
+    csv.write_text("period,framework,n_items,n_total,share\n2020,pytorch,3,4,0.75\n2020,tensorflow,1,4,0.25\n"
                    "2019,theano,2,2,1.0\n")  # fmt: skip
     status = {"papers": 9, "conference_papers": 9, "links": 9, "repos": 9, "crawled": 8, "failed": 1,
               "classified": 8, "classifier_version": "v1"}  # fmt: skip
