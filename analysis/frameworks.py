@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analysis.imports import Evidence, FileScan
+from analysis.layout import VENDORED_KIND, resolve_layout
 from analysis.rules import (
     CODE_KINDS,
     CPP_INCLUDE_LABELS,
@@ -60,7 +61,7 @@ CLASSIFIER_VERSION = "2026.11.2"
 # How much one file counts, by what kind of file it is and where it lives.
 KIND_WEIGHT = {
     "python": 1.0, "notebook": 0.8, "lua": 1.0, "cpp": 0.6, "caffe_prototxt": 0.5,
-    "darknet_cfg": 0.5, "matlab": 1.0, "r": 1.0,
+    "darknet_cfg": 0.5, "matlab": 1.0, "r": 1.0, VENDORED_KIND: 1.0,
 }  # fmt: skip
 MANIFEST_WEIGHT = 0.5
 WEAK_FACTOR = 0.25
@@ -68,7 +69,7 @@ PATH_DISCOUNT = 0.2
 _DISCOUNTED_PATH = re.compile(
     r"(^|/)(third[_-]?party|3rd[_-]?party|external|externals|vendor|vendored|extern|deps|submodules?"
     r"|lib/python[\d.]*|site-packages|node_modules|venv|tests?|testing|docs?|examples?|tutorials?"
-    r"|legacy|deprecated|old|archive|unused|baselines?|benchmarks?|convert\w*|converters?)(/|$)"
+    r"|legacy|deprecated|old|archive|unused|baselines?|benchmarks?|convert\w*|converters?|sandbox|contrib)(/|$)"
     r"|(^|/)(convert|conversion|export|port|load_tf|tf2|torch2|caffe2pytorch)[^/]*\.py$"
     r"|(^|/)test_[^/]*\.py$|_test\.py$"
     r"|(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)_?(2|to)_?"
@@ -164,7 +165,7 @@ def _fold_keras(scores: dict[str, float], evidence: list[Evidence]) -> None:
         return
     backends = {e.module[14:] for e in evidence if e.module.startswith("KERAS_BACKEND=")}
     backend = {"jax": "jax", "torch": "pytorch", "tensorflow": "tensorflow"}.get(min(backends, default=""))
-    if backend is None and scores.get("tensorflow", 0) > scores["keras"]:
+    if backend is None and scores.get("tensorflow", 0) >= scores["keras"]:
         backend = "tensorflow"
     if backend:
         scores[backend] = scores.get(backend, 0) + scores.pop("keras")
@@ -179,7 +180,7 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     Takes evidence rows (as stored) or the FileScans of ``scan_directory``; scans are
     reduced with ``relevant_evidence`` first, so both give the same answer.
     """
-    rows = sorted(set(_as_evidence(evidence)), key=_sort_key)
+    rows = resolve_layout(set(_as_evidence(evidence)))
     n_files = len({e.path for e in rows})
     if not rows:
         return Decision("none", {}, 0.0, (), "no-evidence: no file that can carry framework evidence")
