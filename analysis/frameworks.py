@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analysis.imports import Evidence, FileScan
+from analysis.python_imports import MODEL_MARKER
 from analysis.layout import VENDORED_KIND, resolve_layout
 from analysis.rules import (
     CODE_KINDS,
@@ -55,7 +56,7 @@ __all__ = [
     "label_for_module", "is_relevant", "relevant_evidence",
 ]  # fmt: skip
 
-CLASSIFIER_VERSION = "2026.11.2"
+CLASSIFIER_VERSION = "2026.11.3"
 
 
 # How much one file counts, by what kind of file it is and where it lives.
@@ -65,6 +66,9 @@ KIND_WEIGHT = {
 }  # fmt: skip
 MANIFEST_WEIGHT = 0.5
 WEAK_FACTOR = 0.25
+MODEL_FACTOR = 2.0
+"""A file that defines or trains a network (``@model`` marker) counts double: the labelling
+rule is the framework of the model/training code, not of data scripts."""
 PATH_DISCOUNT = 0.2
 _DISCOUNTED_PATH = re.compile(
     r"(^|/)(third[_-]?party|3rd[_-]?party|external|externals|vendor|vendored|extern|deps|submodules?"
@@ -127,11 +131,15 @@ def _labelled(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
     ]
 
 
-def _file_votes(pairs: list[tuple[str, Evidence]]) -> dict[tuple[str, str], tuple[float, Evidence]]:
+def _file_votes(
+    pairs: list[tuple[str, Evidence]], model_files: set[str]
+) -> dict[tuple[str, str], tuple[float, Evidence]]:
     """Each (label, file) votes once, with the weight of its strongest evidence."""
     votes: dict[tuple[str, str], tuple[float, Evidence]] = {}
     for label, ev in pairs:
         weight, key = file_weight(ev), (label, ev.path)
+        if ev.path in model_files:
+            weight *= MODEL_FACTOR
         if key not in votes or (-weight, ev) < (-votes[key][0], votes[key][1]):
             votes[key] = (weight, ev)
     return votes
@@ -141,7 +149,9 @@ def score_evidence(evidence: Iterable[Evidence]) -> tuple[dict[str, float], dict
     """Per-label scores (context labels keep their ``?``) and the evidence behind each."""
     scores: dict[str, float] = defaultdict(float)
     drivers: dict[str, list[Evidence]] = defaultdict(list)
-    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(list(evidence))).items()):
+    rows = list(evidence)
+    model_files = {e.path for e in rows if e.module == MODEL_MARKER}
+    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(rows), model_files).items()):
         scores[label] += weight
         drivers[label].append(ev)
     return dict(scores), drivers

@@ -51,7 +51,30 @@ def python_imports(text: str) -> tuple[Found, str | None]:
         found.extend((name, True) for name in _DYNAMIC.findall(text))
     if "KERAS_BACKEND" in text:
         found.extend((f"KERAS_BACKEND={b}", False) for b in _KERAS_BACKEND.findall(text))
+    if found and defines_or_trains_a_model(text):
+        found.append((MODEL_MARKER, False))
     return found, None
+
+
+MODEL_MARKER = "@model"
+"""Evidence module of a file that defines or trains a network (see ``defines_or_trains_a_model``)."""
+
+# Substrings, not a regex: ``in`` scans run at memory speed and stop at the first hit.
+_MODEL_HINTS = (
+    "Module)", "Model)", "Layer)", "Block)", "Chain)",  # class Net(nn.Module), (keras.Model), (gluon.HybridBlock)
+    ".backward(", "optimizer.step(", "sess.run(", "GradientTape", ".minimize(",  # training steps
+    "value_and_grad(", ".fit(", "Sequential(", "slim.conv2d", "tf.layers.",  # JAX, Keras, TF1 graphs
+)  # fmt: skip
+
+
+def defines_or_trains_a_model(text: str) -> bool:
+    """Whether the source subclasses a network base class or runs a training step.
+
+    The corpus labelling rule is "the framework of the repository's model/training
+    code": files that define or train a network say more than data scripts that merely
+    use tensors (DJ-RN's TF model beside torch-based data generation).
+    """
+    return any(hint in text for hint in _MODEL_HINTS)
 
 
 def _import_statements(text: str) -> list[re.Match[str]]:

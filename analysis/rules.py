@@ -184,7 +184,9 @@ def _import_name_for_distribution(name: str) -> str:
 
 def is_relevant(evidence: Evidence) -> bool:
     """Whether any rule can use this evidence (a framework, context, or a file marker)."""
-    return evidence.module == "" or label_for_module(evidence.module, evidence.kind) is not None
+    if evidence.module == "" or evidence.module.startswith("@"):  # file markers
+        return True
+    return label_for_module(evidence.module, evidence.kind) is not None
 
 
 def relevant_evidence(scans: Iterable[FileScan]) -> list[Evidence]:
