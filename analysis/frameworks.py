@@ -6,16 +6,23 @@ crawling again.
 
 How a repository is decided (each step is one small function below):
 
-1. Every piece of evidence maps to a label through ``MODULE_RULES`` (one table).
-   Ambiguous libraries (``transformers``, ``dgl``, ``tensorflow_datasets``...) are
-   *context*: they vote only when no unambiguous framework evidence exists.
+0. ``analysis.layout``: a vendored library copy (a top-level package named like a
+   library, using that library's framework) becomes one vote for the library and
+   loses its imports of other frameworks; ``import blocks`` beside a local
+   ``blocks.py`` is the repository's own module, not a library.
+1. Every piece of evidence maps to a label through ``MODULE_RULES`` (one table, in
+   ``analysis.rules``). Ambiguous libraries (``transformers``, ``dgl``,
+   ``tensorflow_datasets``...) are *context*: they vote only when no unambiguous
+   framework evidence exists.
 2. Each file votes once per label, weighted by what it is (code over manifests),
-   where it lives (vendored copies, tests, docs, examples and one-off conversion
-   scripts count a fifth) and how it imports (optional or unused imports a quarter).
+   where it lives (third-party copies, sandbox/contrib, tests, docs, examples and
+   one-off conversion scripts count a fifth), how it imports (optional or unused
+   imports a quarter) and whether it defines or trains a network (``@model``
+   marker: double).
 3. In a file that imports JAX, TensorFlow and PyTorch imports are its data
    pipeline (tf.data, tfds, DataLoader) and become context.
-4. Standalone Keras beside more TensorFlow folds into TensorFlow; Keras 3 with an
-   explicit ``KERAS_BACKEND`` folds into that backend.
+4. Standalone Keras beside at least as much TensorFlow folds into TensorFlow (tf.keras
+   era); Keras 3 with an explicit ``KERAS_BACKEND`` folds into that backend.
 5. The label with the highest score wins; confidence is its share of all scores
    times a volume factor, so one file never makes a confident label. A label that
    rests on a notebook or two in a codebase of other languages is ``none``.
@@ -30,8 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analysis.imports import Evidence, FileScan
-from analysis.python_imports import MODEL_MARKER
 from analysis.layout import VENDORED_KIND, resolve_layout
+from analysis.python_imports import MODEL_MARKER
 from analysis.rules import (
     CODE_KINDS,
     CPP_INCLUDE_LABELS,
@@ -167,8 +174,9 @@ def _resolve_context(scores: dict[str, float]) -> tuple[dict[str, float], dict[s
 
 
 def _fold_keras(scores: dict[str, float], evidence: list[Evidence]) -> None:
-    """Standalone Keras folds into TensorFlow when TensorFlow weighs more (Keras 2 code
-    mixing ``import keras`` with raw TF ops), or into the backend a Keras 3 repo sets with
+    """Standalone Keras folds into TensorFlow when TensorFlow weighs as much or more (Keras 2
+    code mixing ``import keras`` with raw TF ops; ``from tensorflow import keras`` beside a
+    pinned keras==2.x, which is tf.keras), or into the backend a Keras 3 repo sets with
     ``KERAS_BACKEND``. ``import keras`` as the main evidence stays keras (ARCHITECTURE).
     """
     if not scores.get("keras"):
@@ -207,8 +215,8 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     coverage = _coverage(rows, drivers, best)
     confidence = round(strength * min(1.0, 5 * coverage), 4)
     if _is_tutorial_only(rows, top) and strength < CONFIDENT or _is_minor_port(rows, drivers, best, coverage):
-        return Decision("none", scores, round(1 - confidence, 4), top, "framework-only-in-a-minor-part-of-another-language-codebase",
-                        n_files=n_files, context=context)  # fmt: skip
+        reason = "framework-only-in-a-minor-part-of-another-language-codebase"
+        return Decision("none", scores, round(1 - confidence, 4), top, reason, n_files=n_files, context=context)
     return Decision(best, scores, confidence, top, "imports", n_files=n_files, context=context)
 
 

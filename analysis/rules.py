@@ -8,6 +8,7 @@ base images. ``analysis.frameworks`` turns labelled evidence into a decision.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -118,6 +119,7 @@ CPP_INCLUDE_LABELS = {
     "paddle/": "paddle", "darknet.h": "darknet", "dynet/": "dynet", "CNTKLibrary.h": "cntk",
     "oneflow/": "oneflow", "mindspore/": "mindspore",
 }  # fmt: skip
+_CPP_PREFIXES = tuple(CPP_INCLUDE_LABELS)
 R_LIBRARY_LABELS = {
     "keras": "keras", "tensorflow": "tensorflow", "torch": "pytorch", "mxnet": "mxnet",
     "tfprobability": "tensorflow",
@@ -137,14 +139,19 @@ OTHER_LANGUAGE_KINDS = {"lua", "cpp", "matlab", "r"}
 # --- one piece of evidence -> label ---------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def label_for_module(module: str, kind: str = "python") -> str | None:
     """The framework label one piece of evidence points to, or None.
 
     Context labels keep their ``?`` prefix here; ``classify_evidence`` resolves them.
+    Cached: a corpus repeats the same few thousand modules (``torch.nn``, ``os``) and
+    every row is labelled two or three times (storage filter, layout, scoring).
     """
     if kind == "lua":
         return LUA_MODULE_LABELS.get(module.split(".")[0])
     if kind == "cpp":
+        if not module.startswith(_CPP_PREFIXES):  # one C-level test rejects <stdio.h> & co.
+            return None
         return next((lab for pre, lab in CPP_INCLUDE_LABELS.items() if module.startswith(pre)), None)
     if kind == "r":
         return R_LIBRARY_LABELS.get(module)
