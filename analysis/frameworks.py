@@ -6,16 +6,23 @@ crawling again.
 
 How a repository is decided (each step is one small function below):
 
-1. Every piece of evidence maps to a label through ``MODULE_RULES`` (one table).
-   Ambiguous libraries (``transformers``, ``dgl``, ``tensorflow_datasets``...) are
-   *context*: they vote only when no unambiguous framework evidence exists.
+0. ``analysis.layout``: a vendored library copy (a top-level package named like a
+   library, using that library's framework) becomes one vote for the library and
+   loses its imports of other frameworks; ``import blocks`` beside a local
+   ``blocks.py`` is the repository's own module, not a library.
+1. Every piece of evidence maps to a label through ``MODULE_RULES`` (one table, in
+   ``analysis.rules``). Ambiguous libraries (``transformers``, ``dgl``,
+   ``tensorflow_datasets``...) are *context*: they vote only when no unambiguous
+   framework evidence exists.
 2. Each file votes once per label, weighted by what it is (code over manifests),
-   where it lives (vendored copies, tests, docs, examples and one-off conversion
-   scripts count a fifth) and how it imports (optional or unused imports a quarter).
+   where it lives (third-party copies, sandbox/contrib, tests, docs, examples and
+   one-off conversion scripts count a fifth), how it imports (optional or unused
+   imports a quarter) and whether it defines or trains a network (``@model``
+   marker: double).
 3. In a file that imports JAX, TensorFlow and PyTorch imports are its data
    pipeline (tf.data, tfds, DataLoader) and become context.
-4. Standalone Keras beside more TensorFlow folds into TensorFlow; Keras 3 with an
-   explicit ``KERAS_BACKEND`` folds into that backend.
+4. Standalone Keras beside at least as much TensorFlow folds into TensorFlow (tf.keras
+   era); Keras 3 with an explicit ``KERAS_BACKEND`` folds into that backend.
 5. The label with the highest score wins; confidence is its share of all scores
    times a volume factor, so one file never makes a confident label. A label that
    rests on a notebook or two in a codebase of other languages is ``none``.
@@ -30,138 +37,50 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analysis.imports import Evidence, FileScan
+from analysis.layout import VENDORED_KIND, resolve_layout
+from analysis.python_imports import MODEL_MARKER
+from analysis.rules import (
+    CODE_KINDS,
+    CPP_INCLUDE_LABELS,
+    DISTRIBUTION_ALIASES,
+    DOCKER_IMAGE_LABELS,
+    LABELS,
+    LUA_MODULE_LABELS,
+    MANIFEST_KINDS,
+    MODULE_RULES,
+    OTHER_LANGUAGE_KINDS,
+    PYTHON_MODULE_LABELS,
+    R_LIBRARY_LABELS,
+    is_relevant,
+    label_for_module,
+    relevant_evidence,
+)
 
-CLASSIFIER_VERSION = "2026.11.2"
+__all__ = [
+    "CLASSIFIER_VERSION", "CONFIDENT", "Decision", "classify_evidence", "score_evidence", "file_weight",
+    "LABELS", "MODULE_RULES", "PYTHON_MODULE_LABELS", "DISTRIBUTION_ALIASES", "LUA_MODULE_LABELS",
+    "CPP_INCLUDE_LABELS", "R_LIBRARY_LABELS", "DOCKER_IMAGE_LABELS", "CODE_KINDS", "MANIFEST_KINDS",
+    "label_for_module", "is_relevant", "relevant_evidence",
+]  # fmt: skip
 
-LABELS = (
-    "pytorch", "tensorflow", "keras", "jax", "mxnet", "paddle", "mindspore", "caffe",
-    "caffe2", "theano", "chainer", "cntk", "lua-torch", "dynet", "darknet", "matconvnet",
-    "mlx", "oneflow", "jittor", "megengine", "none",
-)  # fmt: skip
+CLASSIFIER_VERSION = "2026.11.3"
 
-# The one table: Python import name (or distribution name after DISTRIBUTION_ALIASES,
-# or a marker emitted by a non-Python reader) -> label. The longest dotted prefix
-# wins, so ``tensorflow.keras`` differs from ``keras``. A label written ``?label``
-# is context: an ambiguous library that decides only when nothing else does.
-_RULES_TABLE = """
-# --- PyTorch and what is built on it (ARCHITECTURE: wrappers fold into their base)
-torch torchvision torchaudio torchtext torchdata functorch torch_xla      pytorch
-pytorch_lightning lightning fairseq detectron2 maskrcnn_benchmark timm    pytorch
-mmcv mmdet mmdet3d mmseg mmengine mmcls mmpretrain mmpose mmaction mmocr  pytorch
-mmedit mmagic mmrotate mmtrack mmflow mmgen                               pytorch
-pyro gpytorch botorch torch_geometric torch_scatter torch_sparse           pytorch
-torch_cluster torch_spline_conv allennlp ignite fastai kornia pytorch3d     pytorch
-accelerate apex pytorch_pretrained_bert pytorch_transformers torchmetrics  pytorch
-deepspeed torchdiffeq torchsde geoopt pytorch_metric_learning peft         pytorch
-segmentation_models_pytorch open_clip sentence_transformers skorch        pytorch
-stable_baselines3 torchrl tianshou higher learn2learn torchmeta speechbrain pytorch
-spconv MinkowskiEngine torchsparse xformers flash_attn torchsummary thop  pytorch
-ptflops fvcore lpips pytorch_fid torch_fidelity tensorboardX.torchvis     pytorch
-warpctc_pytorch torch_optimizer torchnet pytorch_msssim                   pytorch
-diffusers                                                                 pytorch
-# --- TensorFlow and its wrappers; libraries built on it
-tensorflow tf_slim sonnet tensor2tensor tensorflow_probability            tensorflow
-tensorflow_hub tflearn tensorlayer gpflow gpflux edward edward2 tensorpack tensorflow
-tensorflow_addons tf_agents tensorflow_text tensorflow_federated          tensorflow
-tensorflow_gan tensorflow_model_optimization tensorflow_io trfl lucid     tensorflow
-stable_baselines mesh_tensorflow tensorflow_compression magenta tf_keras  tensorflow
-object_detection tensorflow.keras                                         tensorflow
-# --- Keras standalone (``import keras``); tf.keras is TensorFlow
-keras keras_contrib keras_applications keras_preprocessing keras_bert     keras
-bert4keras keras_core segmentation_models                                 keras
-# --- JAX family
-jax jaxlib flax haiku optax trax objax equinox numpyro chex rlax jraph     jax
-distrax neural_tangents jaxopt orbax elegy brax oryx                      jax
-# --- the rest
-mxnet gluoncv gluonnlp gluonts                                            mxnet
-gluonts.torch                                                             pytorch
-paddle paddlepaddle paddlenlp paddlehub paddleseg ppdet paddleclas ppcls  paddle
-paddleocr ppocr parl pgl paddle3d paddlespeech                            paddle
-mindspore mindcv mindnlp mindformers                                      mindspore
-caffe _caffe caffe.prototxt matcaffe                                      caffe
-caffe2                                                                    caffe2
-theano lasagne blocks pylearn2 nolearn theanets pymc3 downhill            theano
-chainer chainercv chainerrl chainermn chainer_chemistry                   chainer
-cntk                                                                      cntk
-dynet _dynet dynet_config                                                 dynet
-darknet darknet.cfg                                                       darknet
-matconvnet                                                                matconvnet
-mlx                                                                       mlx
-oneflow flowvision                                                        oneflow
-jittor                                                                    jittor
-megengine                                                                 megengine
-# --- context: ambiguous on their own (step 1 of the module docstring)
-transformers                                                              ?pytorch
-dgl                                                                       ?pytorch
-tensorflow_datasets                                                       ?tensorflow
-"""
-
-
-def _parse_rules(table: str) -> dict[str, str]:
-    """Rows of 'module module ... label': the label is the last word of its row."""
-    rules: dict[str, str] = {}
-    for row in table.splitlines():
-        words = row.split("#", 1)[0].split()
-        if len(words) >= 2:
-            rules.update(dict.fromkeys(words[:-1], words[-1]))
-    return rules
-
-
-MODULE_RULES: dict[str, str] = _parse_rules(_RULES_TABLE)
-PYTHON_MODULE_LABELS = MODULE_RULES  # the name the first version exported
-
-# Distribution names seen in manifests that differ from their import name.
-DISTRIBUTION_ALIASES: dict[str, str] = {
-    "pytorch": "torch", "torch-gpu": "torch", "torch-cpu": "torch", "pytorch-cpu": "torch",
-    "pytorch-gpu": "torch", "pytorch-lightning": "pytorch_lightning",
-    "pytorch-pretrained-bert": "pytorch_pretrained_bert", "pytorch-ignite": "ignite",
-    "mmcv-full": "mmcv", "mmcv-lite": "mmcv", "pyro-ppl": "pyro", "open-clip-torch": "open_clip",
-    "tensorflow-gpu": "tensorflow", "tensorflow-cpu": "tensorflow", "tf-nightly": "tensorflow",
-    "tf-nightly-gpu": "tensorflow", "tensorflow-macos": "tensorflow", "intel-tensorflow": "tensorflow",
-    "tensorflow-intel": "tensorflow", "tf-slim": "tf_slim", "dm-sonnet": "sonnet",
-    "keras-gpu": "keras", "tf-keras": "tf_keras", "dm-haiku": "haiku", "jax-cuda": "jax",
-    "paddlepaddle": "paddle", "paddlepaddle-gpu": "paddle", "mindspore-gpu": "mindspore",
-    "mindspore-cpu": "mindspore", "mindspore-ascend": "mindspore", "theano-pymc": "theano",
-    "cntk-gpu": "cntk", "dynet38": "dynet", "chainer-cuda": "chainer", "oneflow-cu": "oneflow",
-}  # fmt: skip
-_MXNET_DIST = re.compile(r"^mxnet(-cu\d+\w*|-mkl|-native)?$")
-
-LUA_MODULE_LABELS = {
-    m: "lua-torch" for m in ("torch", "nn", "cunn", "cutorch", "cudnn", "nngraph", "optim", "rnn", "dpnn", "image")
-}
-# ``#include`` prefixes. PyTorch's 2017-18 C extensions (cffi) include <TH/TH.h> and
-# <THC/THC.h>; Lua Torch's C modules include "luaT.h" and bare "TH.h"/"THC.h".
-CPP_INCLUDE_LABELS = {
-    "torch/": "pytorch", "ATen/": "pytorch", "c10/": "pytorch", "TH/": "pytorch", "THC/": "pytorch",
-    "luaT.h": "lua-torch", "TH.h": "lua-torch", "THC.h": "lua-torch",
-    "caffe/": "caffe", "caffe2/": "caffe2", "tensorflow/": "tensorflow", "mxnet/": "mxnet",
-    "paddle/": "paddle", "darknet.h": "darknet", "dynet/": "dynet", "CNTKLibrary.h": "cntk",
-    "oneflow/": "oneflow", "mindspore/": "mindspore",
-}  # fmt: skip
-R_LIBRARY_LABELS = {"keras": "keras", "tensorflow": "tensorflow", "torch": "pytorch", "mxnet": "mxnet", "tfprobability": "tensorflow"}
-DOCKER_IMAGE_LABELS = {
-    "pytorch/": "pytorch", "nvcr.io/nvidia/pytorch": "pytorch", "anibali/pytorch": "pytorch",
-    "tensorflow/": "tensorflow", "nvcr.io/nvidia/tensorflow": "tensorflow", "mxnet/": "mxnet",
-    "paddlepaddle/": "paddle", "bvlc/caffe": "caffe", "caffe2ai/": "caffe2", "kaixhin/torch": "lua-torch",
-    "mindspore/": "mindspore", "chainer/": "chainer",
-}  # fmt: skip
-
-CODE_KINDS = {"python", "notebook", "lua", "cpp", "caffe_prototxt", "darknet_cfg", "matlab", "r"}
-MANIFEST_KINDS = {"requirements", "setup_py", "setup_cfg", "pyproject", "pipfile", "conda", "dockerfile"}
-_OTHER_LANGUAGE_KINDS = {"lua", "cpp", "matlab", "r"}
 
 # How much one file counts, by what kind of file it is and where it lives.
 KIND_WEIGHT = {
     "python": 1.0, "notebook": 0.8, "lua": 1.0, "cpp": 0.6, "caffe_prototxt": 0.5,
-    "darknet_cfg": 0.5, "matlab": 1.0, "r": 1.0,
+    "darknet_cfg": 0.5, "matlab": 1.0, "r": 1.0, VENDORED_KIND: 1.0,
 }  # fmt: skip
 MANIFEST_WEIGHT = 0.5
 WEAK_FACTOR = 0.25
+MODEL_FACTOR = 2.0
+"""A file that defines or trains a network (``@model`` marker) counts double: the labelling
+rule is the framework of the model/training code, not of data scripts."""
 PATH_DISCOUNT = 0.2
 _DISCOUNTED_PATH = re.compile(
     r"(^|/)(third[_-]?party|3rd[_-]?party|external|externals|vendor|vendored|extern|deps|submodules?"
     r"|lib/python[\d.]*|site-packages|node_modules|venv|tests?|testing|docs?|examples?|tutorials?"
-    r"|legacy|deprecated|old|archive|unused|baselines?|benchmarks?|convert\w*|converters?)(/|$)"
+    r"|legacy|deprecated|old|archive|unused|baselines?|benchmarks?|convert\w*|converters?|sandbox|contrib)(/|$)"
     r"|(^|/)(convert|conversion|export|port|load_tf|tf2|torch2|caffe2pytorch)[^/]*\.py$"
     r"|(^|/)test_[^/]*\.py$|_test\.py$"
     r"|(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)_?(2|to)_?"
@@ -186,74 +105,6 @@ class Decision:
     """Files the decision saw (evidence files and file markers)."""
     context: dict[str, float] = field(default_factory=dict)
     """Scores of context-only evidence (ambiguous libraries), kept for inspection."""
-
-
-# --- one piece of evidence -> label ---------------------------------------------
-
-
-def label_for_module(module: str, kind: str = "python") -> str | None:
-    """The framework label one piece of evidence points to, or None.
-
-    Context labels keep their ``?`` prefix here; ``classify_evidence`` resolves them.
-    """
-    if kind == "lua":
-        return LUA_MODULE_LABELS.get(module.split(".")[0])
-    if kind == "cpp":
-        return next((lab for pre, lab in CPP_INCLUDE_LABELS.items() if module.startswith(pre)), None)
-    if kind == "r":
-        return R_LIBRARY_LABELS.get(module)
-    if module.startswith("docker:"):
-        return next((lab for pre, lab in DOCKER_IMAGE_LABELS.items() if module[7:].startswith(pre)), None)
-    if module.startswith("KERAS_BACKEND="):
-        return {"jax": "jax", "torch": "pytorch", "tensorflow": "tensorflow"}.get(module[14:])
-    if kind in MANIFEST_KINDS:
-        module = _import_name_for_distribution(module)
-    return _python_label(module)
-
-
-def _python_label(module: str) -> str | None:
-    """Longest dotted prefix in MODULE_RULES; transformers' TF*/Flax* classes decide themselves."""
-    parts = module.split(".")
-    if parts[0] in ("transformers", "diffusers") and len(parts) > 1:
-        leaf = parts[-1]
-        if leaf.startswith("TF") or "modeling_tf_" in module:
-            return "tensorflow"
-        if leaf.startswith("Flax") or "modeling_flax_" in module:
-            return "jax"
-    for n in range(len(parts), 0, -1):
-        label = MODULE_RULES.get(".".join(parts[:n]))
-        if label:
-            return label
-    return None
-
-
-def _import_name_for_distribution(name: str) -> str:
-    key = name.lower().replace("_", "-")
-    if _MXNET_DIST.match(key):
-        return "mxnet"
-    if key.startswith(("paddlepaddle", "mindspore", "oneflow")):
-        return key.split("-")[0].replace("paddlepaddle", "paddle")
-    return DISTRIBUTION_ALIASES.get(key, key.replace("-", "_"))
-
-
-def is_relevant(evidence: Evidence) -> bool:
-    """Whether any rule can use this evidence (a framework, context, or a file marker)."""
-    return evidence.module == "" or label_for_module(evidence.module, evidence.kind) is not None
-
-
-def relevant_evidence(scans: Iterable[FileScan]) -> list[Evidence]:
-    """The evidence worth storing: framework and context modules, plus one marker per code
-    file that has none (``module=""``), so the classifier still knows how much other code
-    there is. On the development corpus this keeps 12,530 of 39,926 rows (31%),
-    markers included.
-    """
-    out: list[Evidence] = []
-    for scan in scans:
-        kept = [e for e in scan.evidence if is_relevant(e)]
-        if not kept and scan.kind in CODE_KINDS:
-            kept = [Evidence(scan.path, "", scan.kind)]
-        out.extend(kept)
-    return out
 
 
 # --- scoring --------------------------------------------------------------------
@@ -283,16 +134,19 @@ def _labelled(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
     pairs = [(label, e) for e in evidence if (label := label_for_module(e.module, e.kind))]
     jax_files = {e.path for label, e in pairs if label == "jax" and not e.is_weak}
     return [
-        ("?" + label if e.path in jax_files and label in ("tensorflow", "pytorch") else label, e)
-        for label, e in pairs
+        ("?" + label if e.path in jax_files and label in ("tensorflow", "pytorch") else label, e) for label, e in pairs
     ]
 
 
-def _file_votes(pairs: list[tuple[str, Evidence]]) -> dict[tuple[str, str], tuple[float, Evidence]]:
+def _file_votes(
+    pairs: list[tuple[str, Evidence]], model_files: set[str]
+) -> dict[tuple[str, str], tuple[float, Evidence]]:
     """Each (label, file) votes once, with the weight of its strongest evidence."""
     votes: dict[tuple[str, str], tuple[float, Evidence]] = {}
     for label, ev in pairs:
         weight, key = file_weight(ev), (label, ev.path)
+        if ev.path in model_files:
+            weight *= MODEL_FACTOR
         if key not in votes or (-weight, ev) < (-votes[key][0], votes[key][1]):
             votes[key] = (weight, ev)
     return votes
@@ -302,7 +156,9 @@ def score_evidence(evidence: Iterable[Evidence]) -> tuple[dict[str, float], dict
     """Per-label scores (context labels keep their ``?``) and the evidence behind each."""
     scores: dict[str, float] = defaultdict(float)
     drivers: dict[str, list[Evidence]] = defaultdict(list)
-    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(list(evidence))).items()):
+    rows = list(evidence)
+    model_files = {e.path for e in rows if e.module == MODEL_MARKER}
+    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(rows), model_files).items()):
         scores[label] += weight
         drivers[label].append(ev)
     return dict(scores), drivers
@@ -318,15 +174,16 @@ def _resolve_context(scores: dict[str, float]) -> tuple[dict[str, float], dict[s
 
 
 def _fold_keras(scores: dict[str, float], evidence: list[Evidence]) -> None:
-    """Standalone Keras folds into TensorFlow when TensorFlow weighs more (Keras 2 code
-    mixing ``import keras`` with raw TF ops), or into the backend a Keras 3 repo sets with
+    """Standalone Keras folds into TensorFlow when TensorFlow weighs as much or more (Keras 2
+    code mixing ``import keras`` with raw TF ops; ``from tensorflow import keras`` beside a
+    pinned keras==2.x, which is tf.keras), or into the backend a Keras 3 repo sets with
     ``KERAS_BACKEND``. ``import keras`` as the main evidence stays keras (ARCHITECTURE).
     """
     if not scores.get("keras"):
         return
     backends = {e.module[14:] for e in evidence if e.module.startswith("KERAS_BACKEND=")}
     backend = {"jax": "jax", "torch": "pytorch", "tensorflow": "tensorflow"}.get(min(backends, default=""))
-    if backend is None and scores.get("tensorflow", 0) > scores["keras"]:
+    if backend is None and scores.get("tensorflow", 0) >= scores["keras"]:
         backend = "tensorflow"
     if backend:
         scores[backend] = scores.get(backend, 0) + scores.pop("keras")
@@ -341,7 +198,7 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     Takes evidence rows (as stored) or the FileScans of ``scan_directory``; scans are
     reduced with ``relevant_evidence`` first, so both give the same answer.
     """
-    rows = sorted(set(_as_evidence(evidence)), key=_sort_key)
+    rows = resolve_layout(set(_as_evidence(evidence)))
     n_files = len({e.path for e in rows})
     if not rows:
         return Decision("none", {}, 0.0, (), "no-evidence: no file that can carry framework evidence")
@@ -358,8 +215,8 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     coverage = _coverage(rows, drivers, best)
     confidence = round(strength * min(1.0, 5 * coverage), 4)
     if _is_tutorial_only(rows, top) and strength < CONFIDENT or _is_minor_port(rows, drivers, best, coverage):
-        return Decision("none", scores, round(1 - confidence, 4), top, "framework-only-in-a-minor-part-of-another-language-codebase",
-                        n_files=n_files, context=context)  # fmt: skip
+        reason = "framework-only-in-a-minor-part-of-another-language-codebase"
+        return Decision("none", scores, round(1 - confidence, 4), top, reason, n_files=n_files, context=context)
     return Decision(best, scores, confidence, top, "imports", n_files=n_files, context=context)
 
 
@@ -408,7 +265,7 @@ def _is_tutorial_only(rows: list[Evidence], top: tuple[Evidence, ...]) -> bool:
     if not top or any(e.kind not in ("notebook", *MANIFEST_KINDS) for e in top):
         return False
     code = {e.path: e.kind for e in rows if e.kind in CODE_KINDS}
-    other = sum(kind in _OTHER_LANGUAGE_KINDS for kind in code.values())
+    other = sum(kind in OTHER_LANGUAGE_KINDS for kind in code.values())
     notebooks = sum(kind == "notebook" for kind in code.values())
     return other >= 5 and other >= 3 * max(notebooks, 1) and other * 2 > len(code)
 

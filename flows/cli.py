@@ -86,23 +86,58 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from flows.runner import run_refresh
+    params = _refresh_params(args)
+    if args.address and args.runner != "dask":
+        raise UsageError("--address needs --runner dask")
+    from flows.runner import print_summary, run_refresh
 
-    counts = run_refresh(sample=args.sample, db=_db_path(args), reclassify=args.reclassify, verbose=args.verbose)
-    _print_refresh_summary(counts)
+    try:
+        outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
+    except ValueError as exc:  # parameters Prefect's validation refused
+        raise UsageError(str(exc)) from None
+    if outcome.counts:
+        print_summary(outcome, params["db"])
+    if outcome.error:
+        print(f"papertrends refresh: error: {_one_line(Exception(outcome.error))}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 
-def _print_refresh_summary(counts: dict[str, Any]) -> None:
-    for stage, result in counts.items():
-        if stage == "report":
-            for key in ("png", "svg", "csv"):
-                if key in result:
-                    print(f"{'chart' if key != 'csv' else 'series'}: {result[key]}")
-            print("classified implementations per period: "
-                  + ", ".join(f"{p} n={n:g}" for p, n in result.get("counts", [])))  # fmt: skip
-        else:
-            print(f"{stage}: {result}")
+def _refresh_params(args: argparse.Namespace) -> dict[str, Any]:
+    """Flow parameters from the options, checked here so a mistake is a usage error before Prefect starts."""
+    params = _source_params(args)
+    if args.since:
+        from datetime import date
+
+        try:
+            params["since"] = date.fromisoformat(args.since)
+        except ValueError:
+            raise UsageError(f"--since wants a date as YYYY-MM-DD, got {args.since!r}") from None
+    if args.full and args.reclassify:
+        raise UsageError("--reclassify re-decides stored evidence without crawling; it does not combine with --full")
+    params.update(db=_db_path(args), full=args.full, reclassify=args.reclassify, progress=not args.no_progress)
+    if args.parquet:
+        params["parquet_dir"] = args.parquet
+    return params
+
+
+def _source_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The source switches shared by refresh and serve."""
+    if bool(args.links) != bool(args.papers):
+        raise UsageError("--links and --papers go together (the archive's two files)")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if args.sample and (args.links or args.venue or args.catalog):
+        raise UsageError("--sample is the offline demo; it does not combine with other sources")
+    if args.sample_dir and not args.sample:
+        raise UsageError("--sample-dir goes with --sample")
+    params: dict[str, Any] = {"sample": args.sample, "catalog": args.catalog}
+    if args.sample_dir:
+        params["sample_dir"] = str(Path(args.sample_dir).resolve())
+    for key, value in (("links", args.links), ("papers", args.papers), ("venues", args.venue), ("limit", args.limit)):
+        if value is not None:
+            params[key] = value
+    return params
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -186,7 +221,20 @@ def _format_crawl_summary(summary: dict[str, Any]) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    raise UsageError("serve is not available in this build")
+    params = _source_params(args)
+    if args.db:
+        params["db"] = str(Path(args.db).resolve())  # scheduled runs may start in another folder
+    from flows.settings import quiet_prefect_defaults
+
+    quiet_prefect_defaults()
+    from flows.serve import serve_refresh, validate_cron
+
+    try:
+        cron = validate_cron(args.cron)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    serve_refresh(cron, name=args.name, parameters=params)
+    return EXIT_OK
 
 
 # --- parser ---------------------------------------------------------------------
@@ -199,13 +247,13 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "crawl": (cmd_crawl, "fetch metadata and evidence from GitHub for pending repositories",
               "GITHUB_TOKEN=... papertrends crawl --limit 100"),
     "refresh": (cmd_refresh, "run the whole flow: ingest, crawl, classify, store, report",
-                "papertrends refresh --sample"),
+                "papertrends refresh --venue CVPR --since 2026-01-01 --runner dask"),
     "report": (cmd_report, "write share-over-time charts and series from the warehouse",
                "papertrends report --axis venue-year --freq year --out data/reports"),
     "status": (cmd_status, "what the warehouse holds: coverage, labels, last runs",
                "papertrends status --json"),
     "serve": (cmd_serve, "serve the refresh flow on a cron schedule (Prefect deployment)",
-              "papertrends serve --cron '0 3 * * *'"),
+              "papertrends serve --cron '0 3 * * *' --catalog"),
 }  # fmt: skip
 
 
@@ -220,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_func, summary, example) in COMMANDS.items():
         cmd = sub.add_parser(name, help=summary, description=summary, epilog=f"Example: {example}")
         cmd.add_argument("--db", help="warehouse file (default: data/warehouse.duckdb)")
-        cmd.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+        # SUPPRESS: a subcommand's default must not undo `papertrends --debug COMMAND`
+        cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
         _add_options(name, cmd)
     return parser
 
@@ -245,11 +294,19 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--json", action="store_true", help="print the summary as one JSON object")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     elif name == "refresh":
-        cmd.add_argument("--sample", action="store_true", help="use the bundled sample (no network)")
-        cmd.add_argument("--venue", action="append", metavar="V", help="live catalog: only this venue (repeatable)")
-        cmd.add_argument("--since", help="live catalog: papers published on or after DATE (YYYY-MM-DD)")
-        cmd.add_argument("--limit", type=int, help="crawl at most N repositories")
-        cmd.add_argument("--reclassify", action="store_true", help="re-decide every repository from stored evidence")
+        _add_source_options(cmd)
+        cmd.add_argument("--since", help="live catalog: papers published on or after DATE (YYYY-MM-DD); "
+                         "default: the last completed catalog refresh")
+        cmd.add_argument("--full", action="store_true", help="re-do everything, not only new and changed work")
+        cmd.add_argument("--reclassify", action="store_true",
+                         help="re-decide every repository from stored evidence (no network)")
+        cmd.add_argument("--runner", choices=["default", "dask"], default="default",
+                         help="where crawl and classify batches run: threads here, or a Dask cluster")
+        cmd.add_argument("--address", metavar="tcp://HOST:8786",
+                         help="Dask scheduler to use with --runner dask (default: a local cluster)")
+        cmd.add_argument("--parquet", metavar="DIR_OR_URL",
+                         help="where Parquet exports go: a folder or an fsspec URL like s3://bucket/papertrends")
+        cmd.add_argument("--no-progress", action="store_true", help="no progress bars")
         cmd.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
     elif name == "report":
         cmd.add_argument("--out", help="output folder (default: data/reports)")
@@ -260,6 +317,19 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--venue", action="append", metavar="V", help="only this venue, e.g. CVPR (repeatable)")
     elif name == "serve":
         cmd.add_argument("--cron", default="0 3 * * *", help="cron expression (default: daily at 03:00)")
+        cmd.add_argument("--name", default="papertrends-daily", help="deployment name (default: papertrends-daily)")
+        _add_source_options(cmd)
+
+
+def _add_source_options(cmd: argparse.ArgumentParser) -> None:
+    """Where new papers come from (refresh and serve); none means crawl and classify what is stored."""
+    cmd.add_argument("--sample", action="store_true", help="use the bundled sample (no network)")
+    cmd.add_argument("--sample-dir", metavar="DIR", help="with --sample: another folder in the sample's format")
+    cmd.add_argument("--links", metavar="PATH_OR_URL", help="PWC archive links file (with --papers)")
+    cmd.add_argument("--papers", metavar="PATH_OR_URL", help="PWC archive papers file (with --links)")
+    cmd.add_argument("--catalog", action="store_true", help="new papers from the live catalog")
+    cmd.add_argument("--venue", action="append", metavar="V", help="live catalog: only this venue (repeatable)")
+    cmd.add_argument("--limit", type=int, help="crawl at most N repositories")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

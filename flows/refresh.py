@@ -1,99 +1,355 @@
-"""The refresh flow: ingest -> crawl -> classify -> store -> report.
+"""The refresh flow: ingest -> crawl -> classify -> export -> report.
 
-Each stage is a Prefect task wrapping a plain function that takes the warehouse
-path, so the same work runs from the CLI, a schedule or a notebook, and tests call
-the functions directly. Stages open the warehouse, do their work, commit and close:
-DuckDB allows a single writer, and a crash loses at most the stage in flight.
+One process (the flow's) is the warehouse's only writer: DuckDB allows one. The
+crawl and classify stages cut their work into batches that are submitted to the
+task runner (threads, or a Dask cluster) as plain rows, and the flow stores each
+batch's result as soon as it completes, so a crash loses at most the batches in
+flight and a rerun resumes where it stopped. Ingest, export and report run in the
+flow's process, one after another.
+
+Parameters are switches and paths only, validated from the type hints: the GitHub
+token is read from the environment by whoever makes the requests and never becomes
+a parameter, a result or a log line.
 """
 
 from __future__ import annotations
 
-import uuid
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from flows.settings import Settings, quiet_prefect_defaults
 
 quiet_prefect_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.context import TaskRunContext  # noqa: E402
+from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
 
-from flows.classify import classify_stored  # noqa: E402
-from flows.report import write_report  # noqa: E402
-from flows.sources.sample import load_sample  # noqa: E402
+from flows import batches  # noqa: E402
+from flows.exports import is_remote  # noqa: E402
+from flows.progress import stage_bar  # noqa: E402
 from flows.store import Warehouse  # noqa: E402
 
+Axis = Literal["venue-year", "paper-date", "repo-created"]
+Freq = Literal["year", "quarter", "month"]
+PositiveInt = Annotated[int, Field(ge=1)]
 
-@task(name="load_sample")
-def load_sample_task(db_path: str, sample_dir: str) -> dict[str, int]:
+# Network stages retry a failed batch after 10, 20, 40 s (+-50%): the HTTP client
+# already retries single requests, so a task retry means something bigger broke
+# (a dropped connection pool, a worker lost) and deserves a longer pause.
+NETWORK_RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=10), retry_jitter_factor=0.5)
+
+
+class RefreshIncomplete(RuntimeError):
+    """Some batches failed for good; everything else was stored and the run is recorded."""
+
+
+@contextmanager
+def global_limit(name: str | None) -> Iterator[None]:
+    """Hold one slot of a Prefect global concurrency limit, when a name is given.
+
+    For budgets shared between processes (several flows, several Dask workers)
+    against one token or host; create it first: ``prefect gcl create github-api
+    --limit 4``. ``strict`` makes a misspelt name an error instead of no limit.
+    """
+    if not name:
+        yield
+        return
+    from prefect.concurrency.sync import concurrency
+
+    with concurrency(name, occupy=1, strict=True):
+        yield
+
+
+# --- tasks: ingest (flow process, they write) ------------------------------------------
+
+
+@task(name="ingest_sample", cache_policy=NO_CACHE)
+def ingest_sample(db_path: str, sample_dir: str) -> dict[str, int]:
+    """The bundled sample: papers, links and already-extracted evidence, no network."""
+    from flows.sources.sample import load_sample
+
     with Warehouse(db_path) as wh:
         return load_sample(wh, Path(sample_dir))
 
 
-@task(name="classify_stored")
-def classify_task(db_path: str, force: bool = False) -> dict[str, int]:
+@task(name="ingest_archive", cache_policy=NO_CACHE, **NETWORK_RETRIES)
+def ingest_archive(db_path: str, links: str, papers: str, progress: bool) -> dict[str, Any]:
+    """The Papers with Code archive files; the source module skips unchanged downloads by ETag."""
+    from flows.sources import pwc_archive
+
     with Warehouse(db_path) as wh:
-        return classify_stored(wh, force=force)
+        return pwc_archive.ingest_archive(wh, links, papers, Settings.from_env(), progress=progress)
 
 
-@task(name="export_parquet")
-def export_task(db_path: str, parquet_dir: str) -> list[str]:
-    with Warehouse(db_path) as wh:
-        return sorted(str(p) for p in wh.export_parquet(parquet_dir).values())
+@task(name="ingest_catalog", cache_policy=NO_CACHE, **NETWORK_RETRIES)
+def ingest_catalog(db_path: str, venues: list[str] | None, since: date | None,
+                   limit_name: str | None) -> dict[str, Any]:  # fmt: skip
+    """New papers from the live catalog; one task, as the catalog wants one polite client."""
+    from flows.sources import pwc_api
+
+    with global_limit(limit_name), Warehouse(db_path) as wh:
+        return pwc_api.ingest_catalog(wh, Settings.from_env(), venues, since)
 
 
-@task(name="write_report")
-def report_task(db_path: str, out_dir: str, axis: str, freq: str) -> dict[str, Any]:
-    with Warehouse(db_path) as wh:
-        written = write_report(wh, out_dir, axis=axis, freq=freq)
+# --- tasks: batches (anywhere: threads or Dask workers; no warehouse) -------------------
+
+
+@task(name="crawl_batch", cache_policy=NO_CACHE, **NETWORK_RETRIES)
+def crawl_batch(states: list[Any], limit_name: str | None) -> dict[str, Any]:
+    """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
+    with global_limit(limit_name):
+        return batches.crawl_batch_outcomes(states)
+
+
+def classify_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    """Classifier version + evidence fingerprint: the same evidence is never decided twice."""
+    return "classify-" + batches.evidence_fingerprint(parameters["evidence"])
+
+
+@task(name="classify_batch", cache_key_fn=classify_cache_key, cache_expiration=timedelta(days=7))
+def classify_batch(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
+    """Decisions for one batch of repositories from their stored evidence (pure CPU work)."""
+    return batches.classify_batch_rows(evidence)
+
+
+# --- tasks: outputs (flow process) --------------------------------------------------------
+
+
+@task(name="export_parquet", cache_policy=NO_CACHE)
+def export_parquet(db_path: str, local_dir: str, target: str | None) -> list[str]:
+    """Parquet exports in ``local_dir``, then uploaded to ``target`` when it is an fsspec URL."""
+    from flows.exports import publish_exports
+
+    with Warehouse(db_path, read_only=True) as wh:
+        written = sorted(str(p) for p in wh.export_parquet(local_dir).values())
+    return publish_exports(local_dir, target) if target else written
+
+
+@task(name="write_report", cache_policy=NO_CACHE)
+def write_report(db_path: str, out_dir: str, axis: str, freq: str) -> dict[str, Any]:
+    from flows.report import write_report as write
+
+    with Warehouse(db_path, read_only=True) as wh:
+        written = write(wh, out_dir, axis=axis, freq=freq)
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in written.items()}
 
 
-@flow(name="refresh")
+# --- the flow ----------------------------------------------------------------------------------
+
+
+@flow(name="refresh", validate_parameters=True)
 def refresh(
     sample: bool = False,
-    db: str | None = None,
-    reports_dir: str | None = None,
-    parquet_dir: str | None = None,
+    sample_dir: str | None = None,
+    links: str | None = None,
+    papers: str | None = None,
+    catalog: bool = False,
+    venues: list[str] | None = None,
+    since: date | None = None,
+    limit: PositiveInt | None = None,
+    full: bool = False,
     reclassify: bool = False,
-    axis: str = "venue-year",
-    freq: str = "year",
+    axis: Axis = "venue-year",
+    freq: Freq = "year",
+    db: str | None = None,
+    parquet_dir: str | None = None,
+    reports_dir: str | None = None,
+    crawl_batch_size: PositiveInt = batches.CRAWL_BATCH,
+    classify_batch_size: PositiveInt = batches.CLASSIFY_BATCH,
+    max_in_flight: PositiveInt = 8,
+    github_limit: str | None = None,
+    catalog_limit: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
-    """Bring the warehouse up to date and redraw the report.
+    """Bring the warehouse up to date and redraw the report; incremental unless ``full``.
 
-    ``sample=True`` reads the bundled sample (no network). Parameters hold paths and
-    switches only: the GitHub token is read from the environment inside the tasks.
+    Incremental: new papers (the catalog since the last run), new and failed
+    repositories, and crawled ones unchecked for 30 days (a free 304 when their head
+    has not moved). ``full`` asks about every repository again (still conditionally:
+    an unchanged head is not re-read, its content is the same by definition), reads
+    the catalog from the start and re-decides every repository.
+
+    Sources: ``sample`` (bundled, offline; ``sample_dir`` for another folder in its
+    format), ``links``+``papers`` (archive files, path or URL), ``catalog`` or
+    ``venues``/``since`` (live catalog; ``since`` defaults to the last completed
+    catalog refresh). ``parquet_dir`` may be an fsspec URL
+    (``s3://bucket/papertrends``). ``github_limit``/``catalog_limit`` name Prefect
+    global concurrency limits shared between processes. ``reclassify`` re-decides
+    every crawled repository from stored evidence, with no network.
     """
+    params = dict(locals())  # first statement: exactly the flow's parameters
     settings = Settings.from_env()
     db_path = db or str(settings.db_path)
-    logger = get_run_logger()
-    run_id = str(flow_run.get_id() or uuid.uuid4())
+    run_id = str(flow_run.get_id())
     with Warehouse(db_path) as wh:
-        wh.start_run(run_id, "refresh", {"sample": sample, "reclassify": reclassify, "axis": axis, "freq": freq})
+        wh.start_run(run_id, "refresh", params)
     counts: dict[str, Any] = {}
     try:
-        if sample:
-            counts["sample"] = load_sample_task(db_path, str(settings.sample_dir))
-            logger.info("sample loaded: %s", counts["sample"])
-        counts["classify"] = classify_task(db_path, force=reclassify)
-        logger.info("classified: %s", counts["classify"])
-        counts["export"] = len(export_task(db_path, parquet_dir or str(settings.parquet_dir)))
-        counts["report"] = report_task(db_path, reports_dir or str(settings.reports_dir), axis, freq)
+        _run_stages(counts, settings, db_path, params)
     except BaseException as exc:
-        with Warehouse(db_path) as wh:
-            wh.finish_run(run_id, "failed", counts, error=f"{type(exc).__name__}: {exc}")
+        _finish(db_path, run_id, "failed", counts, f"{type(exc).__name__}: {exc}")
         raise
-    with Warehouse(db_path) as wh:
-        wh.finish_run(run_id, "completed", counts)
-    create_markdown_artifact(key="refresh-summary", markdown=_summary_markdown(counts), description="papertrends refresh")
+    failed = counts.get("crawl", {}).get("failed_batches", 0) + counts.get("classify", {}).get("failed_batches", 0)
+    _finish(db_path, run_id, "partial" if failed else "completed", counts, None)
+    _publish_artifacts(db_path, counts)
+    if failed:
+        raise RefreshIncomplete(f"{failed} batch(es) failed after retries; the rest is stored (see the log)")
     return counts
 
 
-def _summary_markdown(counts: dict[str, Any]) -> str:
-    lines = ["| stage | result |", "|---|---|"]
-    lines += [f"| {stage} | {result} |" for stage, result in counts.items() if stage != "report"]
-    report = counts.get("report", {})
-    lines += [f"| period {p} | n={n:g} |" for p, n in report.get("counts", [])]
-    return "\n".join(lines)
+def _run_stages(counts: dict[str, Any], settings: Settings, db_path: str, p: dict[str, Any]) -> None:
+    """The stages in order, each adding its counts as soon as it is done."""
+    counts["ingest"] = _ingest_stage(db_path, settings, p)
+    recrawled: list[str] = []
+    if not p["sample"] and not p["reclassify"]:
+        counts["crawl"], recrawled = _crawl_stage(db_path, p)
+    counts["classify"] = _classify_stage(db_path, recrawled, p)
+    target = p["parquet_dir"] or str(settings.parquet_dir)
+    # An fsspec URL is exported to the local folder first, then uploaded.
+    remote = target if is_remote(target) else None
+    local_parquet = str(settings.parquet_dir) if remote else target
+    with stage_bar("export", 1, p["progress"]) as bar:
+        counts["export"] = export_parquet(db_path, local_parquet, remote)
+        bar.update(1)
+    with stage_bar("report", 1, p["progress"]) as bar:
+        counts["report"] = write_report(db_path, p["reports_dir"] or str(settings.reports_dir), p["axis"], p["freq"])
+        bar.update(1)
+
+
+def _ingest_stage(db_path: str, settings: Settings, p: dict[str, Any]) -> dict[str, Any]:
+    """Every source asked for, in order; nothing asked for means crawl and classify what is stored."""
+    logger = get_run_logger()
+    done: dict[str, Any] = {}
+    if p["sample"]:
+        with stage_bar("sample", 1, p["progress"]) as bar:
+            done["sample"] = ingest_sample(db_path, p["sample_dir"] or str(settings.sample_dir))
+            bar.update(1)
+    if p["links"] or p["papers"]:
+        done["archive"] = ingest_archive(db_path, p["links"], p["papers"], p["progress"])
+    if p["catalog"] or p["venues"] or p["since"]:
+        since = p["since"] or (None if p["full"] else _last_catalog_date(db_path))
+        with stage_bar("catalog", None, p["progress"]):
+            done["catalog"] = ingest_catalog(db_path, p["venues"], since, p["catalog_limit"])
+    logger.info("ingested: %s", done)
+    return done
+
+
+def _last_catalog_date(db_path: str) -> date | None:
+    """The day the last completed catalog refresh started, minus one for papers dated late."""
+    with Warehouse(db_path) as wh:
+        rows = wh.query("SELECT started_at, parameters FROM runs WHERE flow = 'refresh' AND status = 'completed' "
+                        "ORDER BY started_at DESC")  # fmt: skip
+    for row in rows:
+        params = json.loads(row["parameters"] or "{}")
+        if params.get("catalog") or params.get("venues") or params.get("since"):
+            return row["started_at"].date() - timedelta(days=1)
+    return None
+
+
+def _crawl_stage(db_path: str, p: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Crawl the chosen repositories in batches on the task runner; store each as it completes."""
+    from flows.crawl import load_states
+
+    with Warehouse(db_path) as wh:
+        keys = batches.repos_to_crawl(wh, full=p["full"], limit=p["limit"])
+        starts = [load_states(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
+    totals: dict[str, Any] = {"selected": len(keys), "batches": len(starts), "failed_batches": 0}
+    recrawled: list[str] = []
+    submits = ({"states": s, "limit_name": p["github_limit"]} for s in starts)
+    with stage_bar("crawl", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
+
+        def store(result: dict[str, Any]) -> None:
+            recrawled.extend(batches.store_crawl_batch(wh, result, totals))
+            bar.update(len(result["outcomes"]))
+
+        totals["failed_batches"] = _run_batches(crawl_batch, submits, p["max_in_flight"], store)
+    return totals, recrawled
+
+
+def _classify_stage(db_path: str, recrawled: list[str], p: dict[str, Any]) -> dict[str, Any]:
+    """Decide repositories lacking a current decision, plus those whose evidence just changed."""
+    from flows.classify import repos_to_classify
+
+    with Warehouse(db_path) as wh:
+        keys = sorted(set(repos_to_classify(wh, force=p["reclassify"] or p["full"])) | set(recrawled))
+        inputs = [batches.evidence_of(wh, chunk) for chunk in batches.chunked(keys, p["classify_batch_size"])]
+    totals: dict[str, Any] = {"classified": 0, "batches": len(inputs), "failed_batches": 0}
+    forced = p["reclassify"] or p["full"]
+    runner_task = classify_batch.with_options(refresh_cache=True) if forced else classify_batch
+    with stage_bar("classify", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
+
+        def store(rows: list[dict[str, Any]]) -> None:
+            wh.upsert("classifications", rows)
+            totals["classified"] += len(rows)
+            for row in rows:
+                label = f"label_{row['framework']}"
+                totals[label] = totals.get(label, 0) + 1
+            bar.update(len(rows))
+
+        submits = ({"evidence": e} for e in inputs)
+        totals["failed_batches"] = _run_batches(runner_task, submits, p["max_in_flight"], store)
+    return totals
+
+
+def _run_batches(batch_task: Any, submits: Iterable[dict[str, Any]], max_in_flight: int,
+                 store: Callable[[Any], Any]) -> int:  # fmt: skip
+    """Submit batches with at most ``max_in_flight`` running; store each result in completion order.
+
+    Bounding the in-flight batches bounds memory (results wait here until stored)
+    while keeping every runner slot busy. A batch that fails after its retries is
+    logged and counted; the others still get stored. Returns the number that failed.
+    """
+    logger = get_run_logger()
+    inflight: list[PrefectFuture[Any]] = []
+    failed = 0
+
+    def collect(future: PrefectFuture[Any]) -> None:
+        nonlocal failed
+        inflight.remove(future)
+        try:
+            result = future.result()
+        except Exception as exc:  # the batch's retries are spent; the run goes on
+            failed += 1
+            logger.error("%s failed for good: %s", batch_task.name, exc)
+            return
+        store(result)
+
+    for kwargs in submits:
+        inflight.append(batch_task.submit(**kwargs))
+        if len(inflight) >= max_in_flight:
+            collect(next(as_completed(list(inflight))))
+    for future in as_completed(list(inflight)):
+        collect(future)
+    return failed
+
+
+def _finish(db_path: str, run_id: str, status: str, counts: dict[str, Any], error: str | None) -> None:
+    with Warehouse(db_path) as wh:
+        wh.finish_run(run_id, status, counts, error=error)
+
+
+def _publish_artifacts(db_path: str, counts: dict[str, Any]) -> None:
+    """A markdown summary (coverage, latest shares, stage counts) and a link to the chart."""
+    from prefect.artifacts import create_link_artifact, create_markdown_artifact
+
+    from flows.status import warehouse_status
+    from flows.summary import summary_markdown
+
+    with Warehouse(db_path, read_only=True) as wh:
+        status = warehouse_status(wh)
+    create_markdown_artifact(key="refresh-summary", markdown=summary_markdown(status, counts),
+                             description="papertrends refresh: coverage and latest shares")  # fmt: skip
+    png = counts.get("report", {}).get("png")
+    if png:
+        create_link_artifact(key="refresh-chart", link=Path(png).resolve().as_uri(), link_text=Path(png).name,
+                             description="share-over-time chart (PNG) written by this run")  # fmt: skip

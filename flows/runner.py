@@ -1,24 +1,127 @@
-"""Run the refresh flow from a terminal: Prefect's noise off unless asked for."""
+"""Run the refresh flow from a terminal: progress bars, a summary table, an exit code.
+
+Prefect's own console output (run names, state changes, its temporary server) is
+turned off unless ``verbose``; the same lines still reach the Prefect API, so the
+UI shows them. Environment switches are set before ``import prefect`` because
+Prefect reads its logging configuration once, at import.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import dataclass, field
 from typing import Any
 
 from flows.settings import quiet_prefect_defaults
 
 
-def run_refresh(*, verbose: bool = False, **params: Any) -> dict[str, Any]:
-    """Call the refresh flow in this process and return its counts."""
-    import os
+@dataclass
+class RefreshOutcome:
+    """What the terminal needs from a run: its counts, and why it failed if it did."""
 
+    run_id: str | None
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    is_partial: bool = False
+
+    @property
+    def is_ok(self) -> bool:
+        return self.error is None
+
+
+def quiet_prefect(verbose: bool) -> None:
+    """Keep Prefect's and Dask's console chatter off the terminal unless asked for."""
     quiet_prefect_defaults()
-    if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "true")
+    if verbose:
+        return
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_INTERNAL_LEVEL", "ERROR")
+    for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+
+
+def run_refresh(*, runner: str = "default", address: str | None = None, verbose: bool = False,
+                **params: Any) -> RefreshOutcome:  # fmt: skip
+    """Call the refresh flow in this process on the chosen task runner; never raises for a failed run.
+
+    Parameter errors (a bad date, an unknown axis) raise ``ValueError`` so the CLI
+    can call them usage errors; a failed or partial run comes back as an outcome
+    with its counts, read from the warehouse's ``runs`` row.
+    """
+    quiet_prefect(verbose)
+    from flows.dask_runner import make_task_runner
     from flows.refresh import refresh
 
-    if not verbose:
-        for name in ("prefect", "prefect.flow_runs", "prefect.task_runs", "httpx", "uvicorn"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-    return refresh(**params)
+    flow = refresh.with_options(task_runner=make_task_runner(runner, address))  # type: ignore[arg-type]
+    state = flow(**params, return_state=True)
+    run_id = str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None
+    if state.is_completed():
+        return RefreshOutcome(run_id, state.result())
+    error = _failure_message(state)
+    counts, status = _stored_counts(params.get("db"), run_id)
+    return RefreshOutcome(run_id, counts, error, is_partial=status == "partial")
+
+
+def _failure_message(state: Any) -> str:
+    """One line for the terminal: the exception the flow raised, else the state's message.
+
+    Invalid parameters surface here too (Prefect validates them into a failed state
+    rather than raising at the call): those are re-raised as ``ValueError``.
+    """
+    from prefect.exceptions import ParameterTypeError
+
+    try:
+        state.result()
+    except ParameterTypeError as exc:
+        raise ValueError(" ".join(str(exc).split())) from None
+    except BaseException as exc:  # noqa: BLE001 - reported in one line, not swallowed
+        return " ".join(f"{type(exc).__name__}: {exc}".split())
+    return state.message or state.name
+
+
+def _stored_counts(db: str | None, run_id: str | None) -> tuple[dict[str, Any], str | None]:
+    """The counts a failed run managed to record before it stopped."""
+    import json
+
+    from flows.settings import Settings
+    from flows.store import Warehouse
+
+    path = db or str(Settings.from_env().db_path)
+    if not run_id or not os.path.exists(path):
+        return {}, None
+    with Warehouse(path, read_only=True) as wh:
+        rows = wh.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])
+    if not rows:
+        return {}, None
+    return json.loads(rows[0]["counts"] or "{}"), rows[0]["status"]
+
+
+def print_summary(outcome: RefreshOutcome, db: str) -> None:
+    """The final table: what each stage did and what the warehouse now covers."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from flows.status import warehouse_status
+    from flows.store import Warehouse
+    from flows.summary import coverage_rows, latest_shares, stage_rows
+
+    table = Table(title="papertrends refresh", show_header=True, header_style="bold")
+    table.add_column("stage / coverage")
+    table.add_column("result", overflow="fold")
+    for stage, text in stage_rows(outcome.counts):
+        table.add_row(stage, text)
+    if os.path.exists(db):
+        with Warehouse(db, read_only=True) as wh:
+            status = warehouse_status(wh)
+        table.add_section()
+        for what, n in coverage_rows(status):
+            table.add_row(what, n)
+    latest = latest_shares(outcome.counts)
+    if latest:
+        period, shares = latest
+        table.add_section()
+        table.add_row(f"shares {period}", ", ".join(f"{fw} {s:.0%}" for fw, s, _ in shares[:6]))
+    Console(soft_wrap=False).print(table)

@@ -74,6 +74,7 @@ def prefect_server() -> Iterator[str]:
     os.environ["PREFECT_API_URL"] = url
     with temporary_settings(updates={PREFECT_API_URL: url}):
         yield url
+        _flush_prefect_logs()
     os.environ.pop("PREFECT_API_URL", None)
     proc.terminate()
     try:
@@ -81,6 +82,16 @@ def prefect_server() -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+def _flush_prefect_logs() -> None:
+    """Send buffered flow logs while the server still listens, so teardown is quiet."""
+    try:
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler.flush()
+    except Exception as exc:  # flushing is a courtesy; never fail a run over it
+        print(f"note: could not flush Prefect logs: {exc}")
 
 
 @pytest.fixture

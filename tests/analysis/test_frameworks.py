@@ -20,6 +20,7 @@ from analysis.frameworks import (
     relevant_evidence,
 )
 from analysis.imports import Evidence, FileScan, scan_file
+from analysis.layout import find_local_packages
 
 GOLDEN = Path(__file__).parent / "golden" / "repos"
 REPOS = sorted(p for p in GOLDEN.iterdir() if p.is_dir())
@@ -92,10 +93,19 @@ def test_relevant_evidence_keeps_the_decision() -> None:
 
 # --- properties -----------------------------------------------------------------
 
-_MODULES = ["torch", "tensorflow", "keras", "jax", "flax", "mxnet", "chainer", "theano", "numpy", "os", "transformers"]
+_MODULES = [
+    "torch", "tensorflow", "keras", "jax", "flax", "mxnet", "chainer", "theano", "numpy", "os", "transformers",
+    "blocks", "@model", "",
+]  # fmt: skip
+# Paths include a package and a module file named like libraries, so the vendored-copy
+# and shadowing rules (analysis.layout) are exercised too.
+_PATHS = [
+    "a.py", "b.py", "src/c.py", "tests/t.py", "nb.ipynb", "requirements.txt", "third_party/x.py",
+    "keras/__init__.py", "keras/keras/__init__.py", "keras/keras/layers.py", "blocks.py", "sandbox/s.py",
+]  # fmt: skip
 _EVIDENCE = st.builds(
     Evidence,
-    path=st.sampled_from(["a.py", "b.py", "src/c.py", "tests/t.py", "nb.ipynb", "requirements.txt", "third_party/x.py"]),
+    path=st.sampled_from(_PATHS),
     module=st.sampled_from(_MODULES),
     kind=st.sampled_from(["python", "notebook", "requirements"]),
     is_weak=st.booleans(),
@@ -114,7 +124,8 @@ _UNRELATED = st.builds(
     path=st.from_regex(r"(src/|lib/|)[a-z]{1,8}\.(py|cpp|m|ipynb)", fullmatch=True),
     module=st.sampled_from(["", "numpy", "os", "vector", "scipy"]),
     kind=st.sampled_from(["python", "cpp", "matlab", "notebook"]),
-)
+).filter(lambda e: e.path.rsplit("/", 1)[-1].split(".")[0] not in MODULE_RULES)
+# (a file named like a library, e.g. keras.py, is not unrelated: it shadows ``import keras``)
 
 
 @settings(max_examples=300)
@@ -131,3 +142,26 @@ def test_analysis_imports_nothing_heavy() -> None:
     code = "import sys, analysis.frameworks; print(sorted(m for m in ('pandas','prefect','matplotlib','requests','duckdb','numpy','flows') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_subpackage_named_like_a_library_is_not_a_copy() -> None:
+    """rlkit/torch/ is ``rlkit.torch``, not a top-level torch: its torch imports stay."""
+    rows = [
+        Evidence("rlkit/__init__.py", "", "python"),
+        Evidence("rlkit/torch/__init__.py", "", "python"),
+        *(Evidence(f"rlkit/torch/m{i}.py", "torch", "python") for i in range(3)),
+    ]
+    assert list(find_local_packages({e.path for e in rows})) == []
+    assert classify_evidence(rows).scores == {"pytorch": 3.0}
+
+
+def test_a_vendored_copy_keeps_its_own_framework_and_drops_others() -> None:
+    """A transformers copy: its torch files still count, its TF files do not."""
+    rows = [
+        Evidence("transformers/__init__.py", "", "python"),
+        Evidence("transformers/modeling_bert.py", "torch", "python"),
+        Evidence("transformers/modeling_tf_bert.py", "tensorflow", "python"),
+        Evidence("run.py", "torch", "python"),
+    ]
+    assert classify_evidence(rows).scores == {"pytorch": 2.0}
+    assert classify_evidence(rows).context == {"pytorch": 1.0}

@@ -1,0 +1,3 @@
+from tensorflow import keras
+from keras.preprocessing import image
+keras.x(image)

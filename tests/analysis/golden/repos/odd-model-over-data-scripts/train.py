@@ -1,0 +1,3 @@
+import tensorflow as tf
+with tf.GradientTape() as tape:
+    pass

@@ -1,0 +1,2 @@
+import blocks
+blocks.x()

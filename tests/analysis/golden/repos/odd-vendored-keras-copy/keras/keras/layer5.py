@@ -1,0 +1,2 @@
+import theano
+theano.x()

@@ -1,0 +1,261 @@
+"""The refresh flow: batch helpers as plain functions, then the real flow on a shared Prefect server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from flows import batches
+from flows.cli import main
+from flows.exports import publish_exports
+from flows.store import Warehouse, utcnow
+from flows.summary import summary_markdown
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "ghp_" + "T0KENthatmustneverleak1234567890"
+
+
+def _repo(key: str, status: str, crawled_days_ago: float | None = None, source: str = "archive") -> dict:
+    crawled = utcnow() - timedelta(days=crawled_days_ago) if crawled_days_ago is not None else None
+    return {"repo_key": key, "full_name": key, "status": status, "crawled_at": crawled, "source": source}
+
+
+# --- choosing and storing batches (no Prefect) ----------------------------------------------
+
+
+def test_repos_to_crawl_is_incremental(warehouse: Warehouse) -> None:
+    warehouse.upsert("repos", [
+        _repo("a/new", "pending"),
+        _repo("a/failed", "failed", 1),
+        _repo("a/fresh", "ok", 1),          # crawled yesterday: not asked again
+        _repo("a/stale", "ok", 45),         # past the recheck window: asked with its ETag
+        _repo("a/gone", "missing", 45),     # final outcome: never retried incrementally
+        _repo("a/demo", "pending", source="sample"),  # the sample has no network origin
+    ])  # fmt: skip
+    assert batches.repos_to_crawl(warehouse) == ["a/new", "a/stale", "a/failed"]
+    assert batches.repos_to_crawl(warehouse, limit=1) == ["a/new"]
+    assert set(batches.repos_to_crawl(warehouse, full=True)) == {"a/new", "a/failed", "a/fresh", "a/stale", "a/gone"}
+
+
+def test_store_crawl_batch_replaces_files_of_recrawled_repos_only(warehouse: Warehouse) -> None:
+    from flows.crawl import Outcome
+
+    warehouse.upsert("repos", [_repo("a/changed", "ok", 40), _repo("a/same", "ok", 40), _repo("a/bad", "pending")])
+    for key in ("a/changed", "a/same"):
+        warehouse.replace_repo_files(key, [{"repo_key": key, "path": "old.py", "kind": "python"}],
+                                     [{"repo_key": key, "path": "old.py", "module": "theano", "kind": "python"}])
+    outcomes = [
+        Outcome("a/changed", "crawled", [_repo("a/changed", "ok", 0)], "a/changed",
+                [{"repo_key": "a/changed", "path": "new.py", "kind": "python"}],
+                [{"repo_key": "a/changed", "path": "new.py", "module": "torch", "kind": "python", "is_weak": False}]),
+        Outcome("a/same", "unchanged"),
+        Outcome("a/bad", "failed", [{**_repo("a/bad", "failed", 0), "n_attempts": 1}], reason="HTTP 502"),
+    ]  # fmt: skip
+    totals: dict = {}
+    assert batches.store_crawl_batch(warehouse, {"outcomes": outcomes, "quota_left": {}}, totals) == ["a/changed"]
+    modules = dict(warehouse.con.execute("SELECT repo_key, module FROM repo_evidence ORDER BY 1").fetchall())
+    assert modules == {"a/changed": "torch", "a/same": "theano"}
+    assert totals == {"crawled": 1, "unchanged": 1, "failed": 1, "failed_reasons": {"HTTP 502": 1}, "quota_left": {}}
+
+
+def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, sample_dir: Path) -> None:
+    from flows.classify import classify_stored, repos_to_classify
+    from flows.sources.sample import load_sample
+
+    load_sample(warehouse, sample_dir)
+    keys = repos_to_classify(warehouse)
+    rows = batches.classify_batch_rows(batches.evidence_of(warehouse, keys))
+    classify_stored(warehouse)
+    stored = dict(warehouse.con.execute("SELECT repo_key, framework FROM classifications").fetchall())
+    assert {r["repo_key"]: r["framework"] for r in rows} == stored
+    assert stored["test-owner/torch-net"] == "pytorch"
+
+
+def test_evidence_fingerprint_ignores_order_but_not_content() -> None:
+    one = {"a/x": [["m.py", "torch", "python", False]], "a/y": [["n.py", "jax", "python", False]]}
+    reordered = {"a/y": one["a/y"], "a/x": one["a/x"]}
+    changed = {**one, "a/y": [["n.py", "flax", "python", False]]}
+    assert batches.evidence_fingerprint(one) == batches.evidence_fingerprint(reordered)
+    assert batches.evidence_fingerprint(one) != batches.evidence_fingerprint(changed)
+
+
+@pytest.mark.parametrize("scheme", ["memory", "file"])
+def test_publish_exports_to_an_fsspec_url(warehouse: Warehouse, sample_dir: Path, tmp_path: Path, scheme: str) -> None:
+    import fsspec
+    import pyarrow.parquet as pq
+
+    from flows.sources.sample import load_sample
+
+    load_sample(warehouse, sample_dir)
+    warehouse.export_parquet(tmp_path / "local")
+    target = f"memory://bucket-{tmp_path.name}/pt" if scheme == "memory" else (tmp_path / "remote").as_uri()
+    publish_exports(tmp_path / "local", target)
+    publish_exports(tmp_path / "local", target)  # a second publish replaces, never duplicates
+    fs, root = fsspec.core.url_to_fs(target)
+    with fs.open(next(p for p in fs.find(f"{root}/papers") if p.endswith(".parquet")), "rb") as fh:
+        assert pq.read_table(fh).num_rows > 0
+    n_files = len([p for p in fs.find(f"{root}/papers") if p.endswith(".parquet")])
+    assert n_files == len(list((tmp_path / "local" / "papers").rglob("*.parquet")))
+
+
+def test_summary_markdown_has_coverage_shares_and_stages(tmp_path: Path) -> None:
+    csv = tmp_path / "shares.csv"
+    # the report's series columns (analysis.shares.SHARE_COLUMNS), as write_report saves them
+    csv.write_text("period,framework,n_items,n_total,share\n2020,pytorch,3,4,0.75\n2020,tensorflow,1,4,0.25\n"
+                   "2019,theano,2,2,1.0\n")  # fmt: skip
+    status = {"papers": 9, "conference_papers": 9, "links": 9, "repos": 9, "crawled": 8, "failed": 1,
+              "classified": 8, "classifier_version": "v1"}  # fmt: skip
+    text = summary_markdown(status, {"classify": {"classified": 8}, "report": {"csv": str(csv), "n_periods": 2}})
+    assert "| crawled | 8 |" in text
+    assert "## Shares, 2020" in text and "| pytorch | 75.0% | 3 |" in text
+    assert "| classify | classified 8 |" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["refresh", "--since", "last tuesday"], "YYYY-MM-DD"),
+    (["refresh", "--links", "l.parquet"], "go together"),
+    (["refresh", "--address", "tcp://h:8786"], "--runner dask"),
+    (["refresh", "--sample", "--venue", "CVPR"], "does not combine"),
+    (["refresh", "--limit", "0"], "at least 1"),
+    (["refresh", "--runner", "spark"], None),        # argparse's own choice check
+    (["serve", "--cron", "every day"], "cron"),
+])  # fmt: skip
+def test_cli_usage_errors_exit_2(argv: list[str], message: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    if message:
+        assert message in capsys.readouterr().err
+
+
+# --- the real flow ------------------------------------------------------------------------------
+
+
+@pytest.mark.prefect
+def test_refresh_flow_on_the_sample(prefect_server: str, sample_dir: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """First run stores and classifies; the second finds nothing new; no token anywhere."""
+    from flows.runner import run_refresh
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    db = tmp_path / "wh.duckdb"
+    paths = {"db": str(db), "parquet_dir": str(tmp_path / "pq"), "reports_dir": str(tmp_path / "rep")}
+    first = run_refresh(sample=True, sample_dir=str(sample_dir), **paths)
+    assert first.is_ok, first.error
+    assert first.counts["classify"]["classified"] == 8
+    assert Path(first.counts["report"]["png"]).exists()
+    assert (tmp_path / "pq" / "classifications").is_dir()
+
+    second = run_refresh(sample=True, sample_dir=str(sample_dir), **paths)
+    assert second.is_ok and second.counts["classify"]["classified"] == 0  # incremental: nothing undecided
+
+    with Warehouse(db, read_only=True) as wh:
+        runs = wh.query("SELECT run_id, status, counts FROM runs ORDER BY started_at")
+    assert [r["status"] for r in runs] == ["completed", "completed"]
+    assert runs[0]["run_id"] == first.run_id and json.loads(runs[0]["counts"])["classify"]["classified"] == 8
+    _assert_artifacts(prefect_server, first.run_id)
+    _assert_no_token(prefect_server, first.run_id, [db, Path(os.environ["PREFECT_HOME"])])
+
+
+def _assert_artifacts(api: str, run_id: str | None) -> None:
+    import requests
+
+    body = {"artifacts": {"flow_run_id": {"any_": [run_id]}}}
+    artifacts = requests.post(f"{api}/artifacts/filter", json=body, timeout=10).json()
+    by_key = {a["key"]: a["data"] for a in artifacts}
+    assert "## Coverage" in by_key["refresh-summary"] and "## Shares, 2021" in by_key["refresh-summary"]
+    assert ".png)" in by_key["refresh-chart"] and "file://" in by_key["refresh-chart"]
+
+
+def _assert_no_token(api: str, run_id: str | None, places: list[Path]) -> None:
+    import requests
+
+    run = requests.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
+    assert TOKEN not in json.dumps(run["parameters"])
+    logs = requests.post(f"{api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}}, timeout=10).json()
+    assert logs and TOKEN not in json.dumps(logs)
+    for place in places:
+        files = [place] if place.is_file() else [p for p in place.rglob("*") if p.is_file()]
+        assert not [f for f in files if TOKEN.encode() in f.read_bytes()]
+
+
+@pytest.mark.prefect
+def test_cli_refresh_prints_a_summary_and_keeps_prefect_quiet(prefect_server: str, sample_dir: Path,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    db = tmp_path / "wh.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from flows.cli import entrypoint; entrypoint()", "refresh", "--sample",
+         "--sample-dir", str(sample_dir), "--db", str(db), "--parquet", str(tmp_path / "pq"), "--no-progress"],
+        capture_output=True, text=True, timeout=180, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PAPERTRENDS_DATA_DIR": str(tmp_path / "data"),
+             "COLUMNS": "200"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "papertrends refresh" in proc.stdout and "classified 8" in proc.stdout
+    for noise in ("Flow run", "Task run", "Finished in state", "View at"):
+        assert noise not in proc.stdout + proc.stderr
+
+
+@pytest.fixture
+def fake_github(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - a FakeGitHub
+    from fakes.github_server import FakeGitHub, make_repos
+    from orchestration_helpers import github_env
+
+    fake = FakeGitHub(make_repos(24))
+    fake.start()
+    for key, value in github_env(fake).items():
+        monkeypatch.setenv(key, value)
+    yield fake
+    fake.stop()
+
+
+@pytest.mark.prefect
+def test_refresh_crawls_new_repos_then_only_changed_ones(prefect_server: str, fake_github,  # noqa: ANN001
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    """Archive -> crawl -> classify; a rerun sends nothing; a month later only the changed repo is re-read."""
+    from fakes.pwc_files import link, paper, write_parquet
+    from orchestration_helpers import n_requests
+
+    from flows.runner import run_refresh
+
+    repos = list(fake_github.repos.values())
+    archive = {  # the PWC archive's two files, one CVPR paper per fake repository
+        "papers": str(write_parquet(tmp_path / "papers.parquet",
+                                    [paper(f"p{i}", f"CVPR {2015 + i % 10}") for i in range(len(repos))])),
+        "links": str(write_parquet(tmp_path / "links.parquet",
+                                   [link(f"p{i}", f"https://github.com/{r.full_name}") for i, r in enumerate(repos)])),
+    }  # fmt: skip
+    db = tmp_path / "wh.duckdb"
+    paths = {"db": str(db), "parquet_dir": str(tmp_path / "pq"), "reports_dir": str(tmp_path / "rep"),
+             "crawl_batch_size": 10}  # fmt: skip
+    first = run_refresh(**archive, **paths)
+    assert first.is_ok, first.error
+    assert first.counts["ingest"]["archive"]["papers"] == 24
+    assert first.counts["crawl"]["crawled"] == 24 and first.counts["crawl"]["batches"] == 3
+    assert first.counts["classify"]["classified"] == 24
+
+    before = n_requests(fake_github)
+    second = run_refresh(**paths)
+    assert second.is_ok and second.counts["crawl"]["selected"] == 0
+    assert n_requests(fake_github) == before  # no network work at all for unchanged repositories
+
+    changed = next(iter(fake_github.repos.values()))
+    fake_github.push(changed.full_name, "model.py", b"import jax\nimport flax\n")
+    with Warehouse(db) as wh:  # a month passes: every repository is due for a (conditional) check
+        wh.con.execute("UPDATE repos SET crawled_at = crawled_at - INTERVAL 40 DAY")
+    quota_before, raw_before = fake_github.quota_used, fake_github.counts["raw"]
+    third = run_refresh(**paths)
+    assert third.is_ok, third.error
+    assert third.counts["crawl"]["selected"] == 24
+    assert third.counts["crawl"]["unchanged"] == 23 and third.counts["crawl"]["crawled"] == 1
+    assert fake_github.counts["not_modified"] >= 23  # the unchanged ones cost free 304s
+    assert fake_github.quota_used - quota_before <= 2 and fake_github.counts["raw"] > raw_before
+    assert third.counts["classify"]["classified"] == 1
+    with Warehouse(db, read_only=True) as wh:
+        modules = {r[0] for r in wh.con.execute("SELECT module FROM repo_evidence WHERE repo_key = ?",
+                                                 [changed.full_name.lower()]).fetchall()}  # fmt: skip
+    assert "jax" in modules or "flax" in modules
