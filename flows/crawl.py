@@ -193,8 +193,9 @@ def crawled_outcome(gh: GitHubSource, state: RepoState, meta: RepoMeta, etag: st
              for s in scans]  # fmt: skip
     evidence = [{"repo_key": key, "path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
                 for e in relevant_evidence(scans)]  # fmt: skip
-    if chosen and all(s.problem and s.problem.startswith("fetch-failed") for s in scans[: len(chosen)]):
-        return failed_outcome(state, "raw host: every file failed")
+    n_failed = sum(1 for s in scans[: len(chosen)] if s.problem and s.problem.startswith("fetch-failed"))
+    if n_failed:  # partial evidence would be kept as if complete; retry the repository next run instead
+        return failed_outcome(state, f"raw host: {n_failed} of {len(chosen)} files failed")
     row = repo_row(state, meta, etag, tree, key=key)
     row.update(n_files=sum(1 for e in tree.entries if e.type == "blob"), n_evidence_files=len(chosen))
     rows = [row] if key == state.key else [renamed_row(state, meta), row]

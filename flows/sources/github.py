@@ -133,6 +133,20 @@ def status_of_error(response: requests.Response) -> MetaAnswer:
     return MetaAnswer("failed", reason=f"HTTP {code}: {message}"[:300])
 
 
+RAW_CONTENT_TRIES = 3
+
+
+def is_raw_content_type(value: str | None) -> bool:
+    """Whether a raw-host answer can be a file's bytes.
+
+    The raw host serves code as text/plain (even .html and .json files, so a browser never
+    renders them) or octet-stream. An HTML page or a JSON body with 200 is an error page or
+    a proxy speaking, not the file, and must not be scanned as if it were.
+    """
+    kind = (value or "").split(";")[0].strip().lower()
+    return kind in ("", "application/octet-stream") or (kind.startswith("text/") and kind != "text/html")
+
+
 @dataclass
 class GitHubSource:
     """The GitHub API and raw host behind two pooled clients; thread-safe.
@@ -220,13 +234,16 @@ class GitHubSource:
         url = f"{self.raw_url}/{full_name}/{quote(ref, safe='')}/{quote(path)}"
         too_big = n_bytes is not None and n_bytes > MAX_READ_BYTES
         headers = {"Range": f"bytes=0-{MAX_READ_BYTES - 1}"} if too_big else {}
-        try:
-            response = self.raw.get(url, headers=headers, resource="raw", ok_statuses=frozenset({404}))
-        except HttpError as exc:
-            return None, f"fetch-failed: HTTP {exc.status}" if exc.status else "fetch-failed: connection"
-        if response.status_code == 404:
-            return None, "raw-404"
-        return response.content, "truncated" if too_big else None
+        for _ in range(RAW_CONTENT_TRIES):
+            try:
+                response = self.raw.get(url, headers=headers, resource="raw", ok_statuses=frozenset({404}))
+            except HttpError as exc:
+                return None, f"fetch-failed: HTTP {exc.status}" if exc.status else "fetch-failed: connection"
+            if response.status_code == 404:
+                return None, "raw-404"
+            if is_raw_content_type(response.headers.get("Content-Type")):
+                return response.content, "truncated" if too_big else None
+        return None, f"fetch-failed: content type {response.headers.get('Content-Type')}"
 
     # --- GraphQL -------------------------------------------------------------------
 

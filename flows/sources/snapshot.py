@@ -60,7 +60,7 @@ def _walk_evidence_files(directory: str, rel_dir: str) -> Iterator[tuple[str, os
 def _scan_local_file(entry: os.DirEntry[str], rel: str) -> FileScan:
     if entry.is_symlink():
         return FileScan(rel, evidence_kind(rel), (), "symlink")
-    if not path.is_file():  # a FIFO or device named like code: opening it would block or never end
+    if not entry.is_file(follow_symlinks=False):  # a FIFO or device named like code: opening it would block or never end
         return FileScan(rel, evidence_kind(rel), (), "not-a-regular-file")
     try:
         with open(entry.path, "rb") as fh:

@@ -62,7 +62,7 @@ def test_a_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_path
     with FaultProxy(github.url, rate=FAULT_RATE, seed=SEED, kinds=TRANSIENT_KINDS, hang_seconds=1.5) as proxy:
         first = _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)
         n_faults = proxy.n_faults
-        print(f"crawl: faults injected {n_faults} of {len(proxy.log)} requests: {dict(proxy.counts)}")  # figures for docs
+        print(f"crawl: faults injected {n_faults} of {len(proxy.log)} requests: {dict(proxy.counts)}")
         assert n_faults >= 30, proxy.counts  # the run really was hammered
         assert len(proxy.counts) >= 8, proxy.counts  # by most kinds of fault
         with Warehouse(faulty_db, read_only=True) as wh:
