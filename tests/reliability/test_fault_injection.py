@@ -98,3 +98,16 @@ def test_an_archive_download_through_faults_ends_byte_identical(tmp_path: Path) 
         assert Path(done.path).read_bytes() == content
         print(f"download: faults injected {proxy.n_faults} of {len(proxy.log)} requests: {dict(proxy.counts)}")
         assert proxy.n_faults >= 1, proxy.log
+
+
+@pytest.mark.parametrize(("content_type", "is_file"), [
+    ("text/plain; charset=utf-8", True),  # what raw.githubusercontent.com sends for code
+    ("application/octet-stream", True),
+    (None, True),  # no header at all: nothing says it is not the file
+    ("text/html; charset=utf-8", False),  # an error page with 200 (a proxy, a captive portal, GitHub's unicorn)
+    ("application/json", False),  # an API error body where a file was expected
+])  # fmt: skip
+def test_raw_answers_that_are_not_file_contents_are_refused(content_type: str | None, is_file: bool) -> None:
+    from flows.sources.github import is_raw_content_type
+
+    assert is_raw_content_type(content_type) is is_file
