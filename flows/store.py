@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 3  # highest migration; 2 belongs to the sources helper
+SCHEMA_VERSION = 4  # the highest migration
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -28,6 +28,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "repo_evidence": ("repo_key", "path", "module", "kind"),
     "classifications": ("repo_key", "classifier_version"),
     "runs": ("run_id",),
+    "source_files": ("source", "path"),
 }
 
 # Hive partition column of each table's Parquet export.
@@ -39,6 +40,7 @@ PARTITION_BY: dict[str, str] = {
     "repo_evidence": "kind",
     "classifications": "framework",
     "runs": "flow",
+    "source_files": "source",
 }
 
 _MIGRATIONS: dict[int, str] = {
@@ -139,6 +141,16 @@ _MIGRATIONS: dict[int, str] = {
     3: """
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS head_tree VARCHAR;
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS tree_etag VARCHAR;
+    """,
+    4: """
+    -- what a file-based source last loaded, so an unchanged file is not loaded again
+    CREATE TABLE IF NOT EXISTS source_files (
+        source VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,             -- the file's name within its source
+        sha256 VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, path)
+    );
     """,
 }
 

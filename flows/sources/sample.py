@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,12 +49,27 @@ def load_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
         wh.upsert("links", links)
         wh.insert_new("repos", pending_repo_rows(links, SOURCE))
         wh.upsert("repos", repos)
-        keys = sorted({r["repo_key"] for r in repos})
-        _replace_evidence(wh, keys, sample_dir)
+        digests = _digests(sample_dir, _EVIDENCE_FILES)
+        if digests != _loaded_digests(wh):  # 120k evidence rows: replace them only when they changed
+            _replace_evidence(wh, sorted({r["repo_key"] for r in repos}), sample_dir)
+            wh.upsert("source_files", [{"source": SOURCE, "path": name, "sha256": digest, "loaded_at": utcnow()}
+                                       for name, digest in digests.items()])  # fmt: skip
     return {
         "papers": len(papers), "links": len(links), "repos": len(repos),
         "skipped_papers": skipped_papers, "skipped_links": skipped_links,
     }  # fmt: skip
+
+
+_EVIDENCE_FILES = ("repos.csv", "files.csv.gz", "evidence.csv.gz")
+
+
+def _digests(sample_dir: Path, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: hashlib.sha256((sample_dir / name).read_bytes()).hexdigest() for name in names}
+
+
+def _loaded_digests(wh: Warehouse) -> dict[str, str]:
+    rows = wh.con.execute("SELECT path, sha256 FROM source_files WHERE source = ?", [SOURCE]).fetchall()
+    return dict(rows)
 
 
 def _repo_row(record: dict[str, str]) -> dict[str, Any]:

@@ -42,3 +42,17 @@ def test_an_incomplete_sample_folder_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "papers.csv").write_text("paper_url\n")
     with pytest.raises(FileNotFoundError, match="links.csv"):
         check_sample_dir(tmp_path)
+
+
+def test_changed_evidence_is_reloaded_and_unchanged_evidence_is_not(warehouse: Warehouse, sample_dir: Path) -> None:
+    import gzip
+
+    load_sample(warehouse, sample_dir)
+    warehouse.con.execute("DELETE FROM repo_evidence WHERE module = 'flax'")  # unchanged files: not reloaded
+    load_sample(warehouse, sample_dir)
+    assert warehouse.scalar("SELECT count(*) FROM repo_evidence WHERE module = 'flax'") == 0
+    path = sample_dir / "evidence.csv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    path.write_bytes(gzip.compress(("\n".join(lines[:-1]) + "\n").encode()))  # a rebuilt sample drops a row
+    load_sample(warehouse, sample_dir)
+    assert warehouse.count("repo_evidence") == len(lines) - 2
