@@ -9,6 +9,8 @@ DuckDB allows one read-write process per file: a second writer gets a clear
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 4  # the highest migration
+SCHEMA_VERSION = 5  # the highest migration
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -151,6 +153,11 @@ _MIGRATIONS: dict[int, str] = {
         loaded_at TIMESTAMP NOT NULL,
         PRIMARY KEY (source, path)
     );
+    """,
+    5: """
+    -- who runs a run, so a run whose process died can be told from one still going
+    ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER;
+    ALTER TABLE runs ADD COLUMN IF NOT EXISTS host VARCHAR;
     """,
 }
 
@@ -308,10 +315,31 @@ class Warehouse:
             self.upsert("repo_evidence", evidence)
 
     def start_run(self, run_id: str, flow: str, parameters: Mapping[str, Any]) -> None:
+        self.mark_interrupted_runs()
         self.upsert("runs", [{
             "run_id": run_id, "flow": flow, "started_at": utcnow(), "status": "running",
             "parameters": json.dumps(parameters, default=str, sort_keys=True),
+            "pid": os.getpid(), "host": socket.gethostname(),
         }])  # fmt: skip
+
+    def mark_interrupted_runs(self) -> int:
+        """Close the rows of runs whose process died (killed, rebooted) as ``interrupted``.
+
+        Only runs started on this host are judged, by whether their process still
+        exists; a run elsewhere, or one with no pid (older rows), is left alone.
+        """
+        running = self.con.execute(
+            "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
+            [socket.gethostname()],
+        ).fetchall()
+        dead = [run_id for run_id, pid in running if pid != os.getpid() and not _process_exists(pid)]
+        for run_id in dead:
+            self.con.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                "error = 'its process ended without finishing (killed or crashed)' WHERE run_id = ?",
+                [utcnow(), run_id],
+            )
+        return len(dead)
 
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any], error: str | None = None) -> None:
         self.con.execute(
@@ -415,6 +443,16 @@ def write_parquet(frame: Any, path: str | Path) -> Path:
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), staging)
     staging.replace(target)
     return target
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def _sql_path(path: Path) -> str:

@@ -119,3 +119,13 @@ def test_implementations_follow_a_renamed_repository_to_its_new_key(warehouse: W
                                           "classified_at": utcnow()}])  # fmt: skip
     rows = warehouse.implementations("v")
     assert rows[["repo_key", "framework"]].to_dict("records") == [{"repo_key": "new/name", "framework": "jax"}]
+
+
+def test_a_run_whose_process_died_is_marked_interrupted_by_the_next(warehouse: Warehouse) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    warehouse.start_run("killed", "refresh", {})
+    warehouse.con.execute("UPDATE runs SET pid = ? WHERE run_id = 'killed'", [int(dead.stdout)])
+    warehouse.start_run("alive", "refresh", {})  # this process: still running
+    warehouse.start_run("next", "refresh", {})
+    statuses = dict(warehouse.con.execute("SELECT run_id, status FROM runs").fetchall())
+    assert statuses == {"killed": "interrupted", "alive": "running", "next": "running"}
