@@ -82,7 +82,7 @@ def _parse_repo_url(raw: str | None) -> RepoRef:
 
 # scheme://[userinfo@]host[:port]path[?query][#fragment]; the stdlib's urllib would do,
 # but analysis/ keeps clear of anything network-shaped.
-_URL_PARTS = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[0-9a-f:.]*\]|[^:/?#\[\]]*)(?=[:/?#]|$)(?::\d*)?([^?#]*)", re.I)
+_URL_PARTS = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[0-9a-f:.]*\]|[^:/?#\[\]]*)(?=[:/?#]|$)(?::\d*)?([^?#]*)", re.I)  # noqa: E501
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]")
 
 
@@ -152,7 +152,8 @@ def _github_ref(text: str, path: str) -> RepoRef:
     ref, scope = _scope_of(segments)
     # Owner and name are case-insensitive on GitHub: the canonical URL uses the key so two
     # spellings of one link are one row; ref and path are case-sensitive and kept as written.
-    url = f"https://github.com/{full.lower()}" + (f"/tree/{_percent_encode(ref, safe='')}/{_percent_encode(scope)}" if scope else "")
+    tree = f"/tree/{_percent_encode(ref, safe='')}/{_percent_encode(scope)}" if scope else ""
+    url = f"https://github.com/{full.lower()}{tree}"
     return RepoRef(url, "github.com", full.lower(), full, scope)
 
 

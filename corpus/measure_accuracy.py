@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from analysis.frameworks import Decision, classify_evidence, label_for_module, relevant_evidence
-from analysis.imports import Evidence, FileScan
+from analysis.imports import FileScan
 from flows.sources.snapshot import find_git_dir, scan_git_snapshot
 
 HERE = Path(__file__).resolve().parent
@@ -99,7 +99,8 @@ def report(results: list[tuple[dict[str, str], Decision, str]]) -> int:
     n = len(results)
     hits = sum(d.framework == r["label"] for r, d, _ in results)
     naive_hits = sum(nv == r["label"] for r, _, nv in results)
-    print(f"\naccuracy: {hits}/{n} = {hits / max(n, 1):.1%}   naive baseline: {naive_hits}/{n} = {naive_hits / max(n, 1):.1%}")
+    naive = f"naive baseline: {naive_hits}/{n} = {naive_hits / max(n, 1):.1%}"
+    print(f"\naccuracy: {hits}/{n} = {hits / max(n, 1):.1%}   {naive}")
     confusion = Counter((r["label"], d.framework) for r, d, _ in results)
     print("\nconfusion (truth -> predicted: count)")
     for (truth, pred), count in sorted(confusion.items()):

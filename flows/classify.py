@@ -23,7 +23,8 @@ def repos_to_classify(wh: Warehouse, *, force: bool = False, repo_keys: list[str
     sql = "SELECT repo_key FROM repos r WHERE status = 'ok'"
     params: list[Any] = []
     if not force:
-        sql += " AND NOT EXISTS (SELECT 1 FROM classifications c WHERE c.repo_key = r.repo_key AND c.classifier_version = ?)"
+        sql += (" AND NOT EXISTS (SELECT 1 FROM classifications c"
+                " WHERE c.repo_key = r.repo_key AND c.classifier_version = ?)")
         params.append(CLASSIFIER_VERSION)
     if repo_keys:
         sql += " AND repo_key IN (SELECT unnest(?))"

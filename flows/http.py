@@ -38,7 +38,7 @@ class HttpError(RuntimeError):
         self.url = url
 
 
-_SECRET = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|token)?\s*[^\s'\",}]+|(gh[pousr]_|github_pat_)[A-Za-z0-9_]{8,}")
+_SECRET = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|token)?\s*[^\s'\",}]+|(gh[pousr]_|github_pat_)[A-Za-z0-9_]{8,}")  # noqa: E501
 
 
 def redact(text: str) -> str:

@@ -20,15 +20,21 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
         "papers": wh.count("papers"),
         "conference_papers": wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL"),
         "links": wh.count("links"),
-        "links_skipped": _pairs(wh, "SELECT skip_reason, count(*) FROM links WHERE skip_reason IS NOT NULL GROUP BY 1 ORDER BY 1"),
+        "links_skipped": _pairs(
+            wh, "SELECT skip_reason, count(*) FROM links WHERE skip_reason IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ),
         "repos": wh.count("repos"),
         "repos_by_status": repos_by_status,
         "crawled": repos_by_status.get("ok", 0),
         "failed": sum(v for k, v in repos_by_status.items() if k not in {"ok", "pending"}),
-        "classified": wh.scalar("SELECT count(*) FROM classifications WHERE classifier_version = ?", [CLASSIFIER_VERSION]),
+        "classified": wh.scalar(
+            "SELECT count(*) FROM classifications WHERE classifier_version = ?", [CLASSIFIER_VERSION]
+        ),
         "classifier_version": CLASSIFIER_VERSION,
         "by_framework": _pairs(
-            wh, "SELECT framework, count(*) FROM classifications WHERE classifier_version = ? GROUP BY 1 ORDER BY 2 DESC, 1",
+            wh,
+            "SELECT framework, count(*) FROM classifications WHERE classifier_version = ? "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
             [CLASSIFIER_VERSION],
         ),
         "conference_papers_by_venue": _pairs(
@@ -37,7 +43,8 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
         "workshop_papers": wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL AND is_workshop"),
         "papers_by_source": _pairs(wh, "SELECT source, count(*) FROM papers GROUP BY 1 ORDER BY 1"),
         "unknown_proceedings": _pairs(
-            wh, "SELECT proceeding, count(*) FROM papers WHERE venue IS NULL AND proceeding IS NOT NULL "
+            wh,
+            "SELECT proceeding, count(*) FROM papers WHERE venue IS NULL AND proceeding IS NOT NULL "
             "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
         ),
         "last_runs": [
@@ -61,11 +68,16 @@ def format_status(status: dict[str, Any]) -> str:
     if status["by_framework"]:
         lines.append("by framework      " + ", ".join(f"{k} {v}" for k, v in status["by_framework"].items()))
     if status["conference_papers_by_venue"]:
-        lines.append("by venue          " + ", ".join(f"{k} {v}" for k, v in status["conference_papers_by_venue"].items()))
+        lines.append(
+            "by venue          " + ", ".join(f"{k} {v}" for k, v in status["conference_papers_by_venue"].items())
+        )
     if status["links_skipped"]:
         lines.append("links skipped     " + ", ".join(f"{k} {v}" for k, v in status["links_skipped"].items()))
     if status["unknown_proceedings"]:
         lines.append("unknown venues    " + ", ".join(f"{k!r} {v}" for k, v in status["unknown_proceedings"].items()))
     for run in status["last_runs"]:
-        lines.append(f"run {run['started_at'][:19]}  {run['flow']:<8} {run['status']}" + (f"  {run['error']}" if run["error"] else ""))
+        lines.append(
+            f"run {run['started_at'][:19]}  {run['flow']:<8} {run['status']}"
+            + (f"  {run['error']}" if run["error"] else "")
+        )
     return "\n".join(lines)

@@ -237,7 +237,9 @@ class Warehouse:
         written on separate branches, and a file migrated to 3 must still get 2. Each
         migration is therefore written to be safe after later ones (ADD COLUMN IF NOT EXISTS).
         """
-        self.con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+        )
         applied = {row[0] for row in self.con.execute("SELECT version FROM schema_version").fetchall()}
         for version in sorted(v for v in _MIGRATIONS if v not in applied):
             with self.transaction():

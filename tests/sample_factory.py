@@ -12,9 +12,19 @@ from pathlib import Path
 
 # (venue, year, repo, [(path, module, kind)])
 SAMPLE_REPOS = [
-    ("CVPR", 2015, "test-owner/caffe-net", [("train.py", "caffe", "python"), ("model.prototxt", "caffe.prototxt", "caffe_prototxt")]),
+    (
+        "CVPR",
+        2015,
+        "test-owner/caffe-net",
+        [("train.py", "caffe", "python"), ("model.prototxt", "caffe.prototxt", "caffe_prototxt")],
+    ),
     ("ICML", 2016, "test-owner/theano-net", [("model.py", "theano", "python"), ("train.py", "lasagne", "python")]),
-    ("NeurIPS", 2017, "test-owner/tf-net", [("model.py", "tensorflow", "python"), ("requirements.txt", "tensorflow-gpu", "requirements")]),
+    (
+        "NeurIPS",
+        2017,
+        "test-owner/tf-net",
+        [("model.py", "tensorflow", "python"), ("requirements.txt", "tensorflow-gpu", "requirements")],
+    ),
     ("ICLR", 2018, "test-owner/keras-net", [("model.py", "keras", "python")]),
     ("CVPR", 2019, "test-owner/torch-net", [("model.py", "torch", "python"), ("train.py", "torch.nn", "python")]),
     ("CVPR", 2019, "test-owner/torch-net-2", [("net.py", "torch", "python")]),
@@ -29,18 +39,47 @@ def write_sample(folder: Path) -> Path:
     papers, links, repos, evidence, files = [], [], [], [], []
     for i, (venue, year, repo, ev) in enumerate([*SAMPLE_REPOS, (*MISSING_REPO, [])]):
         url = f"sample://{venue.lower()}-{year}/test-paper-{i}"
-        papers.append({"paper_url": url, "arxiv_id": "", "title": f"Test paper {i}", "proceeding": f"{venue} {year}",
-                       "date": "", "conference": "", "source": "tests"})
-        links.append({"paper_url": url, "paper_title": f"Test paper {i}", "paper_arxiv_id": "",
-                      "repo_url": f"https://github.com/{repo}", "is_official": "", "mentioned_in_paper": "",
-                      "mentioned_in_github": "", "framework": ""})
+        papers.append(
+            {
+                "paper_url": url,
+                "arxiv_id": "",
+                "title": f"Test paper {i}",
+                "proceeding": f"{venue} {year}",
+                "date": "",
+                "conference": "",
+                "source": "tests",
+            }
+        )
+        links.append(
+            {
+                "paper_url": url,
+                "paper_title": f"Test paper {i}",
+                "paper_arxiv_id": "",
+                "repo_url": f"https://github.com/{repo}",
+                "is_official": "",
+                "mentioned_in_paper": "",
+                "mentioned_in_github": "",
+                "framework": "",
+            }
+        )
         ok = repo != MISSING_REPO[2]
-        repos.append({"repo_url": f"https://github.com/{repo}", "full_name": repo, "status": "ok" if ok else "missing",
-                      "head_commit": "0" * 40 if ok else "", "first_commit_at": f"{year - 1}-06-01T00:00:00Z" if ok else "",
-                      "last_commit_at": f"{year}-06-01T00:00:00Z" if ok else "", "dates_from": "snapshot-history" if ok else "",
-                      "n_files": str(len(ev)), "n_evidence_files": str(len(ev))})
+        repos.append(
+            {
+                "repo_url": f"https://github.com/{repo}",
+                "full_name": repo,
+                "status": "ok" if ok else "missing",
+                "head_commit": "0" * 40 if ok else "",
+                "first_commit_at": f"{year - 1}-06-01T00:00:00Z" if ok else "",
+                "last_commit_at": f"{year}-06-01T00:00:00Z" if ok else "",
+                "dates_from": "snapshot-history" if ok else "",
+                "n_files": str(len(ev)),
+                "n_evidence_files": str(len(ev)),
+            }
+        )
         for path, module, kind in ev:
-            evidence.append({"repo_key": repo.lower(), "path": path, "kind": kind, "module": module, "is_weak": "false"})
+            evidence.append(
+                {"repo_key": repo.lower(), "path": path, "kind": kind, "module": module, "is_weak": "false"}
+            )
             files.append({"repo_key": repo.lower(), "path": path, "kind": kind, "n_bytes": "100", "problem": ""})
     _write(folder / "papers.csv", papers)
     _write(folder / "links.csv", links)

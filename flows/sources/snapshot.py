@@ -11,8 +11,8 @@ import os
 import subprocess
 import threading
 from collections.abc import Iterator
-from typing import IO
 from pathlib import Path
+from typing import IO
 
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
 
@@ -60,7 +60,8 @@ def _walk_evidence_files(directory: str, rel_dir: str) -> Iterator[tuple[str, os
 def _scan_local_file(entry: os.DirEntry[str], rel: str) -> FileScan:
     if entry.is_symlink():
         return FileScan(rel, evidence_kind(rel), (), "symlink")
-    if not entry.is_file(follow_symlinks=False):  # a FIFO or device named like code: opening it would block or never end
+    # A FIFO or device named like code: opening it would block or never end.
+    if not entry.is_file(follow_symlinks=False):
         return FileScan(rel, evidence_kind(rel), (), "not-a-regular-file")
     try:
         with open(entry.path, "rb") as fh:
@@ -91,7 +92,7 @@ def scan_git_snapshot(git_dir: str | os.PathLike[str], rev: str = "HEAD", scope:
             scans.append(FileScan(path, evidence_kind(path), (), "blob-missing"))
         else:
             readable.append((sha, size, path))
-    for (sha, size, path), data in zip(readable, _read_blobs(git_dir, [r[0] for r in readable]), strict=True):
+    for (_sha, size, path), data in zip(readable, _read_blobs(git_dir, [r[0] for r in readable]), strict=True):
         scan = scan_file(path, data)
         if size > MAX_READ_BYTES and scan.problem is None:
             scan = FileScan(scan.path, scan.kind, scan.evidence, "truncated")

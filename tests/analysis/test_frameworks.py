@@ -139,7 +139,8 @@ def test_an_unrelated_file_never_changes_a_confident_label(evidence: list[Eviden
 
 def test_analysis_imports_nothing_heavy() -> None:
     """The CLI's classify path must stay fast: stdlib only at import time."""
-    code = "import sys, analysis.frameworks; print(sorted(m for m in ('pandas','prefect','matplotlib','requests','duckdb','numpy','flows') if m in sys.modules))"
+    heavy = "('pandas','prefect','matplotlib','requests','duckdb','numpy','flows')"
+    code = f"import sys, analysis.frameworks; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -77,7 +77,9 @@ def _ast_modules(source: str) -> set[str]:
 
 
 _NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,6}(\.[a-z][a-z0-9_]{0,5}){0,2}", fullmatch=True).filter(
-    lambda s: not any(w in {"import", "from", "as", "if", "in", "is", "or", "and", "not", "def", "for"} for w in s.split("."))
+    lambda s: not any(
+        w in {"import", "from", "as", "if", "in", "is", "or", "and", "not", "def", "for"} for w in s.split(".")
+    )
 )
 _STATEMENT = st.one_of(
     _NAMES.map(lambda m: f"import {m}"),

@@ -49,7 +49,9 @@ def test_classify_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert {e["path"] for e in result["evidence"]} == {"model.py", "requirements.txt"}
 
 
-def test_status_json_reports_the_contract_keys(warehouse: object, sample_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_json_reports_the_contract_keys(
+    warehouse: object, sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from flows.classify import classify_stored
     from flows.sources.sample import load_sample
 

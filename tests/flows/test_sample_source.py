@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sample_factory import SAMPLE_REPOS
 
 from flows.sources.sample import check_sample_dir, load_sample
 from flows.store import Warehouse
-from sample_factory import SAMPLE_REPOS
 
 TABLES = ("papers", "links", "repos", "repo_files", "repo_evidence")
 

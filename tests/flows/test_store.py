@@ -49,7 +49,9 @@ def test_upsert_accepts_dataframes_and_rejects_unknown_columns(warehouse: Wareho
 
 def test_insert_new_never_overwrites_a_crawled_repository(warehouse: Warehouse) -> None:
     warehouse.upsert("repos", [{"repo_key": "a/b", "full_name": "A/B", "status": "ok", "n_stars": 5}])
-    added = warehouse.insert_new("repos", [{"repo_key": "a/b", "status": "pending"}, {"repo_key": "c/d", "status": "pending"}])
+    added = warehouse.insert_new(
+        "repos", [{"repo_key": "a/b", "status": "pending"}, {"repo_key": "c/d", "status": "pending"}]
+    )
     assert added == 1
     assert warehouse.query("SELECT repo_key, status FROM repos ORDER BY 1") == [
         {"repo_key": "a/b", "status": "ok"}, {"repo_key": "c/d", "status": "pending"}]  # fmt: skip
@@ -84,7 +86,11 @@ def test_a_second_writer_gets_a_clear_busy_error(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     Warehouse(db).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('ok', flush=True); time.sleep(30)",
+        ],
         stdout=subprocess.PIPE,
     )
     try:

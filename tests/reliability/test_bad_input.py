@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability.trees import PROJECT_ROOT, build_git_repo, list_tree, measure_scan
 
 from analysis.imports import MAX_READ_BYTES, scan_file
 from flows.sources.snapshot import scan_directory, scan_git_snapshot
-from reliability.trees import PROJECT_ROOT, build_git_repo, list_tree, measure_scan
 
 MB = 1 << 20
 RSS_BUDGET_MB = 64  # several times the 2 MB read cap; a full read of a 200 MB file would blow it

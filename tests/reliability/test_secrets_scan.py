@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from reliability.secrets_scan import count_files, find_secret
 
 TOKEN = "ghp_PAPERTRENDSTESTTOKEN0123456789abcdef"

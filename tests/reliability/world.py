@@ -24,7 +24,6 @@ from fakes.faults import FaultProxy
 from fakes.github_server import FakeGitHub, make_repos
 from fakes.hf_server import HfState, resolve_url, serve_hf
 from fakes.pwc_files import link, paper
-
 from reliability.trees import PROJECT_ROOT
 
 LINKS_KEY = "pwc-archive/links-between-paper-and-code/data/train-00000-of-00001.parquet"
