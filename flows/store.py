@@ -273,20 +273,7 @@ class Warehouse:
         Duplicates within one batch keep the last occurrence: DuckDB itself would keep
         the first silently, which turns "latest wins" into "earliest wins".
         """
-        import pyarrow as pa
-
-        table_data = _to_arrow(rows, self.columns(table))
-        if table_data.num_rows == 0:
-            return 0
-        table_data = _dedupe_last(table_data, PRIMARY_KEYS[table])
-        self.con.register("_upsert_batch", table_data)
-        try:
-            cols = ", ".join(f'"{c}"' for c in table_data.column_names)
-            self.con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM _upsert_batch")
-        finally:
-            self.con.unregister("_upsert_batch")
-        assert isinstance(table_data, pa.Table)
-        return table_data.num_rows
+        return self._insert(table, rows, "INSERT OR REPLACE")
 
     def insert_new(self, table: str, rows: Iterable[Mapping[str, Any]] | Any) -> int:
         """Insert only rows whose key is not stored yet; existing rows are left alone.
@@ -294,18 +281,23 @@ class Warehouse:
         Used for placeholders (a ``pending`` repository) that must never overwrite
         what a crawl already recorded. Returns the number of rows inserted.
         """
+        before = self.count(table)
+        self._insert(table, rows, "INSERT OR IGNORE")
+        return self.count(table) - before
+
+    def _insert(self, table: str, rows: Iterable[Mapping[str, Any]] | Any, verb: str) -> int:
+        """Write one de-duplicated batch with ``verb``; returns the batch's distinct rows."""
         table_data = _to_arrow(rows, self.columns(table))
         if table_data.num_rows == 0:
             return 0
         table_data = _dedupe_last(table_data, PRIMARY_KEYS[table])
-        before = self.count(table)
-        self.con.register("_insert_batch", table_data)
+        self.con.register("_write_batch", table_data)
         try:
             cols = ", ".join(f'"{c}"' for c in table_data.column_names)
-            self.con.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM _insert_batch")
+            self.con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _write_batch")
         finally:
-            self.con.unregister("_insert_batch")
-        return self.count(table) - before
+            self.con.unregister("_write_batch")
+        return int(table_data.num_rows)
 
     def replace_repo_files(self, repo_key: str, files: Sequence[Mapping[str, Any]],
                            evidence: Sequence[Mapping[str, Any]]) -> None:  # fmt: skip

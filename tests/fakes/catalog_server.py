@@ -16,9 +16,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.serving import serve_in_thread
 
 FILTERS = ("conference", "start_date", "end_date", "framework")
 
@@ -127,14 +129,5 @@ def _matches(paper: dict[str, Any], applied: dict[str, str]) -> bool:
 def serve_catalog(state: CatalogState | None = None) -> Iterator[tuple[str, CatalogState]]:
     """Run the fake on 127.0.0.1 (a free port); yields (API base URL ending in /api/v1, state)."""
     state = state or CatalogState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.state = state  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v1", state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_in_thread(_Handler, state) as base:
+        yield f"{base}/api/v1", state

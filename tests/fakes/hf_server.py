@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.serving import serve_in_thread
 
 
 @dataclass
@@ -135,17 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
 def serve_hf(state: HfState | None = None) -> Iterator[tuple[str, HfState]]:
     """Run the fake on 127.0.0.1 (a free port) in a thread; yields (base URL, state)."""
     state = state or HfState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.state = state  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_in_thread(_Handler, state) as base:
+        yield base, state
 
 
 def resolve_url(base: str, key: str) -> str:
