@@ -259,3 +259,37 @@ def test_refresh_crawls_new_repos_then_only_changed_ones(prefect_server: str, fa
         modules = {r[0] for r in wh.con.execute("SELECT module FROM repo_evidence WHERE repo_key = ?",
                                                  [changed.full_name.lower()]).fetchall()}  # fmt: skip
     assert "jax" in modules or "flax" in modules
+
+
+@pytest.mark.prefect
+def test_refresh_reads_the_live_catalog_then_crawls_what_it_linked(
+    prefect_server: str, fake_github, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    """--venue reaches the catalog inside the flow; a rerun stores the same rows once."""
+    from fakes.catalog_server import CatalogState, serve_catalog
+
+    from flows.runner import run_refresh
+
+    repos = sorted(fake_github.repos.values(), key=lambda r: r.full_name)[:3]
+    papers = [{"arxiv_id": f"2603.0000{i}", "title": f"Test catalog paper {i}", "conference": "iclr-2026",
+               "conference_name": "ICLR 2026", "published": "2026-04-2{i}", "has_official_implementation": True,
+               "code_repository_count": 1,
+               "repositories": [{"url": f"https://github.com/{r.full_name}", "is_official": True}]}
+              for i, r in enumerate(repos)]  # fmt: skip
+    papers.append({**papers[0], "arxiv_id": "2603.09999", "conference": "cvpr-2026", "conference_name": "CVPR 2026"})
+    conferences = [{"id": 1, "slug": "iclr-2026", "name": "ICLR 2026", "year": 2026, "paper_count": 3},
+                   {"id": 2, "slug": "cvpr-2026", "name": "CVPR 2026", "year": 2026, "paper_count": 1}]  # fmt: skip
+    paths = {"db": str(tmp_path / "wh.duckdb"), "parquet_dir": str(tmp_path / "pq"),
+             "reports_dir": str(tmp_path / "rep")}  # fmt: skip
+    with serve_catalog(CatalogState(conferences=conferences, papers=papers)) as (api, state):
+        monkeypatch.setenv("PAPERTRENDS_PWC_API_URL", api)
+        first = run_refresh(venues=["ICLR"], **paths)
+        assert first.is_ok, first.error
+        assert first.counts["crawl"]["crawled"] == 3 and first.counts["classify"]["classified"] == 3
+        assert not any("cvpr-2026" in r for r in state.requests)  # only the asked venue was read
+        second = run_refresh(venues=["ICLR"], **paths)
+        assert second.is_ok, second.error
+    with Warehouse(paths["db"], read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM papers WHERE venue = 'ICLR' AND year = 2026") == 3
+        assert wh.scalar("SELECT count(*) FROM links") == 3
+        assert wh.scalar("SELECT count(DISTINCT source) FROM papers") == 1
