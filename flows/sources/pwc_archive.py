@@ -36,6 +36,7 @@ from flows.settings import Settings
 from flows.store import Warehouse
 
 SOURCE = "pwc_archive"
+CATALOG_SOURCE = "pwc_api"  # flows.sources.pwc_api.SOURCE, named here to keep imports one-way
 CHUNK_ROWS = 50_000
 # Columns read from each file (others, like the abstracts, are never loaded).
 LINK_COLUMNS = ("paper_url", "paper_title", "paper_arxiv_id", "repo_url", "is_official",
@@ -223,7 +224,33 @@ def ingest_archive(wh: Warehouse, links: str | Sequence[str], papers: str | Sequ
         for path in link_paths:
             for pairs in _chunks(_link_rows(_checked(path, "links", LINK_COLUMNS), tally), CHUNK_ROWS):
                 _store_links(wh, pairs, tally)
+        tally.catalog_papers_merged = merge_catalog_duplicates(wh)
     return tally.counts()
+
+
+def merge_catalog_duplicates(wh: Warehouse) -> int:
+    """Fold papers the live catalog stored first (``arxiv:<id>``) into the archive's row for that paper.
+
+    The catalog reuses an archive key it finds, but when the catalog ran first the same
+    paper arrives here under its Papers with Code URL: two rows, counted twice. The
+    archive's key wins (it is the stable one); the catalog's links move over, except
+    those the archive already has, and the catalog's paper row goes. Returns papers merged.
+    """
+    pairs = wh.con.execute(
+        f"""
+        SELECT c.paper_id, min(a.paper_id) FROM papers c
+        JOIN papers a ON a.arxiv_id = c.arxiv_id AND a.source = '{SOURCE}'
+        WHERE c.source = '{CATALOG_SOURCE}' AND c.arxiv_id IS NOT NULL GROUP BY 1
+        """
+    ).fetchall()
+    for catalog_id, archive_id in pairs:
+        wh.con.execute(
+            "DELETE FROM links WHERE paper_id = ? AND repo_url IN (SELECT repo_url FROM links WHERE paper_id = ?)",
+            [catalog_id, archive_id],
+        )
+        wh.con.execute("UPDATE links SET paper_id = ? WHERE paper_id = ?", [archive_id, catalog_id])
+        wh.con.execute("DELETE FROM papers WHERE paper_id = ?", [catalog_id])
+    return len(pairs)
 
 
 @dataclass
@@ -236,6 +263,7 @@ class _Tally:
     not_crawlable: Counter[str] = field(default_factory=Counter)
     papers_from_links: int = 0
     repos_pending_added: int = 0
+    catalog_papers_merged: int = 0
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -243,6 +271,7 @@ class _Tally:
             "skipped": dict(sorted(self.skipped.items())),
             "links_not_crawlable": dict(sorted(self.not_crawlable.items())),
             "papers_from_links": self.papers_from_links, "repos_pending_added": self.repos_pending_added,
+            "catalog_papers_merged": self.catalog_papers_merged,
         }  # fmt: skip
 
 

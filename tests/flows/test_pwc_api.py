@@ -177,3 +177,25 @@ def test_select_editions() -> None:
     assert [e["slug"] for e in select_editions(CONFERENCES, ["cvpr"], None)] == ["cvpr-2026", "cvpr-2025"]
     assert [e["slug"] for e in select_editions(CONFERENCES, ["CVPR 2025"], None)] == ["cvpr-2025"]
     assert [e["slug"] for e in select_editions(CONFERENCES, None, date(2026, 1, 1))] == ["cvpr-2026", "iclr-2026"]
+
+
+def test_an_archive_ingested_after_the_catalog_absorbs_the_catalogs_rows(tmp_path: Path) -> None:
+    # The catalog ran first, so it keyed the paper arxiv:<id>; the archive then brings the same
+    # paper under its Papers with Code URL: one paper must remain, with the links of both.
+    from fakes.pwc_files import link, paper, write_parquet
+
+    from flows.sources.pwc_archive import ingest_archive
+
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        with serve_catalog(_state()) as (base, _):
+            _run(wh, base, venues=["ICLR 2026"])
+        assert wh.scalar("SELECT count(*) FROM papers WHERE paper_id = 'arxiv:2601.00902'") == 1
+        url = "https://paperswithcode.com/paper/known"
+        papers = write_parquet(tmp_path / "papers.parquet", [{**paper("known", "ICLR 2026"), "arxiv_id": "2601.00902"}])
+        links = write_parquet(tmp_path / "links.parquet", [link("known", "https://github.com/other/repo")])
+        counts = ingest_archive(wh, str(links), str(papers), progress=False)
+        assert counts["catalog_papers_merged"] == 1
+        assert wh.scalar("SELECT count(*) FROM papers WHERE arxiv_id = '2601.00902'") == 1
+        repos = {r["repo_key"] for r in wh.query("SELECT repo_key FROM links WHERE paper_id = ?", [url])}
+        assert repos == {"lab1/code", "other/repo"}
+        assert ingest_archive(wh, str(links), str(papers), progress=False)["catalog_papers_merged"] == 0
