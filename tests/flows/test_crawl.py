@@ -200,7 +200,7 @@ sys.exit(main(sys.argv[1:]))
 
 
 def test_a_killed_crawl_resumes_and_stores_every_repo_exactly_once(tmp_path: Path) -> None:
-    n_repos = 150
+    n_repos = 200
     fake = FakeGitHub(make_repos(n_repos), latency=0.03)  # slow enough to kill it half-way, past a flush
     fake.start()
     db = tmp_path / "w.duckdb"
@@ -211,9 +211,15 @@ def test_a_killed_crawl_resumes_and_stores_every_repo_exactly_once(tmp_path: Pat
     args = [sys.executable, "-c", DRIVER, "crawl", "--db", str(db), "--quiet", "--json"]
     try:
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while fake.counts["quota:core"] < n_repos and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)  # about half the repos have had their two API calls
+        deadline, first_call = time.monotonic() + 60, None
+        # Kill once about half the repos have had their two API calls and at least 1.5 s have
+        # passed since the first: the crawler commits at least once a second, so a batch is stored.
+        while time.monotonic() < deadline and proc.poll() is None:
+            if first_call is None and fake.counts["quota:core"]:
+                first_call = time.monotonic()
+            if fake.counts["quota:core"] >= n_repos and first_call and time.monotonic() - first_call >= 1.5:
+                break
+            time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         with Warehouse(db) as wh:
