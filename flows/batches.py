@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from analysis.frameworks import CLASSIFIER_VERSION, classify_evidence
-from analysis.imports import Evidence
+from analysis.frameworks import CLASSIFIER_VERSION
+from flows.classify import BATCH_REPOS, classify_batch_rows, evidence_of  # noqa: F401 - the flow calls them as batches.*
 from flows.settings import Settings
 from flows.store import Warehouse, utcnow
 
 CRAWL_BATCH = 500
-CLASSIFY_BATCH = 2_000
+CLASSIFY_BATCH = BATCH_REPOS
 RECHECK_AFTER = timedelta(days=30)
 """An ``ok`` repository crawled less than this long ago is not asked about again."""
 
@@ -60,27 +60,7 @@ def repos_to_crawl(wh: Warehouse, *, full: bool = False, limit: int | None = Non
     return [row[0] for row in wh.con.execute(sql, params).fetchall()]
 
 
-def evidence_of(wh: Warehouse, keys: Sequence[str]) -> dict[str, list[list[Any]]]:
-    """Stored evidence per repository as ``[path, module, kind, is_weak]`` lists, every key present."""
-    rows = wh.con.execute(
-        "SELECT repo_key, path, module, kind, is_weak FROM repo_evidence "
-        "WHERE repo_key IN (SELECT unnest(?)) ORDER BY repo_key, path, module, kind",
-        [list(keys)],
-    ).fetchall()
-    grouped: dict[str, list[list[Any]]] = {k: [] for k in keys}
-    for key, path, module, kind, is_weak in rows:
-        grouped[key].append([path, module, kind, bool(is_weak)])
-    return grouped
-
-
 # --- the work itself (runs anywhere) ---------------------------------------------------
-
-
-def classify_batch_rows(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
-    """One ``classifications`` row per repository, from its evidence alone (pure, no I/O)."""
-    from flows.classify import decision_row
-
-    return [decision_row(key, classify_evidence(Evidence(*e) for e in ev)) for key, ev in evidence.items()]
 
 
 def evidence_fingerprint(evidence: dict[str, list[list[Any]]]) -> str:

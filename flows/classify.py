@@ -7,7 +7,7 @@ needs no network: it re-runs over the warehouse whenever the rules change.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -32,16 +32,25 @@ def repos_to_classify(wh: Warehouse, *, force: bool = False, repo_keys: list[str
     return [row[0] for row in wh.con.execute(sql + " ORDER BY repo_key", params).fetchall()]
 
 
-def _evidence_by_repo(wh: Warehouse, keys: list[str]) -> Iterator[tuple[str, list[Evidence]]]:
+def evidence_of(wh: Warehouse, keys: Sequence[str]) -> dict[str, list[list[Any]]]:
+    """Stored evidence per repository as ``[path, module, kind, is_weak]`` lists, every key present.
+
+    Plain lists, not ``Evidence``: batches cross to Dask workers, and lists pickle small.
+    """
     rows = wh.con.execute(
         "SELECT repo_key, path, module, kind, is_weak FROM repo_evidence "
-        "WHERE repo_key IN (SELECT unnest(?)) ORDER BY repo_key",
-        [keys],
+        "WHERE repo_key IN (SELECT unnest(?)) ORDER BY repo_key, path, module, kind",
+        [list(keys)],
     ).fetchall()
-    grouped: dict[str, list[Evidence]] = {k: [] for k in keys}
+    grouped: dict[str, list[list[Any]]] = {k: [] for k in keys}
     for key, path, module, kind, is_weak in rows:
-        grouped[key].append(Evidence(path, module, kind, bool(is_weak)))
-    yield from grouped.items()
+        grouped[key].append([path, module, kind, bool(is_weak)])
+    return grouped
+
+
+def classify_batch_rows(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
+    """One ``classifications`` row per repository, from its evidence alone (pure, no I/O)."""
+    return [decision_row(key, classify_evidence(Evidence(*e) for e in ev)) for key, ev in evidence.items()]
 
 
 def decision_row(repo_key: str, decision: Decision) -> dict[str, Any]:
@@ -64,7 +73,7 @@ def classify_stored(wh: Warehouse, *, force: bool = False, repo_keys: list[str] 
     by_label: dict[str, int] = {}
     for start in range(0, len(keys), BATCH_REPOS):
         batch = keys[start : start + BATCH_REPOS]
-        rows = [decision_row(k, classify_evidence(ev)) for k, ev in _evidence_by_repo(wh, batch)]
+        rows = classify_batch_rows(evidence_of(wh, batch))
         wh.upsert("classifications", rows)
         for row in rows:
             by_label[row["framework"]] = by_label.get(row["framework"], 0) + 1
