@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.frameworks import CLASSIFIER_VERSION
+from flows.status import warehouse_status
 from flows.store import Warehouse
 
 
@@ -21,22 +22,24 @@ def implementations(wh: Warehouse) -> pd.DataFrame:
 
 
 def coverage(wh: Warehouse) -> dict[str, int]:
-    """How much of the question the warehouse can answer: papers -> code -> crawled -> classified."""
-    by_status = {str(k): int(v) for k, v in wh.con.execute("SELECT status, count(*) FROM repos GROUP BY 1").fetchall()}
+    """How much of the question the warehouse can answer: papers -> code -> crawled -> classified.
+
+    The counts ``papertrends status`` reports, plus how many papers have any code link.
+    """
+    status = warehouse_status(wh)
     return {
-        "papers": wh.count("papers"),
-        "conference_papers": int(wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL")),
+        "papers": status["papers"],
+        "conference_papers": status["conference_papers"],
         "papers_with_code": int(wh.scalar("SELECT count(DISTINCT paper_id) FROM links")),
         "conference_papers_with_code": int(wh.scalar(
             "SELECT count(DISTINCT l.paper_id) FROM links l JOIN papers p USING (paper_id) WHERE p.venue IS NOT NULL")),
-        "links": wh.count("links"),
-        "links_not_crawlable": int(wh.scalar("SELECT count(*) FROM links WHERE skip_reason IS NOT NULL")),
-        "repos": wh.count("repos"),
-        "repos_crawled": by_status.get("ok", 0),
-        "repos_pending": by_status.get("pending", 0),
-        "repos_failed": sum(v for k, v in by_status.items() if k not in {"ok", "pending"}),
-        "repos_classified": int(wh.scalar(
-            "SELECT count(*) FROM classifications WHERE classifier_version = ?", [CLASSIFIER_VERSION])),
+        "links": status["links"],
+        "links_not_crawlable": sum(status["links_skipped"].values()),
+        "repos": status["repos"],
+        "repos_crawled": status["crawled"],
+        "repos_pending": status["repos_by_status"].get("pending", 0),
+        "repos_failed": status["failed"],
+        "repos_classified": status["classified"],
     }  # fmt: skip
 
 
