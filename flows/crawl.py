@@ -265,6 +265,7 @@ def repo_row(state: RepoState, meta: RepoMeta, etag: str | None, tree: TreeAnswe
     row.update(
         repo_key=key or state.key, full_name=meta.full_name, status="ok", status_reason=None, renamed_to=None,
         created_at=meta.created_at, pushed_at=meta.pushed_at, n_stars=meta.n_stars, language=meta.language,
+        description=meta.description,
         default_branch=meta.default_branch, is_archived=meta.is_archived, etag=etag, dates_from=SOURCE,
         n_attempts=0, crawled_at=utcnow(),
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The refresh flow: ingest -> crawl -> classify -> export -> report.
+"""The refresh flow: ingest -> crawl -> classify -> attribute -> export -> report.
 
 One process (the flow's) is the warehouse's only writer: DuckDB allows one. The
 crawl and classify stages cut their work into batches that are submitted to the
@@ -122,6 +122,15 @@ def classify_batch(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]
     return batches.classify_batch_rows(evidence)
 
 
+@task(name="attribute_links", cache_policy=NO_CACHE)
+def attribute_links(db_path: str, force: bool) -> dict[str, Any]:
+    """Attribute links from stored facts: new, changed, or decided under older rules (no network)."""
+    from flows.attribute import attribute_links as attribute
+
+    with Warehouse(db_path) as wh:
+        return attribute(wh, force=force)
+
+
 # --- tasks: outputs (flow process) --------------------------------------------------------
 
 
@@ -214,6 +223,9 @@ def _run_stages(counts: dict[str, Any], settings: Settings, db_path: str, p: dic
     if not p["sample"] and not p["reclassify"]:
         counts["crawl"], recrawled = _crawl_stage(db_path, p)
     counts["classify"] = _classify_stage(db_path, recrawled, p)
+    with stage_bar("attribute", 1, p["progress"]) as bar:
+        counts["attribute"] = attribute_links(db_path, p["full"])
+        bar.update(1)
     target = p["parquet_dir"] or str(settings.parquet_dir)
     # An fsspec URL is exported to the local folder first, then uploaded.
     remote = target if is_remote(target) else None

@@ -14,7 +14,10 @@ def _pairs(wh: Warehouse, sql: str, params: list[Any] | None = None) -> dict[str
 
 
 def warehouse_status(wh: Warehouse) -> dict[str, Any]:
-    """Counts for ``papertrends status``; keys papers/links/repos/classified/by_framework are a contract."""
+    """Counts for ``papertrends status``.
+
+    Keys papers/links/repos/classified/by_framework/by_attribution/last_runs are a contract.
+    """
     repos_by_status = _pairs(wh, "SELECT status, count(*) FROM repos GROUP BY 1 ORDER BY 1")
     return {
         "papers": wh.count("papers"),
@@ -36,6 +39,9 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
             "SELECT framework, count(*) FROM classifications WHERE classifier_version = ? "
             "GROUP BY 1 ORDER BY 2 DESC, 1",
             [CLASSIFIER_VERSION],
+        ),
+        "by_attribution": _pairs(
+            wh, "SELECT coalesce(attribution, 'not attributed'), count(*) FROM links GROUP BY 1 ORDER BY 2 DESC, 1"
         ),
         "conference_papers_by_venue": _pairs(
             wh, "SELECT venue, count(*) FROM papers WHERE venue IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
@@ -67,6 +73,8 @@ def format_status(status: dict[str, Any]) -> str:
     ]
     if status["by_framework"]:
         lines.append("by framework      " + ", ".join(f"{k} {v}" for k, v in status["by_framework"].items()))
+    if status["by_attribution"]:
+        lines.append("links by origin   " + ", ".join(f"{k} {v}" for k, v in status["by_attribution"].items()))
     if status["conference_papers_by_venue"]:
         lines.append(
             "by venue          " + ", ".join(f"{k} {v}" for k, v in status["conference_papers_by_venue"].items())

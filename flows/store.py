@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 5  # the highest migration
+SCHEMA_VERSION = 6  # the highest migration
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -158,6 +158,17 @@ _MIGRATIONS: dict[int, str] = {
     -- who runs a run, so a run whose process died can be told from one still going
     ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER;
     ALTER TABLE runs ADD COLUMN IF NOT EXISTS host VARCHAR;
+    """,
+    6: """
+    -- is the link the paper's own code? (analysis.attribution); a newer ATTRIBUTION_VERSION, or
+    -- facts newer than attributed_at, make the row be attributed again from stored facts
+    ALTER TABLE links ADD COLUMN IF NOT EXISTS attribution VARCHAR;
+    ALTER TABLE links ADD COLUMN IF NOT EXISTS attribution_reason VARCHAR;
+    ALTER TABLE links ADD COLUMN IF NOT EXISTS attribution_version VARCHAR;
+    ALTER TABLE links ADD COLUMN IF NOT EXISTS attributed_at TIMESTAMP;
+    -- what the repository says it is, for telling unrelated repositories apart
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS description VARCHAR;
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS readme_title VARCHAR;
     """,
 }
 
@@ -372,9 +383,11 @@ class Warehouse:
         """
         return self.con.execute(
             """
-            SELECT l.paper_id, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official, l.pwc_framework,
-                   p.title, p.venue, p.year, p.is_workshop, p.published_date,
+            SELECT l.paper_id, l.repo_url, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official,
+                   l.pwc_framework, l.attribution, l.attribution_reason, l.attribution_version,
+                   p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id,
                    coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
+                   least(r.created_at, r.first_commit_at) AS code_start_at,
                    r.status AS repo_status, r.n_stars, c.framework, c.confidence
             FROM links l
             JOIN papers p USING (paper_id)

@@ -29,7 +29,7 @@ GRAPHQL_BATCH = 50
 MAX_TREE_REQUESTS = 60
 """Non-recursive tree requests for one truncated tree; beyond it the walk is recorded as cut."""
 _GRAPHQL_FIELDS = (
-    "nameWithOwner createdAt pushedAt stargazerCount isArchived isDisabled primaryLanguage { name } "
+    "nameWithOwner description createdAt pushedAt stargazerCount isArchived isDisabled primaryLanguage { name } "
     "defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }"
 )
 
@@ -47,6 +47,7 @@ class RepoMeta:
     is_archived: bool | None
     head_commit: str | None = None
     head_tree: str | None = None
+    description: str | None = None  # the owner's one-line description, for attribution
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def meta_from_rest(body: dict[str, Any]) -> RepoMeta:
         full_name=body["full_name"], created_at=parse_time(body.get("created_at")),
         pushed_at=parse_time(body.get("pushed_at")), n_stars=body.get("stargazers_count"),
         language=body.get("language"), default_branch=body.get("default_branch"),
-        is_archived=body.get("archived"),
+        is_archived=body.get("archived"), description=body.get("description"),
     )  # fmt: skip
 
 
@@ -102,7 +103,7 @@ def meta_from_graphql(node: dict[str, Any]) -> RepoMeta:
         pushed_at=parse_time(node.get("pushedAt")), n_stars=node.get("stargazerCount"),
         language=(node.get("primaryLanguage") or {}).get("name"), default_branch=branch.get("name"),
         is_archived=node.get("isArchived"), head_commit=target.get("oid"),
-        head_tree=(target.get("tree") or {}).get("oid"),
+        head_tree=(target.get("tree") or {}).get("oid"), description=node.get("description"),
     )  # fmt: skip
 
 

@@ -84,6 +84,10 @@ def _repo_row(record: dict[str, str]) -> dict[str, Any]:
         "first_commit_at": record.get("first_commit_at") or None,
         "last_commit_at": record.get("last_commit_at") or None,
         "dates_from": record.get("dates_from") or None,
+        # optional columns (newer sample rows): what the repository says it is
+        "description": record.get("description") or None,
+        "readme_title": record.get("readme_title") or None,
+        "language": record.get("language") or None,
         "n_files": int(record["n_files"]) if record.get("n_files") else None,
         "n_evidence_files": int(record["n_evidence_files"]) if record.get("n_evidence_files") else None,
         "crawled_at": utcnow(),

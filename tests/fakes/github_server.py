@@ -43,6 +43,7 @@ class FakeRepo:
     pushed_at: str = "2020-01-01T10:00:00Z"
     stars: int = 3
     language: str | None = "Python"
+    description: str | None = None
     archived: bool = False
     status: str = "ok"  # ok | missing | dmca | disabled | empty
     renamed_to: str | None = None  # this name answers 301 to that repository
@@ -331,6 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
             "owner": {"login": owner}, "private": False, "created_at": repo.created_at,
             "pushed_at": repo.pushed_at, "stargazers_count": repo.stars, "language": repo.language,
             "archived": repo.archived, "default_branch": repo.default_branch, "size": 10,
+            "description": repo.description,
         }  # fmt: skip
 
     def serve_tree(self, repo: FakeRepo, ref: str, limits: dict[str, str]) -> None:
@@ -404,6 +406,7 @@ def _graphql_repo(repo: FakeRepo) -> dict[str, Any]:
         "nameWithOwner": repo.full_name, "createdAt": repo.created_at, "pushedAt": repo.pushed_at,
         "stargazerCount": repo.stars, "isArchived": repo.archived, "isDisabled": False,
         "primaryLanguage": {"name": repo.language} if repo.language else None, "defaultBranchRef": branch,
+        "description": repo.description,
     }  # fmt: skip
 
 
