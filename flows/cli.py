@@ -85,6 +85,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from flows.explain import explain_key
+    from flows.explain_text import format_explanation
+
+    with _open_for_reading(args) as wh:
+        explanation = explain_key(wh, args.key)
+    print(json.dumps(explanation, default=str) if args.json else format_explanation(explanation))
+    return EXIT_OK
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     params = _refresh_params(args)
     if args.address and args.runner != "dask":
@@ -252,6 +262,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
                "papertrends report --axis venue-year --freq year --out data/reports"),
     "status": (cmd_status, "what the warehouse holds: coverage, labels, last runs",
                "papertrends status --json"),
+    "explain": (cmd_explain, "why a repository or a paper counts as it does: label, evidence, links",
+                "papertrends explain facebookresearch/detectron2 --json"),
     "serve": (cmd_serve, "serve the refresh flow on a cron schedule (Prefect deployment)",
               "papertrends serve --cron '0 3 * * *' --catalog"),
 }  # fmt: skip
@@ -264,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: papertrends refresh --sample && papertrends status",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="show the package and classifier versions and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_func, summary, example) in COMMANDS.items():
         cmd = sub.add_parser(name, help=summary, description=summary, epilog=f"Example: {example}")
@@ -274,11 +288,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version_text() -> str:
+    """``papertrends X (classifier Y)``: what produced a warehouse's decisions, without importing Prefect."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from analysis.frameworks import CLASSIFIER_VERSION
+
+    try:
+        package = version("papertrends")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        package = "unknown"
+    return f"papertrends {package} (classifier {CLASSIFIER_VERSION})"
+
+
 def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
     if name == "classify":
         cmd.add_argument("path", help="a local directory (a checkout)")
         cmd.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "status":
+        cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    elif name == "explain":
+        cmd.add_argument("key", metavar="OWNER/NAME|PAPER_ID|URL",
+                         help="a repository (owner/name or its URL) or a paper (its id as stored, or an arXiv id)")
         cmd.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "ingest":
         cmd.add_argument("--links", nargs="+", metavar="PATH_OR_URL", help="links file(s): Parquet or .json.gz")

@@ -374,12 +374,13 @@ class Warehouse:
     def relation(self, sql: str) -> duckdb.DuckDBPyRelation:
         return self.con.sql(sql)
 
-    def implementations(self, classifier_version: str) -> Any:
+    def implementations(self, classifier_version: str, paper_ids: Sequence[str] | None = None) -> Any:
         """One row per (paper, crawlable repository) with both sides' facts, as a DataFrame.
 
         ``framework`` is NULL where the repository has no decision at this classifier
         version (not crawled, missing, failed); ``repo_created_at`` falls back to the
-        first commit of a snapshot where GitHub's creation date is unknown.
+        first commit of a snapshot where GitHub's creation date is unknown. ``paper_ids``
+        narrows it to those papers (``explain`` asks about one, not 300,000).
         """
         return self.con.execute(
             """
@@ -396,9 +397,10 @@ class Warehouse:
             LEFT JOIN repos r ON r.repo_key = coalesce(old.renamed_to, l.repo_key)
             LEFT JOIN classifications c ON c.repo_key = r.repo_key AND c.classifier_version = ?
             WHERE l.repo_key IS NOT NULL AND l.skip_reason IS NULL
+              AND (?::VARCHAR[] IS NULL OR l.paper_id IN (SELECT unnest(?::VARCHAR[])))
             ORDER BY l.paper_id, l.repo_key
             """,
-            [classifier_version],
+            [classifier_version, *[None if paper_ids is None else list(paper_ids)] * 2],
         ).df()
 
     # --- exports ----------------------------------------------------------------

@@ -39,6 +39,15 @@ def test_failures_exit_1_with_one_line_and_no_traceback(tmp_path: Path, capsys: 
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and "papertrends refresh" in err
 
 
+def test_version_names_the_package_and_the_classifier(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    from analysis.frameworks import CLASSIFIER_VERSION
+
+    assert main(["--version"]) == EXIT_OK
+    assert capsys.readouterr().out.strip() == f"papertrends {version('papertrends')} (classifier {CLASSIFIER_VERSION})"
+
+
 def test_classify_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "model.py").write_text("import torch\nimport torch.nn as nn\n")
     (tmp_path / "requirements.txt").write_text("torch>=1.7\nnumpy\n")
