@@ -94,7 +94,18 @@ def shared_crawl_tools(settings: Settings) -> tuple[Any, ThreadPoolExecutor, Thr
         return _SHARED["gh"], _SHARED["repo_pool"], _SHARED["file_pool"]
 
 
-def crawl_batch_outcomes(states: list[Any]) -> dict[str, Any]:
+def shared_git_transport(settings: Settings) -> Any:
+    """One git transport per process (its cap on git processes is per machine, see GitSlots)."""
+    from flows.crawl_git import transport_from_settings
+
+    with _SHARED_LOCK:
+        if _SHARED.get("git_url") != settings.github_git_url:
+            _SHARED.update(git_url=settings.github_git_url, git=transport_from_settings(settings),
+                           git_pool=ThreadPoolExecutor(settings.git_processes, "git"))  # fmt: skip
+        return _SHARED["git"], _SHARED["git_pool"]
+
+
+def crawl_batch_outcomes(states: list[Any], via: str = "api") -> dict[str, Any]:
     """Crawl one batch of repositories without touching the warehouse; the outcomes go back to the writer.
 
     ``states`` are the crawler's ``RepoState`` rows as stored (ETags, head trees,
@@ -103,12 +114,17 @@ def crawl_batch_outcomes(states: list[Any]) -> dict[str, Any]:
     environment, never passed in.
     """
     from flows.crawl import crawl_repo, graphql_hints
+    from flows.sources.git_transport import GRAPHQL_BATCH_GIT
 
-    gh, repo_pool, file_pool = shared_crawl_tools(Settings.from_env())
+    settings = Settings.from_env()
+    gh, repo_pool, file_pool = shared_crawl_tools(settings)
+    git = None
+    if via == "git":  # ``via`` is decided once by the flow, so every worker uses the same transport
+        git, repo_pool = shared_git_transport(settings)
     hints: dict[str, Any] = {}
-    for chunk in chunked(states, gh.graphql_batch):
+    for chunk in chunked(states, GRAPHQL_BATCH_GIT if git and gh.has_token else gh.graphql_batch):
         hints.update(graphql_hints(gh, chunk))
-    futures = [repo_pool.submit(crawl_repo, gh, s, file_pool, hints.get(s.key)) for s in states]
+    futures = [repo_pool.submit(crawl_repo, gh, s, file_pool, hints.get(s.key), git) for s in states]
     return {"outcomes": [f.result() for f in futures], "quota_left": gh.quota_left()}
 
 

@@ -126,6 +126,8 @@ def _refresh_params(args: argparse.Namespace) -> dict[str, Any]:
     if args.full and args.reclassify:
         raise UsageError("--reclassify re-decides stored evidence without crawling; it does not combine with --full")
     params.update(db=_db_path(args), full=args.full, reclassify=args.reclassify, progress=not args.no_progress)
+    if args.via:
+        params["via"] = args.via
     if args.parquet:
         params["parquet_dir"] = args.parquet
     return params
@@ -206,10 +208,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     run_id = str(uuid.uuid4())
     with Warehouse(_db_path(args)) as wh:
         keys = add_repos(wh, args.repo) if args.repo else None
-        wh.start_run(run_id, "crawl", {"repo": args.repo, "limit": args.limit, "full": args.full})
+        wh.start_run(run_id, "crawl", {"repo": args.repo, "limit": args.limit, "full": args.full, "via": args.via})
         try:
             summary = crawl_repos(wh, settings, repo_keys=keys, limit=args.limit, full=args.full,
-                                  progress=not args.quiet)  # fmt: skip
+                                  progress=not args.quiet, via=args.via)  # fmt: skip
         except BaseException as exc:
             wh.finish_run(run_id, "failed", {}, error=_one_line(exc))
             raise
@@ -224,7 +226,8 @@ def _format_crawl_summary(summary: dict[str, Any]) -> str:
         ", ".join([f"repositories {summary['selected']}: crawled {summary['crawled']}",
                    f"unchanged {summary['unchanged']}", *(f"{k} {v}" for k, v in summary["by_status"].items())]),
         f"requests: {req['quota_counted']} quota-counted ({summary['quota_per_repo']}/repo), "
-        f"{req['not_modified']} free 304s, {req['raw']} raw files; quota left: {summary['quota_left'] or 'unknown'}",
+        f"{req['not_modified']} free 304s, {req['raw']} raw files, {summary.get('git_fetches', 0)} git fetches "
+        f"(via {summary.get('via', 'api')}); quota left: {summary['quota_left'] or 'unknown'}",
     ]
     lines += [f"failed ({n}): {reason}" for reason, n in summary["failed"].items()]
     return "\n".join(lines)
@@ -322,6 +325,7 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--repo", action="append", metavar="OWNER/NAME", help="crawl only these (repeatable)")
         cmd.add_argument("--limit", type=int, help="at most N repositories")
         cmd.add_argument("--full", action="store_true", help="revisit every repository (unchanged ones cost ~nothing)")
+        _add_via_option(cmd)
         cmd.add_argument("--json", action="store_true", help="print the summary as one JSON object")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     elif name == "refresh":
@@ -331,6 +335,7 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--full", action="store_true", help="re-do everything, not only new and changed work")
         cmd.add_argument("--reclassify", action="store_true",
                          help="re-decide every repository from stored evidence (no network)")
+        _add_via_option(cmd)
         cmd.add_argument("--runner", choices=["default", "dask"], default="default",
                          help="where crawl and classify batches run: threads here, or a Dask cluster")
         cmd.add_argument("--address", metavar="tcp://HOST:8786",
@@ -350,6 +355,12 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--cron", default="0 3 * * *", help="cron expression (default: daily at 03:00)")
         cmd.add_argument("--name", default="papertrends-daily", help="deployment name (default: papertrends-daily)")
         _add_source_options(cmd)
+
+
+def _add_via_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--via", choices=["git", "api"],
+                     help="how repositories are fetched: git (partial clone, no API quota) or api (REST trees and "
+                          "the raw host); default git when git 2.30+ is installed")  # fmt: skip
 
 
 def _add_source_options(cmd: argparse.ArgumentParser) -> None:

@@ -32,7 +32,9 @@ from typing import Any
 
 from analysis.frameworks import relevant_evidence
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
+from flows.crawl_git import choose_via, git_outcome, transport_from_settings
 from flows.settings import Settings
+from flows.sources.git_transport import GRAPHQL_BATCH_GIT, GitTransport, stop_git_processes
 from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, TreeEntry, safe_reason
 from flows.store import Warehouse, utcnow
 
@@ -133,15 +135,20 @@ def load_states(wh: Warehouse, keys: Sequence[str]) -> list[RepoState]:
 
 
 def crawl_repo(gh: GitHubSource, state: RepoState, file_pool: ThreadPoolExecutor,
-               hint: RepoMeta | None = None) -> Outcome:  # fmt: skip
-    """Crawl one repository; never raises (any failure becomes a ``failed`` outcome with a reason)."""
+               hint: RepoMeta | None = None, git: GitTransport | None = None) -> Outcome:  # fmt: skip
+    """Crawl one repository; never raises (any failure becomes a ``failed`` outcome with a reason).
+
+    With ``git`` the tree and files come through git (flows/crawl_git.py), else from the
+    REST tree and the raw host; metadata and change detection are the same either way.
+    """
     try:
-        return _crawl_repo(gh, state, file_pool, hint)
+        return _crawl_repo(gh, state, file_pool, hint, git)
     except Exception as exc:  # one bad repository must never stop the run
         return failed_outcome(state, safe_reason(exc))
 
 
-def _crawl_repo(gh: GitHubSource, state: RepoState, file_pool: ThreadPoolExecutor, hint: RepoMeta | None) -> Outcome:
+def _crawl_repo(gh: GitHubSource, state: RepoState, file_pool: ThreadPoolExecutor, hint: RepoMeta | None,
+                git: GitTransport | None = None) -> Outcome:  # fmt: skip
     if hint is not None:
         answer = MetaAnswer("ok", hint, state.row.get("etag"))
     else:
@@ -156,6 +163,8 @@ def _crawl_repo(gh: GitHubSource, state: RepoState, file_pool: ThreadPoolExecuto
         return Outcome(state.key, "unchanged", [repo_row(state, meta, answer.etag)])
     if meta.default_branch is None:
         return status_outcome(state, "empty", "no default branch")
+    if git is not None:
+        return git_outcome(git, state, meta, answer)
     same_branch = state.is_ok and not renamed and meta.default_branch == state.row.get("default_branch")
     tree = gh.fetch_tree(meta.full_name, meta.default_branch, state.row.get("tree_etag") if same_branch else None)
     if tree.status == "not_modified" or (same_branch and tree.sha == state.row.get("head_tree")):
@@ -318,12 +327,19 @@ def store_outcomes(wh: Warehouse, outcomes: Sequence[Outcome]) -> None:
 
 def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | None = None, limit: int | None = None,
                 client: GitHubSource | None = None, progress: bool = True, full: bool = False,
-                classify: bool = True) -> dict[str, Any]:  # fmt: skip
-    """Crawl the selected repositories and return a summary; see the module docstring."""
+                classify: bool = True, via: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Crawl the selected repositories and return a summary; see the module docstring.
+
+    ``via``: ``git`` (trees and files through git), ``api`` (REST trees and the raw host)
+    or None for git when a usable git is installed.
+    """
     from tqdm import tqdm
 
     started = time.monotonic()
     gh = client or GitHubSource.from_settings(settings)
+    git = transport_from_settings(settings) if choose_via(via) == "git" else None
+    if git is not None and gh.has_token:
+        gh.graphql_batch = GRAPHQL_BATCH_GIT
     keys = select_repo_keys(wh, repo_keys, limit, full)
     tally: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -341,10 +357,12 @@ def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | No
                     changed.append(o.files_key)
             bar.update(len(batch))
 
-        run_pool(wh, gh, keys, record)
+        run_pool(wh, gh, keys, record, git)
     if classify:
         classify_crawled(wh, changed)
-    return summarise(keys, tally, reasons, gh, time.monotonic() - started)
+    summary = summarise(keys, tally, reasons, gh, time.monotonic() - started)
+    summary.update(via="git" if git else "api", git_fetches=git.n_fetches if git else 0)
+    return summary
 
 
 def classify_crawled(wh: Warehouse, changed: Sequence[str]) -> None:
@@ -359,7 +377,8 @@ def classify_crawled(wh: Warehouse, changed: Sequence[str]) -> None:
     classify_stored(wh)
 
 
-def run_pool(wh: Warehouse, gh: GitHubSource, keys: Sequence[str], record: Callable[[list[Outcome]], None]) -> None:
+def run_pool(wh: Warehouse, gh: GitHubSource, keys: Sequence[str], record: Callable[[list[Outcome]], None],
+             git: GitTransport | None = None) -> None:  # fmt: skip
     """Feed repositories to the workers chunk by chunk; store what finished, batched.
 
     At most ``MAX_IN_FLIGHT`` repositories are being fetched and at most ``FLUSH_EVERY``
@@ -369,15 +388,22 @@ def run_pool(wh: Warehouse, gh: GitHubSource, keys: Sequence[str], record: Calla
     """
     in_flight: set[Future[Outcome]] = set()
     writer = _BatchWriter(record)
-    with ThreadPoolExecutor(REPO_WORKERS, "repo") as repo_pool, ThreadPoolExecutor(FILE_WORKERS, "file") as file_pool:
-        for states in _chunks_of_states(wh, keys, gh.graphql_batch):
-            hints = graphql_hints(gh, states)
-            for state in states:
-                in_flight.add(repo_pool.submit(crawl_repo, gh, state, file_pool, hints.get(state.key)))
-                while len(in_flight) >= MAX_IN_FLIGHT:
-                    in_flight = _drain(in_flight, writer)
-        while in_flight:
-            in_flight = _drain(in_flight, writer)
+    workers = git.slots.n if git else REPO_WORKERS  # a git crawl waits on the network, not on the cores
+    with ThreadPoolExecutor(workers, "repo") as repo_pool, ThreadPoolExecutor(FILE_WORKERS, "file") as file_pool:
+        try:
+            for states in _chunks_of_states(wh, keys, gh.graphql_batch):
+                hints = graphql_hints(gh, states)
+                for state in states:
+                    in_flight.add(repo_pool.submit(crawl_repo, gh, state, file_pool, hints.get(state.key), git))
+                    while len(in_flight) >= max(MAX_IN_FLIGHT, 2 * workers):
+                        in_flight = _drain(in_flight, writer)
+            while in_flight:
+                in_flight = _drain(in_flight, writer)
+        except BaseException:
+            for future in in_flight:
+                future.cancel()
+            stop_git_processes()  # an interrupted crawl leaves no git process behind
+            raise
     writer.flush()
 
 

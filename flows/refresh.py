@@ -105,10 +105,10 @@ def ingest_catalog(db_path: str, venues: list[str] | None, since: date | None,
 
 
 @task(name="crawl_batch", cache_policy=NO_CACHE, **NETWORK_RETRIES)
-def crawl_batch(states: list[Any], limit_name: str | None) -> dict[str, Any]:
+def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> dict[str, Any]:
     """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
     with global_limit(limit_name):
-        return batches.crawl_batch_outcomes(states)
+        return batches.crawl_batch_outcomes(states, via)
 
 
 def classify_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -179,6 +179,7 @@ def refresh(
     github_limit: str | None = None,
     catalog_limit: str | None = None,
     progress: bool = False,
+    via: Literal["git", "api"] | None = None,
 ) -> dict[str, Any]:
     """Bring the warehouse up to date and redraw the report; incremental unless ``full``.
 
@@ -194,7 +195,8 @@ def refresh(
     catalog refresh). ``parquet_dir`` may be an fsspec URL
     (``s3://bucket/papertrends``). ``github_limit``/``catalog_limit`` name Prefect
     global concurrency limits shared between processes. ``reclassify`` re-decides
-    every crawled repository from stored evidence, with no network.
+    every crawled repository from stored evidence, with no network. ``via``: how
+    repositories are fetched (git, or the API and raw host; None: git when installed).
     """
     params = dict(locals())  # first statement: exactly the flow's parameters
     settings = Settings.from_env()
@@ -277,7 +279,10 @@ def _crawl_stage(db_path: str, p: dict[str, Any]) -> tuple[dict[str, Any], list[
         starts = [load_states(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
     totals: dict[str, Any] = {"selected": len(keys), "batches": len(starts), "failed_batches": 0}
     recrawled: list[str] = []
-    submits = ({"states": s, "limit_name": p["github_limit"]} for s in starts)
+    from flows.crawl_git import choose_via
+
+    via = totals["via"] = choose_via(p.get("via"))
+    submits = ({"states": s, "limit_name": p["github_limit"], "via": via} for s in starts)
     with stage_bar("crawl", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
 
         def store(result: dict[str, Any]) -> None:

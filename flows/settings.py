@@ -20,6 +20,8 @@ class Settings:
     data_dir: Path = Path("data")
     github_api_url: str = "https://api.github.com"
     github_raw_url: str = "https://raw.githubusercontent.com"
+    github_git_url: str = "https://github.com"
+    git_processes: int = 16
     pwc_api_url: str = "https://paperswithcode.co/api/v1"
     hf_url: str = "https://huggingface.co"
     sample_dir: Path = SAMPLE_DIR
@@ -32,6 +34,8 @@ class Settings:
             data_dir=Path(env.get("PAPERTRENDS_DATA_DIR", "data")),
             github_api_url=env.get("GITHUB_API_URL", cls.github_api_url).rstrip("/"),
             github_raw_url=env.get("PAPERTRENDS_GITHUB_RAW_URL", cls.github_raw_url).rstrip("/"),
+            github_git_url=env.get("PAPERTRENDS_GITHUB_GIT_URL", cls.github_git_url).rstrip("/"),
+            git_processes=max(1, int(env.get("PAPERTRENDS_GIT_PROCESSES") or cls.git_processes)),
             pwc_api_url=env.get("PAPERTRENDS_PWC_API_URL", cls.pwc_api_url).rstrip("/"),
             hf_url=env.get("PAPERTRENDS_HF_URL", cls.hf_url).rstrip("/"),
             sample_dir=Path(env.get("PAPERTRENDS_SAMPLE_DIR", str(SAMPLE_DIR))),
@@ -60,6 +64,8 @@ class Settings:
             "data_dir": str(self.data_dir),
             "github_api_url": self.github_api_url,
             "github_raw_url": self.github_raw_url,
+            "github_git_url": self.github_git_url,
+            "git_processes": str(self.git_processes),
             "pwc_api_url": self.pwc_api_url,
             "hf_url": self.hf_url,
             "sample_dir": str(self.sample_dir),

@@ -21,13 +21,19 @@ import math
 import random
 import re
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+if __package__ in (None, ""):  # run as a script (benches): make ``fakes`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fakes.git_host import GIT_PREFIX, GitStore, nested_tree, repo_commits, serve_git, tree_objects
 
 RAW_PREFIX = "/raw"
 
@@ -50,18 +56,16 @@ class FakeRepo:
     repo_id: int = 0
     symlinks: tuple[str, ...] = ()
     truncate_tree: bool = False  # the recursive tree answers truncated: true (too big)
+    first_commit_at: str | None = None  # the root commit's date; None: created_at
 
     @property
     def tree_sha(self) -> str:
-        digest = hashlib.sha1()
-        for path in sorted(self.files):
-            digest.update(path.encode() + b"\0" + hashlib.sha1(self.files[path]).digest())
-        digest.update(repr(self.symlinks).encode())
-        return digest.hexdigest()
+        """The head's tree id as git computes it (so REST, GraphQL and a clone agree)."""
+        return tree_objects(nested_tree(self.files, self.symlinks), {})
 
     @property
     def commit_sha(self) -> str:
-        return hashlib.sha1(f"commit {self.tree_sha} {self.pushed_at}".encode()).hexdigest()
+        return repo_commits(self.tree_sha, self.first_commit_at or self.created_at, self.pushed_at)[1]
 
 
 @dataclass
@@ -100,6 +104,26 @@ class FakeGitHub:
         self.lock = threading.Lock()
         self._trees: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self.server: ThreadingHTTPServer | None = None
+        self._git_store: GitStore | None = None
+        self._git_dir: tempfile.TemporaryDirectory[str] | None = None
+        self.git_wants: list[bytes] = []  # object ids asked for in git fetches, in order
+
+    def use_git_store(self, store: GitStore) -> None:
+        """Serve git from a store built elsewhere (a session fixture's); repositories are added on demand."""
+        self._git_store = store
+
+    def git_store(self) -> GitStore:
+        """The bare repository behind the git routes, built on first use (all repositories at once)."""
+        with self.lock:
+            if self._git_store is None:
+                self._git_dir = tempfile.TemporaryDirectory(prefix="fake-git-")
+                self._git_store = GitStore(Path(self._git_dir.name))
+                fresh = True
+            else:
+                fresh = False
+        if fresh:
+            self._git_store.sync([r for r in self.repos.values() if r.status == "ok" and not r.renamed_to])
+        return self._git_store
 
     def add(self, repo: FakeRepo, repo_id: int | None = None) -> None:
         repo.repo_id = repo.repo_id or repo_id or len(self.repos) + 1
@@ -192,6 +216,8 @@ class FakeGitHub:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+        if self._git_dir is not None:
+            self._git_dir.cleanup()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -265,11 +291,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.latency:
             time.sleep(self.fake.latency)
         raw = self.path.startswith(RAW_PREFIX + "/")
+        via_git = self.path.startswith(GIT_PREFIX + "/")
+        where = "raw" if raw else "git" if via_git else "api"
         with self.fake.lock:
-            self.fake.auth_seen[f"{'raw' if raw else 'api'}:{self.headers.get('Authorization', '')}"] += 1
+            self.fake.auth_seen[f"{where}:{self.headers.get('Authorization', '')}"] += 1
         if self.apply_fault():
             return
         path = urlsplit(self.path).path
+        if via_git:
+            self.fake.count("git")
+            return serve_git(self, self.fake, path)
         if raw:
             self.fake.count("raw")
             return self.serve_raw(unquote(path[len(RAW_PREFIX) + 1 :]))
@@ -411,36 +442,13 @@ def _graphql_repo(repo: FakeRepo) -> dict[str, Any]:
 
 
 def _build_trees(repo: FakeRepo) -> dict[str, list[dict[str, Any]]]:
-    """Git-like trees: sha -> entries (paths relative to that tree), keyed by content hash."""
-    nested: dict[str, Any] = {}
-    for path, data in repo.files.items():
-        node = nested
-        *dirs, name = path.split("/")
-        for d in dirs:
-            node = node.setdefault(d, {})
-        node[name] = data
-    for path in repo.symlinks:
-        nested[path] = None  # a symlink at the top level
-    trees: dict[str, list[dict[str, Any]]] = {}
+    """Git's trees of the head: sha -> entries (paths relative to that tree), as the REST API lists them."""
+    trees: dict[str, list[tuple[str, str, str, str, int | None]]] = {}
+    tree_objects(nested_tree(repo.files, repo.symlinks), trees)
+    def rest(mode: str, kind: str, oid: str, name: str, size: int | None) -> dict[str, Any]:
+        return {"path": name, "mode": mode.zfill(6), "type": kind, "sha": oid, **({"size": size} if kind == "blob" else {})}
 
-    def build(node: dict[str, Any]) -> str:
-        entries = []
-        for name in sorted(node):
-            value = node[name]
-            if isinstance(value, dict):
-                entries.append({"path": name, "mode": "040000", "type": "tree", "sha": build(value)})
-            elif value is None:
-                entries.append({"path": name, "mode": "120000", "type": "blob", "sha": "0" * 40, "size": 10})
-            else:
-                sha = hashlib.sha1(value).hexdigest()
-                entries.append({"path": name, "mode": "100644", "type": "blob", "sha": sha, "size": len(value)})
-        sha = hashlib.sha1(json.dumps(entries, sort_keys=True).encode()).hexdigest()
-        trees[sha] = entries
-        return sha
-
-    root = build(nested)
-    trees[repo.tree_sha] = trees.pop(root)
-    return trees
+    return {sha: [rest(*entry) for entry in entries] for sha, entries in trees.items()}
 
 
 def _flatten(trees: dict[str, list[dict[str, Any]]], sha: str, prefix: str = "") -> list[dict[str, Any]]:

@@ -1,0 +1,96 @@
+"""The crawler's git transport: one repository's tree and evidence through git, not the API.
+
+Metadata and change detection are the API path's (GraphQL batches with a token, REST
+with ETags without); what differs is where the tree and the files come from (see
+flows/sources/git_transport.py). The outcome has the API path's shape, so storing,
+classifying and the warehouse are the same whichever transport ran.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from analysis.frameworks import relevant_evidence
+from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
+from flows.settings import Settings
+from flows.sources.git_transport import Blob, GitFailure, GitScratch, GitSlots, GitTransport, git_usable
+from flows.sources.github import MetaAnswer, RepoMeta, TreeEntry
+
+log = logging.getLogger(__name__)
+_ANNOUNCED: set[str] = set()
+
+
+def choose_via(via: str | None) -> str:
+    """``git`` or ``api``: the one asked for, else git when a usable git (2.30+) is on PATH (said once)."""
+    if via in ("git", "api"):
+        return via
+    chosen = "git" if git_usable() else "api"
+    if chosen not in _ANNOUNCED:
+        _ANNOUNCED.add(chosen)
+        why = "git 2.30+ found" if chosen == "git" else "no git 2.30+ on PATH"
+        log.warning("crawl via %s (%s; choose with --via git|api)", chosen, why)
+    return chosen
+
+
+def transport_from_settings(settings: Settings) -> GitTransport:
+    """Scratch folders and the process cap live under the data folder, shared by every process using it."""
+    slots = GitSlots(settings.cache_dir / "git-slots", settings.git_processes)
+    return GitTransport(settings.github_git_url, settings.cache_dir / "git-scratch", slots, token=settings.github_token)
+
+
+def git_outcome(git: GitTransport, state: Any, meta: RepoMeta, answer: MetaAnswer) -> Any:
+    """Crawl one repository's head through git; the API path's ``Outcome`` (failures become statuses)."""
+    from flows.crawl import failed_outcome, status_outcome
+
+    try:
+        with git.open(meta.full_name) as repo:
+            return _crawl(repo, state, meta, answer.etag)
+    except GitFailure as exc:
+        return (
+            status_outcome(state, exc.status, exc.reason)
+            if exc.status != "failed"
+            else failed_outcome(state, exc.reason)
+        )
+
+
+def _crawl(repo: GitScratch, state: Any, meta: RepoMeta, etag: str | None) -> Any:
+    from flows.crawl import Outcome, renamed_row, repo_row, select_files, status_outcome
+
+    head = repo.fetch_head(meta.head_commit)
+    if not head.entries:
+        return status_outcome(state, "empty", "empty tree")
+    chosen, notes = select_files(head.entries, state.scopes)
+    too_big = set(repo.fetch_blobs([e.sha for e in chosen]))
+    blobs = repo.read_blobs([e.sha for e in chosen if e.sha not in too_big])
+    scans = [scan_blob(e, blobs.get(e.sha), e.sha in too_big) for e in chosen]
+    n_missing = sum(1 for s in scans if s.problem == "fetch-failed: missing")
+    if n_missing:  # partial evidence would be kept as if complete; retry the repository next run instead
+        raise GitFailure("failed", f"git: {n_missing} of {len(chosen)} blobs missing after the fetch")
+    first_at = repo.first_commit_at(head)
+    key = meta.full_name.lower()
+    sizes = {e.path: (b.size if (b := blobs.get(e.sha)) else None) for e in chosen}
+    files = [{"repo_key": key, "path": s.path, "kind": s.kind, "n_bytes": sizes.get(s.path), "problem": s.problem}
+             for s in scans + notes]  # fmt: skip
+    evidence = [{"repo_key": key, "path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
+                for e in relevant_evidence(scans + notes)]  # fmt: skip
+    row = repo_row(state, meta, etag, key=key)
+    row.update(head_tree=head.tree, head_commit=head.commit, last_commit_at=head.committed_at,
+               first_commit_at=first_at, n_files=sum(1 for e in head.entries if e.type == "blob"),
+               n_evidence_files=len(chosen))  # fmt: skip
+    rows = [row] if key == state.key else [renamed_row(state, meta), row]
+    return Outcome(state.key, "crawled", rows, key, files, evidence)
+
+
+def scan_blob(entry: TreeEntry, blob: Blob | None, too_big: bool) -> FileScan:
+    """Scan one fetched blob under the API path's caps (a notebook past the cap is not read at all)."""
+    kind = evidence_kind(entry.path)
+    if too_big:
+        return FileScan(entry.path, kind, (), "too-large")
+    if blob is None:
+        return FileScan(entry.path, kind, (), "fetch-failed: missing")
+    if kind == "notebook" and blob.size > MAX_READ_BYTES:
+        return FileScan(entry.path, kind, (), "too-large")
+    scan = scan_file(entry.path, blob.data)
+    return FileScan(scan.path, scan.kind, scan.evidence, scan.problem or ("truncated" if blob.size > MAX_READ_BYTES
+                                                                          else None))  # fmt: skip
