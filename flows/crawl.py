@@ -337,7 +337,7 @@ def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | No
 
     started = time.monotonic()
     gh = client or GitHubSource.from_settings(settings)
-    git = transport_from_settings(settings) if choose_via(via) == "git" else None
+    git = transport_from_settings(settings) if choose_via(via, settings.crawl_via) == "git" else None
     if git is not None and gh.has_token:
         gh.graphql_batch = GRAPHQL_BATCH_GIT
     keys = select_repo_keys(wh, repo_keys, limit, full)

@@ -21,10 +21,14 @@ log = logging.getLogger(__name__)
 _ANNOUNCED: set[str] = set()
 
 
-def choose_via(via: str | None) -> str:
-    """``git`` or ``api``: the one asked for, else git when a usable git (2.30+) is on PATH (said once)."""
-    if via in ("git", "api"):
-        return via
+def choose_via(via: str | None, configured: str | None = None) -> str:
+    """``git`` or ``api``: the one asked for (option, then PAPERTRENDS_CRAWL_VIA), else git when a usable
+    git (2.30+) is on PATH; the automatic choice is said once in the log."""
+    for asked in (via, configured):
+        if asked in ("git", "api"):
+            return asked
+        if asked:
+            raise ValueError(f"crawl via {asked!r}: choose git or api")
     chosen = "git" if git_usable() else "api"
     if chosen not in _ANNOUNCED:
         _ANNOUNCED.add(chosen)
@@ -34,9 +38,11 @@ def choose_via(via: str | None) -> str:
 
 
 def transport_from_settings(settings: Settings) -> GitTransport:
-    """Scratch folders and the process cap live under the data folder, shared by every process using it."""
-    slots = GitSlots(settings.cache_dir / "git-slots", settings.git_processes)
-    return GitTransport(settings.github_git_url, settings.cache_dir / "git-scratch", slots, token=settings.github_token)
+    """Scratch folders and the process cap live in one folder per user on this machine, so the cap holds
+    across every process (CLI runs, Dask workers) on it."""
+    work = settings.git_work_dir
+    slots = GitSlots(work / "slots", settings.git_processes)
+    return GitTransport(settings.github_git_url, work / "scratch", slots, token=settings.github_token)
 
 
 def git_outcome(git: GitTransport, state: Any, meta: RepoMeta, answer: MetaAnswer) -> Any:

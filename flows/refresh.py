@@ -281,7 +281,7 @@ def _crawl_stage(db_path: str, p: dict[str, Any]) -> tuple[dict[str, Any], list[
     recrawled: list[str] = []
     from flows.crawl_git import choose_via
 
-    via = totals["via"] = choose_via(p.get("via"))
+    via = totals["via"] = choose_via(p.get("via"), Settings.from_env().crawl_via)
     submits = ({"states": s, "limit_name": p["github_limit"], "via": via} for s in starts)
     with stage_bar("crawl", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
 

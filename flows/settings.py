@@ -8,6 +8,7 @@ token is held apart from everything that gets printed, logged or stored.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,10 @@ class Settings:
     github_raw_url: str = "https://raw.githubusercontent.com"
     github_git_url: str = "https://github.com"
     git_processes: int = 16
+    git_work_dir: Path = Path(tempfile.gettempdir()) / f"papertrends-git-{os.getuid()}"
+    # git | api; None: git when git 2.30+ is installed. Read even when Settings is built by hand, so one
+    # variable pins the transport for every crawl in a process (the test suite pins the API path).
+    crawl_via: str | None = field(default_factory=lambda: os.environ.get("PAPERTRENDS_CRAWL_VIA") or None)
     pwc_api_url: str = "https://paperswithcode.co/api/v1"
     hf_url: str = "https://huggingface.co"
     sample_dir: Path = SAMPLE_DIR
@@ -36,6 +41,8 @@ class Settings:
             github_raw_url=env.get("PAPERTRENDS_GITHUB_RAW_URL", cls.github_raw_url).rstrip("/"),
             github_git_url=env.get("PAPERTRENDS_GITHUB_GIT_URL", cls.github_git_url).rstrip("/"),
             git_processes=max(1, int(env.get("PAPERTRENDS_GIT_PROCESSES") or cls.git_processes)),
+            git_work_dir=Path(env.get("PAPERTRENDS_GIT_WORK_DIR") or cls.git_work_dir),
+            crawl_via=env.get("PAPERTRENDS_CRAWL_VIA") or None,
             pwc_api_url=env.get("PAPERTRENDS_PWC_API_URL", cls.pwc_api_url).rstrip("/"),
             hf_url=env.get("PAPERTRENDS_HF_URL", cls.hf_url).rstrip("/"),
             sample_dir=Path(env.get("PAPERTRENDS_SAMPLE_DIR", str(SAMPLE_DIR))),
@@ -66,6 +73,8 @@ class Settings:
             "github_raw_url": self.github_raw_url,
             "github_git_url": self.github_git_url,
             "git_processes": str(self.git_processes),
+            "git_work_dir": str(self.git_work_dir),
+            "crawl_via": self.crawl_via or "auto",
             "pwc_api_url": self.pwc_api_url,
             "hf_url": self.hf_url,
             "sample_dir": str(self.sample_dir),

@@ -241,15 +241,16 @@ def stop_git_processes() -> None:
 
 
 def failure_of(run: GitRun, what: str) -> GitFailure:
-    """A failed fetch, with a short reason; always ``failed``, retried within the run and next run.
+    """A failed fetch, with a short reason; ``failed`` (retried within the run and next run) but for
+    a HEAD that is not there (``empty``, as GitHub's metadata cannot tell an empty repository).
 
-    GitHub's metadata said the repository exists and has a default branch before git was
-    asked, so a 404, 451 or 403 from the git host, or a head that is not there, is a race
-    or an intermediary speaking (a proxy's error page parses as "no refs"): never taken as
-    a fact about the repository, like the REST path's transport faults.
+    GitHub's metadata said the repository exists before git was asked, so a 404, 451 or
+    403 from the git host is a race or an intermediary speaking: never taken as a fact
+    about the repository, like the REST path's transport faults. A missing HEAD is taken
+    as a fact only after every try said so (a mangled answer can read as "no refs").
     """
     if "couldn't find remote ref" in run.err:
-        return GitFailure("failed", f"git {what}: no such ref")
+        return GitFailure("empty", "git: no default branch (empty repository)")
     m = re.search(r"returned error: (\d{3})", run.err)
     if m:
         return GitFailure("failed", f"git {what}: HTTP {m.group(1)}")
@@ -275,6 +276,7 @@ class GitTransport:
     n_fetches: int = 0
 
     def __post_init__(self) -> None:
+        self.scratch_root = self.scratch_root.resolve()  # git runs in other folders: relative paths would move
         self.scratch_root.mkdir(parents=True, exist_ok=True)
         remove_stale_scratch(self.scratch_root)
 
@@ -343,8 +345,8 @@ class GitScratch:
         for attempt in range(FETCH_TRIES):
             try:
                 return self._fetch_once(args, max_bytes, stdin, what)
-            except GitFailure as exc:
-                if exc.status != "failed" or attempt == FETCH_TRIES - 1:
+            except GitFailure:
+                if attempt == FETCH_TRIES - 1:
                     raise
                 time.sleep(RETRY_DELAY * 2**attempt)
 

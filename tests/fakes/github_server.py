@@ -446,7 +446,8 @@ def _build_trees(repo: FakeRepo) -> dict[str, list[dict[str, Any]]]:
     trees: dict[str, list[tuple[str, str, str, str, int | None]]] = {}
     tree_objects(nested_tree(repo.files, repo.symlinks), trees)
     def rest(mode: str, kind: str, oid: str, name: str, size: int | None) -> dict[str, Any]:
-        return {"path": name, "mode": mode.zfill(6), "type": kind, "sha": oid, **({"size": size} if kind == "blob" else {})}
+        entry: dict[str, Any] = {"path": name, "mode": mode.zfill(6), "type": kind, "sha": oid}
+        return {**entry, "size": size} if kind == "blob" else entry
 
     return {sha: [rest(*entry) for entry in entries] for sha, entries in trees.items()}
 

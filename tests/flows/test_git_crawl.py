@@ -56,7 +56,8 @@ def fake() -> Iterator[FakeGitHub]:
 
 def settings_for(fake: FakeGitHub, data_dir: Path, token: str | None = None) -> Settings:
     return Settings(data_dir=data_dir, github_api_url=fake.url, github_raw_url=fake.raw_url,
-                    github_git_url=fake.url + "/git", github_token=token, git_processes=4)  # fmt: skip
+                    github_git_url=fake.url + "/git", github_token=token, git_processes=4,
+                    git_work_dir=data_dir / "git-work")  # fmt: skip
 
 
 def crawl(db: Path, fake: FakeGitHub, via: str, token: str | None = None, names: list[str] | None = None,
@@ -162,7 +163,7 @@ def test_the_token_is_never_on_a_command_line_in_a_url_or_in_the_warehouse(
     with Warehouse(tmp_path / "git.duckdb", read_only=True) as wh:
         dump = json.dumps([wh.query(f"SELECT * FROM {t}") for t in ("repos", "repo_files", "runs")], default=str)
     assert TOKEN not in dump
-    assert not list((tmp_path / "data-git" / "cache" / "git-scratch").iterdir())  # every scratch folder removed
+    assert not list((tmp_path / "data-git" / "git-work" / "scratch").iterdir())  # every scratch folder removed
 
 
 def test_ls_tree_records_parse_with_odd_paths() -> None:
@@ -172,3 +173,21 @@ def test_ls_tree_records_parse_with_odd_paths() -> None:
     assert [(e.path, e.type, e.mode) for e in entries][:2] == [("src/tab\there.py", "blob", "100644"),
                                                               ("vendor/sub", "commit", "160000")]  # fmt: skip
     assert entries[2].mode == "120000" and entries[2].size is None
+
+
+def test_git_is_the_default_when_installed_else_the_api_said_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from flows import crawl_git
+
+    monkeypatch.setattr(crawl_git, "_ANNOUNCED", set())
+    assert crawl_git.choose_via(None) == "git" and crawl_git.choose_via("api") == "api"
+    assert crawl_git.choose_via(None, "api") == "api" and crawl_git.choose_via("git", "api") == "git"
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert crawl_git.choose_via(None) == "api" and crawl_git.choose_via(None) == "api"
+    assert [r.getMessage() for r in caplog.records] == [
+        "crawl via git (git 2.30+ found; choose with --via git|api)",
+        "crawl via api (no git 2.30+ on PATH; choose with --via git|api)",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="choose git or api"):
+        crawl_git.choose_via(None, "svn")

@@ -111,7 +111,7 @@ def test_a_hostile_repository_runs_nothing_writes_nothing_outside_scratch_and_ne
     data = tmp_path / "data"
     try:
         settings = Settings(data_dir=data, github_api_url=fake.url, github_raw_url=fake.raw_url,
-                            github_git_url=fake.url + "/git")  # fmt: skip
+                            github_git_url=fake.url + "/git", git_work_dir=tmp_path / "git-work")  # fmt: skip
         with Warehouse(tmp_path / "wh.duckdb") as wh:
             add_repos(wh, ["Evil/Repo"])
             summary = crawl_repos(wh, settings, progress=False, via="git")
@@ -129,8 +129,8 @@ def test_a_hostile_repository_runs_nothing_writes_nothing_outside_scratch_and_ne
     assert _files_under(victim) == victim_before and _files_under(home) == home_before
     # outside the scratch folder only the warehouse and the process-cap lock files were written
     written = _files_under(tmp_path) - {"home", *(f"home/{p}" for p in home_before)}
-    assert {p for p in written if not p.startswith("wh.duckdb")} == {
-        "data", "data/cache", "data/cache/git-scratch", "data/cache/git-slots",
-        *(f"data/cache/git-slots/slot-{i}" for i in range(16) if (data / f"cache/git-slots/slot-{i}").exists()),
-    }  # fmt: skip
-    assert list((data / "cache" / "git-scratch").iterdir()) == []  # the scratch folder itself is gone
+    slots = {f"git-work/slots/{p.name}" for p in (tmp_path / "git-work" / "slots").iterdir()}
+    assert {p for p in written if not p.startswith("wh.duckdb")} == {"git-work", "git-work/scratch", "git-work/slots",
+                                                                     *slots}  # fmt: skip
+    assert all(p.startswith("git-work/slots/slot-") for p in slots)
+    assert list((tmp_path / "git-work" / "scratch").iterdir()) == []  # the scratch folder itself is gone
