@@ -24,9 +24,12 @@ FRAMEWORK_STYLE: dict[str, tuple[str, str, str]] = {
     "jax": ("#2a9d8f", "..", "^"), "mxnet": ("#3a86ff", "xx", "v"), "paddle": ("#1d3557", "--", "<"),
     "mindspore": ("#8338ec", "++", ">"), "caffe": ("#6d597a", "oo", "p"), "caffe2": ("#b56576", "||", "h"),
     "theano": ("#588157", "**", "*"), "chainer": ("#bc6c25", "/.", "X"), "cntk": ("#023047", "\\.", "d"),
-    "lua-torch": ("#9d0208", "x.", "P"), "other": ("#8d99ae", "..", "8"), "none": ("#d9d9d9", "", "."),
-    "unclassified": ("#ffffff", "...", "_"),
+    "lua-torch": ("#9d0208", "x.", "P"), "other": ("#8d99ae", "..", "8"), "none": ("#c9c9c9", "", "."),
+    # Mid grey with a dark hatch: white-on-white hid these papers in the counts chart.
+    "unclassified": ("#8a8a8a", "\\\\", "_"),
 }  # fmt: skip
+# Hatch lines take the edge colour: dark on the pale greys, white on the saturated colours.
+DARK_EDGE = {"none": "#666666", "unclassified": "#3a3a3a"}
 THIN_COLOUR = "#bbbbbb"
 THIN_NOTE = "shaded: thin period (too few items to trust)"
 
@@ -102,7 +105,7 @@ def stacked_share_chart(shares: pd.DataFrame, title: str) -> Figure:
                           colors=[style_of(c)[0] for c in wide.columns])  # fmt: skip
     for poly, label in zip(stacks, wide.columns, strict=True):
         poly.set_hatch(style_of(label)[1])
-        poly.set_edgecolor("white")
+        poly.set_edgecolor(DARK_EDGE.get(label, "white"))
         poly.set_gid(f"area-{label}")
     thin = thin_periods(shares)
     _shade_thin(ax, periods, thin, on_top=True)
@@ -182,35 +185,55 @@ def annotate_crossovers(ax: Axes, crossovers: pd.DataFrame, periods: Sequence[st
 
 def venue_small_multiples(shares_by_venue: pd.DataFrame, title: str, frameworks: Sequence[str] | None = None,
                           crossovers: pd.DataFrame | None = None, top: int = 4, columns: int = 3,
-                          max_panels: int = 12) -> Figure:  # fmt: skip
+                          venues: Sequence[str] | None = None, max_panels: int = 12) -> Figure:  # fmt: skip
     """One panel per venue, shared axes, the same framework lines in each; thin periods shaded.
 
-    At most ``max_panels`` venues, the largest by counted items, so the chart stays legible.
+    ``venues`` picks the panels (the report passes the venues with enough papers); by
+    default the ``max_panels`` largest. Every bottom panel carries its own period labels,
+    thinned to at most eight so neighbouring years never run together.
     """
-    sizes = shares_by_venue.groupby("venue")["n_items"].sum().nlargest(max_panels)
-    venues = sorted(str(v) for v in sizes.index)
+    if venues is None:
+        venues = [str(v) for v in shares_by_venue.groupby("venue")["n_items"].sum().nlargest(max_panels).index]
+    venues = sorted(venues)
     periods = period_axis(shares_by_venue)
     frameworks = list(frameworks or _top_frameworks(shares_by_venue, top))
+    n_cols = min(columns, max(len(venues), 1))
     rows = max(1, math.ceil(len(venues) / columns))
-    fig = Figure(figsize=(4 * min(columns, max(len(venues), 1)), 2.8 * rows + 0.8))
-    axes = fig.subplots(rows, min(columns, max(len(venues), 1)), sharex=True, sharey=True, squeeze=False)
+    fig = Figure(figsize=(4 * n_cols, 2.8 * rows + 1.0))
+    axes = fig.subplots(rows, n_cols, sharex=True, sharey=True, squeeze=False)
     for ax, venue in zip(axes.flat, venues, strict=False):
         panel = shares_by_venue[shares_by_venue["venue"] == venue]
         _draw_lines(ax, panel, periods, [f for f in frameworks if f in set(panel["framework"])])
         _shade_thin(ax, periods, thin_periods(panel))
         if crossovers is not None and "venue" in crossovers:
             annotate_crossovers(ax, crossovers[crossovers["venue"] == venue], periods)
-        ax.set_title(venue, fontsize=9)
+        n = panel.groupby("period")["n_total"].first().sum()
+        ax.set_title(f"{venue} (n={n:.0f})", fontsize=9)
         _percent_axis(ax, "")
-    _period_ticks(axes.flat[0], periods, set())  # shared x: one call labels every panel
+    _panel_ticks(axes, periods, len(venues))
     for ax in list(axes.flat)[len(venues):]:
         ax.set_visible(False)
     handles = [axes.flat[0].plot([], [], color=style_of(f)[0], marker=style_of(f)[2], label=f)[0] for f in frameworks]
     fig.legend(handles=handles, loc="lower right", fontsize=8, ncols=len(frameworks))
     fig.suptitle(title, fontsize=10, x=0.01, ha="left")
     _footer(fig, THIN_NOTE)
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.12, top=0.9, hspace=0.35, wspace=0.08)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.16 if rows == 1 else 0.12, top=0.9, hspace=0.45, wspace=0.08)
     return fig
+
+
+def _panel_ticks(axes: np.ndarray, periods: Sequence[str], n_panels: int) -> None:
+    """At most eight labels per panel, shown under the lowest panel of each column (shared x)."""
+    step = max(1, math.ceil(len(periods) / 8))
+    positions = list(range(0, len(periods), step))
+    labels = [periods[i] if len(periods[i]) != 4 or step > 1 or len(periods) <= 6 else f"'{periods[i][2:]}"
+              for i in positions]  # fmt: skip
+    for index, ax in enumerate(axes.flat):
+        ax.set_xticks(positions, labels, fontsize=7, rotation=45 if len(labels[0]) > 4 else 0)
+        ax.set_xlim(-0.5, len(periods) - 0.5)
+        # With shared x, matplotlib hides labels on all but the bottom row; a column whose
+        # bottom panel is empty (hidden) needs them on its last used panel.
+        if index + axes.shape[1] >= n_panels and index < n_panels:
+            ax.tick_params(axis="x", labelbottom=True)
 
 
 def count_bars_chart(shares: pd.DataFrame, title: str) -> Figure:
@@ -224,7 +247,8 @@ def count_bars_chart(shares: pd.DataFrame, title: str) -> Figure:
     for label in wide.columns:
         colour, hatch, _marker = style_of(label)
         values = wide[label].to_numpy()
-        ax.bar(x, values, bottom=bottom, color=colour, hatch=hatch, edgecolor="white", label=label, gid=f"bars-{label}")
+        ax.bar(x, values, bottom=bottom, color=colour, hatch=hatch, edgecolor=DARK_EDGE.get(label, "white"),
+               linewidth=0.6, label=label, gid=f"bars-{label}")
         bottom += values
     thin = thin_periods(shares)
     _shade_thin(ax, periods, thin, on_top=True)

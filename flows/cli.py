@@ -162,10 +162,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     for key in ("html", "png", "svg", "csv", "parquet"):
         if key in written:
             print(f"{key}: {written[key]}")
+    print(f"index: {written['index']}")
     print(f"files: {len(written['charts'])} chart files, {len(written['series'])} series files")
     counts = written["counts"]
     listed = ", ".join(f"{p} n={n:g}" for p, n in counts)
-    print("per period: " + (listed or "no classified conference papers"))
+    print("per period: " + (listed or written["empty_reason"]))
     return EXIT_OK
 
 
@@ -345,7 +346,8 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--no-progress", action="store_true", help="no progress bars")
         cmd.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
     elif name == "report":
-        cmd.add_argument("--out", help="output folder (default: data/reports)")
+        cmd.add_argument("--out", help="reports folder (default: data/reports); a selection other than all venues, "
+                         "venue-year, year goes to its own sub-folder, listed in index.html")
         cmd.add_argument("--axis", choices=["paper-date", "venue-year", "repo-created"], default="venue-year",
                          help="time axis: conference year, paper date or repository creation date")
         cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year",

@@ -8,50 +8,92 @@ CSV and Parquet, and one self-contained report.html (charts inlined, no network)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from analysis.papers import format_count
 from flows.explore import coverage, implementations
+from flows.report_index import selection_folder, write_index, write_manifest
 from flows.store import Warehouse, write_parquet
 
 AXES = ("venue-year", "paper-date", "repo-created")
 FREQS = ("year", "quarter", "month")
 SVG_SALT = "papertrends"
+INLINE_CHARTS = ("venues", "counts")  # the interactive chart covers share and lines; these add per-venue and counts
 SERIES_FILES = ("shares", "shares_by_venue", "shares_all", "shares_pwc", "shares_official", "shares_repo",
                 "shares_implementation", "crossovers", "crossovers_by_venue", "published", "agreement")  # fmt: skip
 
 
 def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", freq: str = "year",
                  venues: Sequence[str] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Write every series, chart and report.html; return what was written.
+    """Write every series, chart and report.html of one selection; return what was written.
 
-    Keys ``csv``/``png``/``svg`` are the headline series and chart, ``html`` the
-    report, ``counts`` a list of (period, counted papers) for printing.
+    ``out_dir`` is the reports folder: the default selection writes into it, any other
+    into its own sub-folder (:func:`flows.report_index.selection_folder`), and
+    ``index.html`` there lists them all. Keys ``csv``/``png``/``svg`` are the headline
+    series and chart, ``html`` the report, ``counts`` (period, counted papers) for
+    printing, ``empty_reason`` one line when there is nothing to chart.
     """
-    from analysis.shares import report_series
+    from analysis.shares import prepare_implementations
 
     if axis not in AXES or freq not in FREQS:
         raise ValueError(f"axis must be one of {AXES} and freq one of {FREQS}")
-    out = Path(out_dir)
+    root = Path(out_dir)
+    out = root / selection_folder(venues, axis, freq)
     out.mkdir(parents=True, exist_ok=True)
-    series = report_series(implementations(wh), axis=axis, freq=freq, venues=venues)
+    data = prepare_implementations(implementations(wh))
+    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues)
     suffix = f"{axis}_{freq}"
-    written: dict[str, Any] = {"series": []}
+    written: dict[str, Any] = {"series": [], "folder": out, "empty_reason": empty_reason}
     for name in SERIES_FILES:
         written["series"] += [str(p) for p in write_series(series[name], out / "series", f"{name}_{suffix}")]
+    written["series"] += [str(p) for p in write_series(papers, out / "series", "papers")]
     written["csv"] = out / "series" / f"shares_{suffix}.csv"
     written["parquet"] = out / "series" / f"shares_{suffix}.parquet"
-    figures = draw_charts(series, axis, freq, venues)
+    written["papers"] = out / "series" / "papers.csv"
+    figures = draw_charts(series, axis, freq, venues, payload["venues"])
     images = save_figures(figures, out / "charts", suffix)
     written["charts"] = [str(p) for pair in images.values() for p in pair.values()]
     if "share" in images:
         written["png"], written["svg"] = images["share"]["png"], images["share"]["svg"]
-    written["html"] = write_html(out / "report.html", series, images, coverage(wh), axis, freq, venues)
+    selection = {"axis": axis, "freq": freq, "venues": list(venues or []),
+                 "index": "index.html" if out == root else "../index.html"}  # fmt: skip
+    written["html"] = write_html(out / "report.html", series, images, coverage(wh), selection, payload, empty_reason)
     written["n_periods"] = int(series["shares"]["period"].nunique())
     written["counts"] = period_counts(series["shares"])
+    write_manifest(out, {**selection, "title": _title(venues, axis, freq), "n_periods": written["n_periods"],
+                         "n_papers": format_count(float(papers["weight"].sum())) if len(papers) else "0",
+                         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M")})  # fmt: skip
+    written["index"] = write_index(root)
     return written
+
+
+def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None) -> tuple[dict[str, pd.DataFrame],
+                                                                                         pd.DataFrame, dict, str]:
+    """The series (crossovers marked notable or not), the per-paper table, the page's payload, why it is empty."""
+    from analysis.charts import FRAMEWORK_STYLE
+    from analysis.explorer import explorer_payload
+    from analysis.papers import counted_papers, explain_empty, mark_notable_crossovers
+    from analysis.shares import ShareSpec, report_series
+
+    series = report_series(data, axis=axis, freq=freq, venues=venues)
+    series["crossovers"] = mark_notable_crossovers(series["crossovers"], series["shares"])
+    series["crossovers_by_venue"] = mark_notable_crossovers(series["crossovers_by_venue"], series["shares_by_venue"],
+                                                            keys=("venue",))  # fmt: skip
+    spec = ShareSpec(axis=axis, freq=freq)
+    papers = counted_papers(data, spec, venues)
+    colours = {label: style[0] for label, style in FRAMEWORK_STYLE.items()}
+    payload = explorer_payload(data, axis, freq, venues, colours=colours)
+    empty_reason = explain_empty(data, spec, venues) if series["shares"].empty else ""
+    return series, papers, payload, empty_reason
+
+
+def _title(venues: Sequence[str] | None, axis: str, freq: str) -> str:
+    where = ", ".join(venues) if venues else "All venues"
+    return f"{where}: by {axis}" + ("" if axis == "venue-year" else f" ({freq})")
 
 
 def write_series(frame: pd.DataFrame, folder: Path, stem: str) -> tuple[Path, Path]:
@@ -64,9 +106,9 @@ def write_series(frame: pd.DataFrame, folder: Path, stem: str) -> tuple[Path, Pa
     return csv_path, write_parquet(table, folder / f"{stem}.parquet")
 
 
-def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str,
-                venues: Sequence[str] | None) -> dict[str, Any]:  # fmt: skip
-    """The report's Figures by name; none when there is nothing to draw."""
+def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: Sequence[str] | None,
+                panels: Sequence[str]) -> dict[str, Any]:  # fmt: skip
+    """The report's Figures by name; none when there is nothing to draw. ``panels``: venues drawn on their own."""
     from analysis.charts import count_bars_chart, share_lines_chart, stacked_share_chart, venue_small_multiples
     from analysis.shares import ShareSpec
 
@@ -78,11 +120,15 @@ def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str,
     return {
         "share": stacked_share_chart(shares, f"Framework share of {what}"),
         "lines": share_lines_chart(shares, f"Framework share with 95% intervals: {what}",
-                                   crossovers=series["crossovers"]),
+                                   crossovers=_notable(series["crossovers"])),
         "venues": venue_small_multiples(series["shares_by_venue"], f"Framework share by venue: {what}",
-                                        crossovers=series["crossovers_by_venue"]),
+                                        crossovers=_notable(series["crossovers_by_venue"]), venues=panels),
         "counts": count_bars_chart(series["shares_all"], f"How many: {spec.with_(base='all').describe()}"),
     }  # fmt: skip
+
+
+def _notable(crossovers: pd.DataFrame) -> pd.DataFrame:
+    return crossovers[crossovers["is_notable"].astype(bool)] if len(crossovers) else crossovers
 
 
 def save_figures(figures: dict[str, Any], folder: Path, suffix: str) -> dict[str, dict[str, Path]]:
@@ -101,10 +147,14 @@ def save_figures(figures: dict[str, Any], folder: Path, suffix: str) -> dict[str
 
 
 def write_html(path: Path, series: dict[str, pd.DataFrame], images: dict[str, dict[str, Path]],
-               counts: dict[str, int], axis: str, freq: str, venues: Sequence[str] | None) -> Path:  # fmt: skip
+               counts: dict[str, int], selection: dict[str, Any], payload: dict[str, Any],
+               empty_reason: str) -> Path:  # fmt: skip
+    """report.html, swapped in whole; the venue panels and counts are inlined, the other charts linked."""
     from flows.report_html import render_report
 
-    html = render_report(series, {k: v["png"].read_bytes() for k, v in images.items()}, counts, axis, freq, venues)
+    inline = {k: images[k]["png"].read_bytes() for k in INLINE_CHARTS if k in images}
+    files = [p.name for k in images if k not in INLINE_CHARTS for p in images[k].values()]
+    html = render_report(series, inline, counts, selection, payload, empty_reason, files)
     staging = path.with_name(f".{path.name}.tmp")
     staging.write_text(html, encoding="utf-8")
     staging.replace(path)

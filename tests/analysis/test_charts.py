@@ -99,11 +99,38 @@ def test_small_multiples_have_one_panel_per_venue_on_shared_axes(frame: pd.DataF
     by_venue = framework_shares(frame, ShareSpec(), by_venue=True)
     fig = venue_small_multiples(by_venue, "Framework share by venue")
     visible = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
-    assert sorted(ax.get_title() for ax in visible) == sorted(by_venue["venue"].unique())
+    assert sorted(ax.get_title().split(" (n=")[0] for ax in visible) == sorted(by_venue["venue"].unique())
     assert len({ax.get_ylim() for ax in visible}) == 1 and len({ax.get_xlim() for ax in visible}) == 1
     first = visible[0]
     assert first.get_shared_y_axes().joined(first, visible[-1])
     assert fig.get_suptitle() == "Framework share by venue"
+
+
+def test_small_multiples_draw_only_the_venues_asked_for_with_readable_period_labels(frame: pd.DataFrame) -> None:
+    by_venue = framework_shares(frame, ShareSpec(), by_venue=True)
+    fig = venue_small_multiples(by_venue, "t", venues=["CVPR", "ICML"], columns=3)
+    visible = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title().split(" (n=")[0] for ax in visible] == ["CVPR", "ICML"]
+    assert all(ax.get_title().endswith(")") for ax in visible)  # each panel says how many papers it holds
+    fig.canvas.draw()
+    for ax in visible:  # every panel of the bottom row carries its own labels, and they do not overlap
+        labels = [t for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        assert len(labels) >= 2
+        boxes = [t.get_window_extent() for t in labels]
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+def test_counts_chart_shows_unclassified_and_names_every_segment_in_the_legend(frame: pd.DataFrame) -> None:
+    from matplotlib.colors import to_rgb
+
+    shares_all = framework_shares(frame, ShareSpec(base="all"))
+    ax = count_bars_chart(shares_all, "How many").axes[0]
+    segments = {(b.get_gid() or "")[5:] for b in ax.patches if (b.get_gid() or "").startswith("bars-")}
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert segments == legend and "unclassified" in legend
+    white = np.array(to_rgb("white"))
+    for label in ("none", "unclassified"):  # never white on the white background
+        assert np.abs(np.array(to_rgb(style_of(label)[0])) - white).sum() > 0.2
 
 
 def test_count_bars_stack_to_each_period_total(frame: pd.DataFrame) -> None:
