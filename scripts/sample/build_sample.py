@@ -11,8 +11,8 @@ Outputs (all sorted, gzip without timestamps, so a rebuild is byte-identical):
 papers.csv, links.csv, repos.csv, evidence.csv.gz, files.csv.gz.
 
 Where snapshots come from:
-* default: ``/work/.mirror/{owner}+{name}/repo`` (matched case-insensitively),
-  the layout of the snapshot tool used to build the committed sample;
+* ``--mirror DIR`` (or ``$SAMPLE_MIRROR``): ``DIR/{owner}+{name}/repo`` (matched
+  case-insensitively), the layout of the snapshot tool used to build the sample;
 * ``--checkouts DIR``: a directory of work trees named ``{owner}+{name}``
   (case-insensitive); a ``.git`` inside gives head commit and dates.
 ``fetch_log.csv`` says which repositories were never available (missing,
@@ -44,6 +44,9 @@ from analysis.frameworks import relevant_evidence  # noqa: E402
 from analysis.imports import FileScan, evidence_kind  # noqa: E402
 from flows.sources.snapshot import list_git_tree, scan_directory, scan_git_snapshot  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from repo_facts import dominant_language, file_readme_title, git_readme_title  # noqa: E402
+
 PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "date", "conference", "source")
 LINK_COLUMNS = (
     "paper_url", "paper_title", "paper_arxiv_id", "repo_url", "is_official",
@@ -51,11 +54,10 @@ LINK_COLUMNS = (
 )  # fmt: skip
 REPO_COLUMNS = (
     "repo_url", "full_name", "status", "head_commit", "first_commit_at", "last_commit_at",
-    "dates_from", "n_files", "n_evidence_files",
+    "dates_from", "n_files", "n_evidence_files", "readme_title", "language",
 )  # fmt: skip
 EVIDENCE_COLUMNS = ("repo_key", "path", "kind", "module", "is_weak")
 FILE_COLUMNS = ("repo_key", "path", "kind", "n_bytes", "problem")
-DEFAULT_MIRROR = Path("/work/.mirror")
 
 
 @dataclass(frozen=True)
@@ -159,10 +161,17 @@ def scan_repo(snap: Snapshot, url: str) -> RepoResult:
     head = first = last = ""
     if snap.git_dir is not None:
         head, first, last = commit_dates(snap.git_dir)
+    paths = sorted(sizes)
+    if snap.work_tree is not None:
+        title = file_readme_title(snap.work_tree, paths)
+    else:
+        assert snap.git_dir is not None
+        title = git_readme_title(snap.git_dir, paths)
     repo = {
         "repo_url": url, "full_name": snap.full_name, "status": "ok", "head_commit": head,
         "first_commit_at": first, "last_commit_at": last, "dates_from": "snapshot-history" if head else "",
         "n_files": str(len(sizes)), "n_evidence_files": str(sum(1 for p in sizes if evidence_kind(p))),
+        "readme_title": title, "language": dominant_language(paths),
     }  # fmt: skip
     return RepoResult(repo, scans, sizes)
 
@@ -246,10 +255,31 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) 
 # --- main -----------------------------------------------------------------------
 
 
-def build(sample_dir: Path, mirror: Path, checkouts: Path | None) -> dict[str, int]:
+def read_built(sample_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, list], dict[str, list]]:
+    """The repositories already in the sample, with their evidence and file rows, by repo_url / repo_key.
+
+    They are kept as committed: their snapshots need not be on this machine any more,
+    so a grown sample merges new repositories into the old tables instead of
+    rebuilding them (issue 13). Columns added later are empty for old rows.
+    """
+    repos_path = sample_dir / "repos.csv"
+    if not repos_path.exists():
+        return {}, {}, {}
+    repos = {r["repo_url"].lower(): {c: r.get(c, "") for c in REPO_COLUMNS} for r in read_rows(repos_path)}
+    evidence: dict[str, list] = {}
+    files: dict[str, list] = {}
+    for name, into in (("evidence.csv.gz", evidence), ("files.csv.gz", files)):
+        with gzip.open(sample_dir / name, "rt", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                into.setdefault(row["repo_key"], []).append(row)
+    return repos, evidence, files
+
+
+def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool = False) -> dict[str, int]:
     """Build every output table; returns counts for the log line."""
     selection = read_rows(sample_dir / "selection.csv")
     log = {r["repo_url"].lower(): r for r in read_rows(sample_dir / "fetch_log.csv")}
+    built, built_evidence, built_files = ({}, {}, {}) if rebuild else read_built(sample_dir)
     mirrors, trees = index_dirs(mirror), index_dirs(checkouts) if checkouts else {}
     papers, links, repos, evidence, files = [], [], [], [], []
     for row in selection:
@@ -257,6 +287,13 @@ def build(sample_dir: Path, mirror: Path, checkouts: Path | None) -> dict[str, i
         papers.append(paper)
         links.append(link)
         url = row["repo_url"]
+        if url.lower() in built:
+            kept = built[url.lower()]
+            repos.append(kept)
+            key = (kept["full_name"] or full_name_of(url)).lower()
+            evidence.extend(built_evidence.get(key, []))
+            files.extend(built_files.get(key, []))
+            continue
         outcome = log.get(url.lower(), {}).get("outcome", "missing")
         snap = locate(full_name_of(url), mirrors, trees)
         if outcome != "ok" and snap is None:
@@ -292,10 +329,13 @@ def write_outputs(sample_dir: Path, papers: list[dict[str, str]], links: list[di
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample-dir", type=Path, default=ROOT / "data" / "sample")
-    parser.add_argument("--mirror", type=Path, default=DEFAULT_MIRROR, help="dir of {owner}+{name}/repo snapshots")
+    parser.add_argument("--mirror", type=Path, default=Path(os.environ.get("SAMPLE_MIRROR", "snapshots")),
+                        help="dir of {owner}+{name}/repo snapshots (default $SAMPLE_MIRROR, else ./snapshots)")
     parser.add_argument("--checkouts", type=Path, default=None, help="dir of {owner}+{name} work trees")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="rebuild every repository from snapshots instead of keeping the ones already built")
     args = parser.parse_args(argv)
-    counts = build(args.sample_dir, args.mirror, args.checkouts)
+    counts = build(args.sample_dir, args.mirror, args.checkouts, args.rebuild)
     print(", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 

@@ -9,20 +9,33 @@ current machine.
 
 Input: a TSV ``OWNER/NAME<TAB>answer`` with the tool's answer text, one line per
 fetch call. Output columns: repo_url, outcome (ok|missing|too-large|error), detail.
+Rows already in the log are kept as they are (their snapshots may be gone from the
+machine), so the log grows with the sample. The snapshot directory in an ``ok``
+answer is written relative to the snapshot store (``<mirror>/owner+name/repo``):
+no absolute path of the build machine goes into the committed log.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from pathlib import Path
+
+
+MIRROR = "<mirror>/"
+
+
+def relative_answer(answer: str) -> str:
+    """``/any/where/.mirror/o+n/repo`` -> ``<mirror>/o+n/repo``: the build machine's layout stays out."""
+    return re.sub(r"^/\S*?/\.mirror/", MIRROR, answer.strip())
 
 
 def classify_answer(answer: str) -> str:
     """Map the tool's answer text to an outcome, following its documented messages."""
     text = answer.strip()
-    if text.startswith("/"):
+    if text.startswith(("/", MIRROR)):
         return "ok"
     if text.startswith("No snapshot"):
         return "missing"
@@ -43,26 +56,42 @@ def read_answers(path: Path) -> dict[str, str]:
     return answers
 
 
+def read_log(path: Path) -> dict[str, dict[str, str]]:
+    """lower-case repo_url -> the row already logged (empty when there is no log yet)."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["repo_url"].lower(): row for row in csv.DictReader(fh)}
+
+
+def log_row(url: str, logged: dict[str, dict[str, str]], answers: dict[str, str]) -> list[str]:
+    """The kept row of a repository logged before, else one made from its fetch answer."""
+    old = logged.get(url.lower())
+    if old is not None:
+        return [url, old["outcome"], relative_answer(old["detail"])]
+    answer = relative_answer(answers[url.split("github.com/", 1)[1].lower()])
+    return [url, classify_answer(answer), answer]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write one log row per selected repository, in selection order; fail on gaps."""
+    """Write one log row per selected repository, sorted by URL; fail on gaps."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("answers", type=Path, help="TSV of OWNER/NAME and fetch answer")
     parser.add_argument("--selection", type=Path, default=Path("data/sample/selection.csv"))
     parser.add_argument("--out", type=Path, default=Path("data/sample/fetch_log.csv"))
     args = parser.parse_args(argv)
-    answers = read_answers(args.answers)
+    answers, logged = read_answers(args.answers), read_log(args.out)
     with args.selection.open(encoding="utf-8", newline="") as fh:
         urls = [row["repo_url"] for row in csv.DictReader(fh)]
-    missing = [u for u in urls if u.split("github.com/", 1)[1].lower() not in answers]
+    missing = [u for u in urls if u.lower() not in logged and u.split("github.com/", 1)[1].lower() not in answers]
     if missing:
         print(f"error: no fetch answer for {len(missing)} repositories, e.g. {missing[0]}", file=sys.stderr)
         return 1
+    rows = [log_row(url, logged, answers) for url in sorted(urls, key=str.lower)]
     with args.out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["repo_url", "outcome", "detail"])
-        for url in sorted(urls, key=str.lower):
-            answer = answers[url.split("github.com/", 1)[1].lower()].strip()
-            writer.writerow([url, classify_answer(answer), answer])
+        writer.writerows(rows)
     return 0
 
 

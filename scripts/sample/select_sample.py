@@ -1,25 +1,37 @@
-"""Draw the bundled sample of conference papers with code (project issue 6).
+"""Draw the bundled sample of conference papers with code (project issues 6 and 13).
 
-Why this exists: the bundled sample in ``data/sample/`` must be small, real and
-reproducible. The rows come from ``conference-code-links.tsv`` (community paper
-lists, see its SOURCES.md). The venue mix of that table is heavily skewed towards
-computer vision, so the draw is stratified by (venue, year): every year gets the
-same target, split as evenly as possible over the venues present that year.
+Why this exists: the bundled sample in ``data/sample/`` must be real and
+reproducible, and big enough in the venue-years that a published study measured
+to check our numbers against it. The rows come from ``conference-code-links.tsv``
+(community paper lists, see its SOURCES.md). The draw is stratified by
+(venue, year), and every stratum's rows are a simple random sample of its rows.
 
 Rule (also written into data/sample/README.md):
 
 * rows with ``monorepo=1`` are skipped (toolboxes, not a paper's own code);
-* for every year 2014..2025 the target is 27 papers (all eligible rows if fewer);
-* venues of a year are visited round-robin, ordered by number of eligible rows
-  (descending) then name; each visit draws the next row of that venue's seeded
-  permutation. Round-robin gives equal quotas, and the leftover of the target goes
-  to the venues visited first that still have rows;
 * each (venue, year) stratum has its own ``random.Random`` seeded with the string
   ``"{seed}:{venue}:{year}"`` (string seeds are stable across Python runs and
   processes), shuffling candidates sorted by (lower-case repo_url, title, source);
+  every phase below continues these same permutations;
 * a draw whose repository (case-insensitive) is already in the sample, or whose
   normalised title is already in the sample for that venue and year, is skipped
   and the next row of the permutation is drawn.
+
+Phases (in this order; phase 1 is the original 324-row sample, unchanged):
+
+1. ``year-quota``: for every year 2014..2025 the target is 27 papers, venues of the
+   year visited round-robin (most rows first, then name), one row per visit;
+2. ``seed``: rows of the years 2016..2019 whose repository is in ``--seed-repos``
+   (another helper's uniform random draw over those years' rows, fetched for the
+   classifier's second corpus) join their stratum: a uniform draw within a stratum
+   joined to the stratum's permutation prefix is still a uniform sample of it;
+3. ``stratum-top-up``: for each stratum of ``STRATUM_ROWS`` (Horace He's
+   venue-years), the permutation is continued until the stratum holds that many
+   rows. The sizes were reached by drawing, in the order listed, until each stratum
+   held 80 (the first four) or 30 rows that were fetched ok or not yet tried; the
+   session's fetch budget (500 repositories, shared with another helper) ran out
+   during ICML 2019 and before any failed fetch could be replaced, so the sizes are
+   frozen here as reached (data/sample/README.md, "Counts").
 
 Only the standard library is used so the script runs anywhere.
 """
@@ -38,7 +50,14 @@ from pathlib import Path
 SEED = 20261126
 YEARS = tuple(range(2014, 2026))
 TARGET_PER_YEAR = 27
-OUT_COLUMNS = ("title", "venue", "year", "arxiv_id", "repo_url", "source", "stratum_rank")
+SEED_YEARS = (2016, 2017, 2018, 2019)
+# Horace He's venue-years, in the order the fetch budget was spent on them: rows per stratum.
+STRATUM_ROWS: dict[tuple[str, int], int] = {
+    ("ICML", 2018): 31, ("NeurIPS", 2018): 31, ("ICLR", 2018): 30, ("ICLR", 2019): 30,
+    ("CVPR", 2020): 31, ("ICLR", 2020): 31, ("CVPR", 2019): 81, ("CVPR", 2018): 80,
+    ("ICCV", 2019): 81, ("ICML", 2019): 26,
+}  # fmt: skip
+OUT_COLUMNS = ("title", "venue", "year", "arxiv_id", "repo_url", "source", "stratum_rank", "drawn_by")
 
 
 @dataclass(frozen=True)
@@ -86,80 +105,126 @@ def permutation(rows: list[Row], seed: int, venue: str, year: int) -> list[Row]:
     return ordered
 
 
-def draw_year(
-    strata: dict[str, list[Row]],
-    year: int,
-    seed: int,
-    target: int,
-    taken_repos: set[str],
-) -> list[tuple[Row, int]]:
-    """Round-robin over the year's venues; returns (row, 1-based rank in its permutation)."""
-    venues = sorted(strata, key=lambda v: (-len(strata[v]), v))
-    perms = {v: permutation(strata[v], seed, v, year) for v in venues}
-    cursor = {v: 0 for v in venues}
-    taken_titles: set[tuple[str, str]] = set()
-    chosen: list[tuple[Row, int]] = []
-    active = list(venues)
-    while len(chosen) < target and active:
-        for venue in list(active):
-            if len(chosen) >= target:
-                break
-            picked = _next_draw(perms[venue], cursor, venue, taken_repos, taken_titles)
-            if picked is None:
-                active.remove(venue)
-                continue
-            chosen.append(picked)
-    return chosen
+def repo_name(url: str) -> str:
+    return url.lower().removeprefix("https://github.com/")
 
 
-def _next_draw(
-    perm: list[Row],
-    cursor: dict[str, int],
-    venue: str,
-    taken_repos: set[str],
-    taken_titles: set[tuple[str, str]],
-) -> tuple[Row, int] | None:
-    """Advance the venue's permutation to the next row that is not a duplicate."""
-    while cursor[venue] < len(perm):
-        row = perm[cursor[venue]]
-        cursor[venue] += 1
-        repo_key = row.repo_url.lower()
-        title_key = (venue, normalise_title(row.title))
-        if repo_key in taken_repos or title_key in taken_titles:
-            continue
-        taken_repos.add(repo_key)
-        taken_titles.add(title_key)
-        return row, cursor[venue]
-    return None
+class Drawer:
+    """Per-stratum seeded permutations and cursors, shared by every phase of the draw."""
+
+    def __init__(self, rows: list[Row], seed: int) -> None:
+        self.strata: dict[tuple[str, int], list[Row]] = collections.defaultdict(list)
+        for row in rows:
+            self.strata[(row.venue, row.year)].append(row)
+        self.perms = {k: permutation(v, seed, k[0], k[1]) for k, v in self.strata.items()}
+        self.cursor = dict.fromkeys(self.perms, 0)
+        self.taken_repos: set[str] = set()
+        self.taken_titles: set[tuple[str, int, str]] = set()
+        self.chosen: list[tuple[Row, int, str]] = []
+
+    def venues_of(self, year: int) -> list[str]:
+        """The year's venues, most rows first, then by name (the round-robin order)."""
+        venues = [v for v, y in self.strata if y == year]
+        return sorted(venues, key=lambda v: (-len(self.strata[(v, year)]), v))
+
+    def take(self, row: Row, rank: int, phase: str) -> bool:
+        """Add a row unless its repository or (venue, year, title) is already in the sample."""
+        repo_key, title_key = row.repo_url.lower(), (row.venue, row.year, normalise_title(row.title))
+        if repo_key in self.taken_repos or title_key in self.taken_titles:
+            return False
+        self.taken_repos.add(repo_key)
+        self.taken_titles.add(title_key)
+        self.chosen.append((row, rank, phase))
+        return True
+
+    def draw_next(self, stratum: tuple[str, int], phase: str) -> bool:
+        """Advance the stratum's permutation to the next row that is not a duplicate."""
+        perm = self.perms.get(stratum, [])
+        while self.cursor[stratum] < len(perm):
+            row = perm[self.cursor[stratum]]
+            self.cursor[stratum] += 1
+            if self.take(row, self.cursor[stratum], phase):
+                return True
+        return False
+
+    def draw_year(self, year: int, target: int) -> None:
+        """Phase 1: round-robin over the year's venues until the year holds ``target`` rows."""
+        active = self.venues_of(year)
+        count = sum(1 for row, _, _ in self.chosen if row.year == year)
+        while count < target and active:
+            for venue in list(active):
+                if count >= target:
+                    break
+                if self.draw_next((venue, year), "year-quota"):
+                    count += 1
+                else:
+                    active.remove(venue)
+
+    def seed_stratum(self, stratum: tuple[str, int], repos: set[str]) -> None:
+        """Phase 2: add the stratum's rows whose repository another uniform draw holds.
+
+        The rank is the row's position in the stratum's permutation; the cursor does
+        not move, and the top-up that follows skips these rows as duplicates.
+        """
+        for rank, row in enumerate(self.perms.get(stratum, []), start=1):
+            if repo_name(row.repo_url) in repos:
+                self.take(row, rank, "seed")
+
+    def top_up(self, stratum: tuple[str, int], n_rows: int) -> None:
+        """Phase 3: continue the stratum's permutation until it holds ``n_rows`` rows."""
+        def count() -> int:
+            return sum(1 for r, _, _ in self.chosen if (r.venue, r.year) == stratum)
+
+        while count() < n_rows and self.draw_next(stratum, "stratum-top-up"):
+            pass
 
 
-def select(rows: list[Row], seed: int, years: tuple[int, ...], target: int) -> list[tuple[Row, int]]:
-    """Draw every year in ascending order (the repo de-duplication depends on that order)."""
-    by_stratum: dict[int, dict[str, list[Row]]] = collections.defaultdict(lambda: collections.defaultdict(list))
-    for row in rows:
-        by_stratum[row.year][row.venue].append(row)
-    taken_repos: set[str] = set()
-    chosen: list[tuple[Row, int]] = []
-    for year in years:
-        chosen.extend(draw_year(by_stratum.get(year, {}), year, seed, target, taken_repos))
-    return chosen
+def select(rows: list[Row], seed: int, seed_repos: set[str],
+           sizes: dict[tuple[str, int], int]) -> list[tuple[Row, int, str]]:  # fmt: skip
+    """Run the three phases in order (the de-duplication depends on that order)."""
+    drawer = Drawer(rows, seed)
+    for year in YEARS:
+        drawer.draw_year(year, TARGET_PER_YEAR)
+    for stratum in sorted(k for k in drawer.perms if k[1] in SEED_YEARS):
+        drawer.seed_stratum(stratum, seed_repos)
+    for stratum, n_rows in sizes.items():
+        drawer.top_up(stratum, n_rows)
+    return drawer.chosen
 
 
-def write_selection(chosen: list[tuple[Row, int]], out: Path) -> None:
+def read_seed_repos(path: Path | None) -> set[str]:
+    """One OWNER/NAME a line (the other draw's list), lower-cased."""
+    if path is None:
+        return set()
+    return {line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def write_selection(chosen: list[tuple[Row, int, str]], out: Path) -> None:
     """Write rows sorted by (year, venue, rank) so the file is stable."""
     out.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(chosen, key=lambda c: (c[0].year, c[0].venue, c[1]))
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(OUT_COLUMNS)
-        for row, rank in ordered:
-            writer.writerow([row.title, row.venue, row.year, row.arxiv_id, row.repo_url, row.source, rank])
+        for row, rank, phase in ordered:
+            writer.writerow([row.title, row.venue, row.year, row.arxiv_id, row.repo_url, row.source, rank, phase])
 
 
-def print_counts(chosen: list[tuple[Row, int]]) -> None:
+def write_strata(rows: list[Row], chosen: list[tuple[Row, int, str]], out: Path) -> None:
+    """Population and sample size per stratum: the weights of the all-venue estimates."""
+    population = collections.Counter((r.venue, r.year) for r in rows)
+    drawn = collections.Counter((r.venue, r.year) for r, _, _ in chosen)
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["venue", "year", "n_population", "n_drawn"])
+        for venue, year in sorted(population, key=lambda k: (k[1], k[0])):
+            writer.writerow([venue, year, population[(venue, year)], drawn[(venue, year)]])
+
+
+def print_counts(chosen: list[tuple[Row, int, str]]) -> None:
     """Print counts per year and per venue, the figures the README quotes."""
-    per_year = collections.Counter(r.year for r, _ in chosen)
-    per_venue = collections.Counter(r.venue for r, _ in chosen)
+    per_year = collections.Counter(r.year for r, _, _ in chosen)
+    per_venue = collections.Counter(r.venue for r, _, _ in chosen)
     print(f"papers: {len(chosen)}")
     print("per year: " + ", ".join(f"{y}={per_year[y]}" for y in sorted(per_year)))
     print("per venue: " + ", ".join(f"{v}={n}" for v, n in sorted(per_venue.items(), key=lambda kv: (-kv[1], kv[0]))))
@@ -170,18 +235,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tsv", type=Path, help="conference-code-links.tsv")
     parser.add_argument("--out", type=Path, default=Path("data/sample/selection.csv"))
+    parser.add_argument("--strata-out", type=Path, default=Path("data/sample/strata.csv"))
+    parser.add_argument("--seed-repos", type=Path, default=None, help="OWNER/NAME list of the other uniform draw")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--per-year", type=int, default=TARGET_PER_YEAR)
     args = parser.parse_args(argv)
-    chosen = select(read_rows(args.tsv), args.seed, YEARS, args.per_year)
+    rows = read_rows(args.tsv)
+    chosen = select(rows, args.seed, read_seed_repos(args.seed_repos), STRATUM_ROWS)
     write_selection(chosen, args.out)
-    print(f"seed: {args.seed}; wrote {args.out}")
+    write_strata(rows, chosen, args.strata_out)
+    print(f"seed: {args.seed}; wrote {args.out} and {args.strata_out}")
     print_counts(chosen)
-    per_year = collections.Counter(r.year for r, _ in chosen)
-    venues = {r.venue for r, _ in chosen}
-    ok = len(chosen) >= 300 and all(per_year[y] >= 20 for y in YEARS) and len(venues) >= 6
+    per_year = collections.Counter(r.year for r, _, _ in chosen)
+    ok = len(chosen) >= 300 and all(per_year[y] >= 20 for y in YEARS)
     if not ok:
-        print("error: sample misses its minimums (>=300 papers, >=20 per year, >=6 venues)", file=sys.stderr)
+        print("error: sample misses its minimums (>=300 papers, >=20 per year)", file=sys.stderr)
     return 0 if ok else 1
 
 
