@@ -32,14 +32,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from analysis.published import COMPARISON_COLUMNS, comparison_table, finite_population_n  # noqa: F401
 from analysis.taxonomy import (
     NONE,
-    PUBLISHED_PYTORCH_SHARE,
     UNCLASSIFIED,
     agreement_matrix,
     fold_labels,
     order_labels,
 )
+from analysis.weights import weight_share_table
 
 MIN_COUNT = 10
 """Periods with fewer counted items than this are flagged ``is_thin``."""
@@ -378,48 +379,55 @@ def items_behind(frame: pd.DataFrame | Implementations, spec: ShareSpec, period:
 
 
 def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MIN_COUNT,
-                      venues: Sequence[str] | None = None) -> pd.DataFrame:  # fmt: skip
-    """Our PyTorch / (PyTorch + TensorFlow) per venue-year beside Horace He's published numbers.
+                      venues: Sequence[str] | None = None,
+                      strata: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Our PyTorch / (PyTorch + TensorFlow) per venue-year beside Horace He's (:mod:`analysis.published`).
 
     Counted per main-conference paper (workshops excluded, as in the study), Keras
-    counted as TensorFlow (the study did too). Only venue-years we have data for.
+    counted as TensorFlow (the study did too), unweighted: a venue-year is one
+    stratum. With ``strata`` (a sample's venue, year, n_population, n_drawn) the
+    Wilson interval uses the finite-population effective size n / (1 - n_drawn/N).
     """
     data = prepare_implementations(frame)
     main = select_items(data, ShareSpec(axis="venue-year", view="pwc"), venues)
     main = main[~data.is_workshop[main["row"].to_numpy()]]
     table = share_table(main, ShareSpec(axis="venue-year", view="pwc", min_count=0), by_venue=True)
     pairs = table[table["framework"].isin(["pytorch", "tensorflow"])]
-    counts = pairs.pivot_table(index=["venue", "period"], columns="framework", values="n_items", aggfunc="sum",
-                               fill_value=0.0)  # fmt: skip
-    rows = [_comparison_row(str(v), int(p), row, PUBLISHED_PYTORCH_SHARE[(str(v), int(p))], min_count)
-            for (v, p), row in counts.iterrows() if (str(v), int(p)) in PUBLISHED_PYTORCH_SHARE]  # fmt: skip
-    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS).sort_values(["venue", "year"]).reset_index(drop=True)
+    wide = pairs.pivot_table(index=["venue", "period"], columns="framework", values="n_items", aggfunc="sum",
+                             fill_value=0.0).reindex(columns=["pytorch", "tensorflow"], fill_value=0.0)  # fmt: skip
+    counts = pd.DataFrame({"venue": [str(v) for v, _ in wide.index], "year": [int(p) for _, p in wide.index],
+                           "n_pytorch": wide["pytorch"].to_numpy(float),
+                           "n_tensorflow": wide["tensorflow"].to_numpy(float)})  # fmt: skip
+    drawn = {}
+    if strata is not None and "n_drawn" in strata:
+        drawn = {(str(v), int(y)): (float(d), float(n))
+                 for v, y, n, d in strata[["venue", "year", "n_population", "n_drawn"]].itertuples(index=False)}
+    bounds = [(v, y, *_published_bounds(pt, tf, drawn.get((v, y))))
+              for v, y, pt, tf in counts.itertuples(index=False)]  # fmt: skip
+    return comparison_table(counts, pd.DataFrame(bounds, columns=["venue", "year", "share_low", "share_high"]),
+                            min_count)  # fmt: skip
 
 
-COMPARISON_COLUMNS = ["venue", "year", "n_pytorch", "n_tensorflow", "pytorch_share", "share_low", "share_high",
-                      "published_share", "difference", "is_thin"]  # fmt: skip
-
-
-def _comparison_row(venue: str, year: int, counts: pd.Series, published: float, min_count: int) -> tuple:
-    n_pt, n_tf = float(counts.get("pytorch", 0.0)), float(counts.get("tensorflow", 0.0))
+def _published_bounds(n_pt: float, n_tf: float, stratum: tuple[float, float] | None) -> tuple[float, float]:
     total = n_pt + n_tf
-    share = n_pt / total if total else float("nan")
-    low, high = wilson_interval(n_pt, total)
-    return (venue, year, n_pt, n_tf, share, low, high, published, share - published, total < min_count)
+    n_eff = total if stratum is None else min(finite_population_n(total, *stratum), 1e9)
+    return wilson_interval(n_pt / total * n_eff if total else 0.0, n_eff)
 
 
 # --- every series of the report ---------------------------------------------------
 
 
 def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year", freq: str = "year",
-                  venues: Sequence[str] | None = None,
-                  min_count: int = MIN_COUNT) -> dict[str, pd.DataFrame]:  # fmt: skip
+                  venues: Sequence[str] | None = None, min_count: int = MIN_COUNT,
+                  strata: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:  # fmt: skip
     """All the series the report shows, from one encoding and three selections.
 
     Keys: ``shares`` (the headline: papers, DL frameworks), ``shares_by_venue``,
     ``shares_all`` (with none/unclassified), ``shares_pwc`` (PWC's label view),
     ``shares_official``, ``shares_repo``, ``shares_implementation`` (PWC's counting),
     ``crossovers``, ``crossovers_by_venue``, ``published`` and ``agreement``.
+    ``strata`` (venue, year, n_population) of a stratified sample make the all-venue
+    paper shares on the venue-year axis population estimates (:mod:`analysis.weights`).
     """
     data = prepare_implementations(frame)
     spec = ShareSpec(axis=axis, freq=freq, min_count=min_count)
@@ -430,12 +438,16 @@ def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year
         "shares_all": share_table(papers, spec.with_(base="all")),
         "shares_pwc": share_table(papers, spec.with_(view="pwc")),
     }
+    if axis == "venue-year" and strata is not None:
+        for name, variant in (("shares", spec), ("shares_all", spec.with_(base="all")),
+                              ("shares_pwc", spec.with_(view="pwc"))):  # fmt: skip
+            series[name] = weight_share_table(series[name], papers, variant.view, variant.base, strata)
     for unit_or_scope, variant in (("official", spec.with_(scope="official")), ("repo", spec.with_(unit="repo")),
                                    ("implementation", spec.with_(unit="implementation", view="pwc"))):  # fmt: skip
         series[f"shares_{unit_or_scope}"] = share_table(select_items(data, variant, venues), variant)
     series["crossovers"] = find_crossovers(series["shares"])
     series["crossovers_by_venue"] = crossovers_by_venue(series["shares_by_venue"])
-    series["published"] = compare_published(data, min_count, venues)
+    series["published"] = compare_published(data, min_count, venues, strata)
     chosen = _filter_rows(data, ShareSpec(conference_only=False), venues)
     series["agreement"] = agreement_matrix(data.frame.iloc[chosen], repo_codes=data.repo[chosen])
     return series

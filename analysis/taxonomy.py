@@ -42,17 +42,9 @@ PWC_CODES: dict[str, str] = {
 }  # fmt: skip
 PWC_CODE_ORDER = ("pytorch", "tf", "jax", "mxnet", "paddle", "mindspore", "caffe2", "torch", "none", OTHER)
 
-# Horace He, Chillee/pytorch-vs-tensorflow (SOURCES.md): PyTorch / (PyTorch + TensorFlow)
-# among conference papers whose PDF mentions either; Keras counted as TensorFlow.
-PUBLISHED_PYTORCH_SHARE: dict[tuple[str, int], float] = {
-    ("CVPR", 2018): 0.39, ("CVPR", 2019): 0.67, ("CVPR", 2020): 0.79,
-    ("NeurIPS", 2018): 0.37, ("NeurIPS", 2019): 0.64, ("NeurIPS", 2020): 0.77,
-    ("ICML", 2018): 0.30, ("ICML", 2019): 0.50, ("ICML", 2020): 0.67, ("ICML", 2021): 0.78,
-    ("ICLR", 2018): 0.23, ("ICLR", 2019): 0.50, ("ICLR", 2020): 0.64,
-    ("ACL", 2018): 0.44, ("ACL", 2019): 0.72, ("ACL", 2020): 0.83,
-    ("EMNLP", 2019): 0.79, ("EMNLP", 2020): 0.88,
-}  # fmt: skip
-PUBLISHED_SOURCE = "Horace He, PDF mentions (Chillee/pytorch-vs-tensorflow)"
+# Horace He's published numbers live in analysis/published.py (with his counts).
+from analysis.published import PUBLISHED_PYTORCH_SHARE  # noqa: E402, F401 - re-exported for older imports
+from analysis.published import SOURCE as PUBLISHED_SOURCE  # noqa: E402, F401
 
 
 def view_label(label: str, view: str = "full") -> str:

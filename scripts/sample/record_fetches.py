@@ -23,7 +23,6 @@ import re
 import sys
 from pathlib import Path
 
-
 MIRROR = "<mirror>/"
 
 

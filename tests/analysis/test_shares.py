@@ -234,8 +234,10 @@ def test_comparison_with_published_numbers_counts_keras_as_tensorflow_and_skips_
     table = compare_published(implementations(rows))
     assert table[["venue", "year", "n_pytorch", "n_tensorflow"]].values.tolist() == [["CVPR", 2019, 4.0, 4.0]]
     assert table.loc[0, "pytorch_share"] == 0.5
-    assert table.loc[0, "published_share"] == 0.67
-    assert table.loc[0, "difference"] == pytest.approx(-0.17)
+    assert table.loc[0, "published_share"] == pytest.approx(294 / 442)  # his counts: 294 PyTorch, 148 TensorFlow
+    assert table.loc[0, "n_published"] == 442
+    assert table.loc[0, "difference"] == pytest.approx(0.5 - 294 / 442)
+    assert table.loc[0, "verdict"] == "thin"  # 8 papers: too few to judge
 
 
 def test_agreement_matrix_counts_each_repository_once_in_pwc_vocabulary() -> None:
