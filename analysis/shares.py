@@ -40,6 +40,7 @@ from analysis.taxonomy import (
     fold_labels,
     order_labels,
 )
+from analysis.venues import canonical_venue
 from analysis.weights import weight_share_table
 
 MIN_COUNT = 10
@@ -223,7 +224,7 @@ def _filter_rows(data: Implementations, spec: ShareSpec, venues: Sequence[str] |
     if spec.conference_only:
         keep &= data.venue >= 0
     if venues:
-        wanted = {v.lower() for v in venues}
+        wanted = {(canonical_venue(v) or v).lower() for v in venues}  # NIPS is NeurIPS
         codes = [i for i, name in enumerate(data.venue_names) if name.lower() in wanted]
         keep &= np.isin(data.venue, codes)
     if spec.scope == "official":
@@ -371,7 +372,7 @@ def items_behind(frame: pd.DataFrame | Implementations, spec: ShareSpec, period:
     items = select_items(data, spec)
     mask = (items["period"] == period) & (fold_labels(items["label"], spec.view) == framework)
     if venue is not None:
-        mask &= items["venue"] == venue
+        mask &= items["venue"] == (canonical_venue(venue) or venue)
     picked = items[mask.to_numpy()]
     detail = ["paper_id", "repo_key", "title", "venue", "year", "is_official", "n_stars", "confidence"]
     rows = data.frame.iloc[picked["row"].to_numpy()][detail].reset_index(drop=True)

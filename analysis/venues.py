@@ -13,6 +13,7 @@ guessed: unknown strings come back with ``venue=None`` and their raw text.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -144,3 +145,37 @@ def _is_plain_word(word: str) -> bool:
     if word in _TRACK_WORDS or word in _WORKSHOP_WORDS:
         return True
     return bool(re.fullmatch(r"(19[89]\d|20[0-4]\d)|0?[1-9]|[12]\d|3[01]", word))
+
+
+def canonical_venue(name: str) -> str | None:
+    """A venue in any spelling the sources use (``NIPS``, ``neurips``, ``NeurIPS``) -> its canonical name, or None."""
+    return parse_venue(name).venue
+
+
+def check_venue_names(names: Sequence[str]) -> None:
+    """Raise ``ValueError`` listing the known venues if a name (``CVPR``, ``NIPS 2019``) names none."""
+    unknown = [name for name in names if canonical_venue(name) is None]
+    if unknown:
+        known = ", ".join(sorted(VENUE_ALIASES, key=str.lower))
+        raise ValueError(f"unknown venue {unknown[0]!r}; known venues: {known}")
+
+
+def resolve_venues(names: Sequence[str], held: Collection[str]) -> list[str]:
+    """``--venue`` values -> the canonical venues they name, each one the data holds.
+
+    Raises ``ValueError`` with one line naming the venues held, for a name that is no
+    venue, an edition (``CVPR 2019``: the axes already split by year) or a venue with
+    no papers, so a typo is never an empty chart.
+    """
+    known = ", ".join(sorted(held, key=str.lower)) or "none"
+    resolved = []
+    for name in names:
+        parsed = parse_venue(name)
+        if parsed.venue is None:
+            raise ValueError(f"unknown venue {name!r}; venues with papers: {known} (aliases such as NIPS work)")
+        if parsed.year is not None:
+            raise ValueError(f"--venue takes a venue, not an edition: {name!r}; the axes split it by year")
+        if parsed.venue not in held:
+            raise ValueError(f"no {parsed.venue} papers in the warehouse; venues with papers: {known}")
+        resolved.append(parsed.venue)
+    return list(dict.fromkeys(resolved))

@@ -143,6 +143,13 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--sample is the offline demo; it does not combine with other sources")
     if args.sample_dir and not args.sample:
         raise UsageError("--sample-dir goes with --sample")
+    if args.venue:
+        from analysis.venues import check_venue_names
+
+        try:
+            check_venue_names(args.venue)  # before Prefect starts, not deep in the catalog step
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     params: dict[str, Any] = {"sample": args.sample, "catalog": args.catalog}
     if args.sample_dir:
         params["sample_dir"] = str(Path(args.sample_dir).resolve())
@@ -158,16 +165,33 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = args.out or str(Settings.from_env().reports_dir)
     with _open_for_reading(args) as wh:
-        written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=args.venue)
+        venues = _report_venues(wh, args.venue)
+        written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=venues)
     for key in ("html", "png", "svg", "csv", "parquet"):
         if key in written:
             print(f"{key}: {written[key]}")
     print(f"index: {written['index']}")
     print(f"files: {len(written['charts'])} chart files, {len(written['series'])} series files")
-    counts = written["counts"]
-    listed = ", ".join(f"{p} n={n:g}" for p, n in counts)
-    print("per period: " + (listed or written["empty_reason"]))
+    if not written["counts"]:  # a chart with no periods is a failure, said with the filter that left nothing
+        reason = written["empty_reason"] or "no paper of the selection is counted"
+        print(f"papertrends report: error: nothing to chart: {reason}", file=sys.stderr)
+        return EXIT_FAILURE
+    print("per period: " + ", ".join(f"{p} n={n:g}" for p, n in written["counts"]))
     return EXIT_OK
+
+
+def _report_venues(wh: Any, names: list[str] | None) -> list[str] | None:
+    """``--venue`` values as the canonical venues the warehouse holds (NIPS is NeurIPS); a usage error otherwise."""
+    if not names:
+        return None
+    from analysis.venues import resolve_venues
+    from flows.explore import venues_held
+
+    try:
+        return resolve_venues(names, venues_held(wh))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -197,6 +221,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     import uuid
 
     from flows.crawl import add_repos, crawl_repos
+    from flows.explore import unavailable_repos
     from flows.settings import Settings
     from flows.store import Warehouse
 
@@ -217,8 +242,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             wh.finish_run(run_id, "failed", {}, error=_one_line(exc))
             raise
         wh.finish_run(run_id, "completed", summary)
+        unavailable = unavailable_repos(wh, keys) if keys else []
     print(json.dumps(summary) if args.json else _format_crawl_summary(summary))
+    if unavailable:
+        listed = "; ".join(f"{r['repo_key']} {r['status']}" + (f" ({r['status_reason']})" if r["status_reason"] else "")
+                           for r in unavailable[:3])  # fmt: skip
+        more = f" and {len(unavailable) - 3} more" if len(unavailable) > 3 else ""
+        print(f"papertrends crawl: error: {len(unavailable)} of {len(keys or [])} repositories not crawled: "
+              f"{listed}{more}", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILURE
     return EXIT_OK
+
 
 
 def _format_crawl_summary(summary: dict[str, Any]) -> str:
@@ -388,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command][0](args)
     except UsageError as exc:
-        print(f"papertrends {args.command}: {exc}", file=sys.stderr)
+        print(f"papertrends {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("papertrends: interrupted", file=sys.stderr)

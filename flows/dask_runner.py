@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 Runner = Literal["default", "dask"]
 DEFAULT_THREADS = 4
+DASK_INSTALL = "pip install -e '.[dask]' in the papertrends checkout"
 LOCAL_WORKERS = 2
 
 
@@ -37,7 +38,7 @@ def make_task_runner(runner: Runner = "default", address: str | None = None,
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:  # the optional extra is not installed
-        raise RuntimeError("--runner dask needs prefect-dask: pip install 'papertrends[dask]'") from exc
+        raise RuntimeError(f"--runner dask needs prefect-dask, which is not installed: {DASK_INSTALL}") from exc
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(cluster_kwargs={"n_workers": n_workers, "threads_per_worker": 1, "processes": True,

@@ -43,6 +43,29 @@ def coverage(wh: Warehouse) -> dict[str, int]:
     }  # fmt: skip
 
 
+def venues_held(wh: Warehouse) -> list[str]:
+    """The canonical venues of the conference papers the warehouse holds."""
+    return [str(v) for (v,) in wh.con.execute(
+        "SELECT DISTINCT venue FROM papers WHERE venue IS NOT NULL ORDER BY venue").fetchall()]  # fmt: skip
+
+
+UNAVAILABLE = ("failed", "missing", "blocked", "disabled")
+"""Repository statuses a crawl ends in without the code: failed (retried), or gone from GitHub."""
+
+
+def unavailable_repos(wh: Warehouse, repo_keys: list[str]) -> list[dict[str, Any]]:
+    """The repositories among ``repo_keys`` whose crawl did not get their code, with status and reason.
+
+    A renamed repository is judged by the row of its new name.
+    """
+    return wh.query(
+        "SELECT k.repo_key, coalesce(new.status, r.status) AS status, coalesce(new.status_reason, r.status_reason) "
+        "AS status_reason FROM (SELECT unnest(?::VARCHAR[]) AS repo_key) k JOIN repos r USING (repo_key) "
+        "LEFT JOIN repos new ON new.repo_key = r.renamed_to "
+        "WHERE coalesce(new.status, r.status) IN (SELECT unnest(?::VARCHAR[])) ORDER BY k.repo_key",
+        [repo_keys, list(UNAVAILABLE)])  # fmt: skip
+
+
 def repo_evidence(wh: Warehouse, repo_key: str) -> dict[str, Any]:
     """Everything behind one repository's label: its crawl, the decision, the evidence rows."""
     repo = wh.query("SELECT * FROM repos WHERE repo_key = ?", [repo_key.lower()])

@@ -117,3 +117,29 @@ def test_strings_not_starting_with_a_venue_are_never_guessed(words: list[str], y
 def test_never_raises(text: str) -> None:
     got = parse_venue(text)
     assert got.venue is None or got.venue in VENUE_ALIASES
+
+
+def test_resolve_venues_takes_aliases_and_refuses_what_the_data_lacks() -> None:
+    from analysis.venues import check_venue_names, resolve_venues
+
+    held = {"NeurIPS", "CVPR", "ICML"}
+    assert resolve_venues(["nips", "NeurIPS", "CVPR"], held) == ["NeurIPS", "CVPR"]  # NIPS is NeurIPS, once
+    with pytest.raises(ValueError, match=r"unknown venue 'CPVR'; venues with papers: CVPR, ICML, NeurIPS"):
+        resolve_venues(["CPVR"], held)
+    with pytest.raises(ValueError, match=r"no ICRA papers in the warehouse"):
+        resolve_venues(["ICRA"], held)
+    with pytest.raises(ValueError, match=r"not an edition"):
+        resolve_venues(["CVPR 2019"], held)
+    check_venue_names(["NIPS", "CVPR 2026", "iclr"])  # the catalog takes editions too
+    with pytest.raises(ValueError, match=r"unknown venue 'NIPZ'; known venues: 3DV, AAAI"):
+        check_venue_names(["CVPR", "NIPZ"])
+
+
+@pytest.mark.parametrize("venues", [["nips"], ["NeurIPS"], ["neurips"]])
+def test_the_share_series_take_venue_aliases(venues: list[str]) -> None:
+    from tests_support import implementations_frame
+
+    from analysis.shares import framework_shares
+
+    shares = framework_shares(implementations_frame(), venues=venues, by_venue=True)
+    assert set(shares["venue"]) == {"NeurIPS"}

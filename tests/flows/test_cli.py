@@ -30,7 +30,8 @@ def test_every_command_has_help_with_an_example(command: str, capsys: pytest.Cap
 def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--axis", "sideways"]) == EXIT_USAGE
     assert main(["classify", "/no/such/dir"]) == EXIT_USAGE
-    assert capsys.readouterr().err.strip().splitlines()[-1] == "papertrends classify: not a directory: /no/such/dir"
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == "papertrends classify: error: not a directory: /no/such/dir"  # the prefix every error has
 
 
 def test_failures_exit_1_with_one_line_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

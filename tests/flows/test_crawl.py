@@ -143,8 +143,10 @@ def test_token_never_reaches_the_warehouse_or_logs(tmp_path: Path, caplog: pytes
         monkeypatch.setenv("GITHUB_API_URL", fake.url)
         monkeypatch.setenv("PAPERTRENDS_GITHUB_RAW_URL", fake.raw_url)
         caplog.set_level("DEBUG")
-        assert main(["crawl", "--db", str(db), "--repo", "Owner/Torch", "--repo", "Owner/Gone", "--quiet"]) == 0
+        # a repository named on the command line that could not be had fails the command
+        assert main(["crawl", "--db", str(db), "--repo", "Owner/Torch", "--repo", "Owner/Gone", "--quiet"]) == 1
         out = capsys.readouterr()
+        assert out.err.startswith("papertrends crawl: error: 1 of 2 repositories not crawled: owner/gone missing")
         assert fake.auth_seen[f"api:Bearer {TOKEN}"] > 0  # it was used...
         assert TOKEN not in out.out + out.err + caplog.text  # ...and never shown
         with Warehouse(db) as wh:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("prefect_dask", reason="the dask extra: pip install 'papertrends[dask]'")
+pytest.importorskip("prefect_dask", reason="the dask extra: pip install -e '.[dask]'")
 
 
 @pytest.mark.prefect

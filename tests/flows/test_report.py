@@ -148,9 +148,11 @@ def test_an_axis_with_no_dates_writes_a_page_that_says_why(synthetic_db: Path, t
     shutil.copy(synthetic_db, db)
     with Warehouse(db) as wh:
         wh.con.execute("UPDATE papers SET published_date = NULL")
-    assert main(["report", "--db", str(db), "--out", str(tmp_path / "out"), "--axis", "paper-date"]) == 0
-    out = capsys.readouterr().out
-    assert "per period: None of the" in out and "publication date" in out
+    # the page is written, and the command fails with the reason: a chart with nothing on it is not a success
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "out"), "--axis", "paper-date"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("papertrends report: error: nothing to chart: None of the")
+    assert "publication date" in err[0]
     page = (tmp_path / "out" / "all_paper-date_year" / "report.html").read_text(encoding="utf-8")
     assert "id='empty-reason'" in page and "publication date" in page
 
