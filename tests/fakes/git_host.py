@@ -199,6 +199,7 @@ def serve_git(handler: Any, fake: Any, path: str) -> None:
     with fake.lock:
         fake.counts["git_bytes"] += len(out)
     if fault is not None:
+        fake.count_bytes("git", len(out) // 2)
         fake.count("fault:truncate")
         handler.send_response(status)
         for key, value in headers:

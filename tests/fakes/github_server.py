@@ -185,6 +185,11 @@ class FakeGitHub:
                 self._trees[key] = cached
         return cached
 
+    def count_bytes(self, where: str, n: int) -> None:
+        """Body bytes sent, per host (``bytes:api``, ``bytes:raw``, ``bytes:git``): what a crawl transfers."""
+        with self.lock:
+            self.counts[f"bytes:{where}"] += n
+
     def count(self, key: str) -> None:
         with self.lock:
             self.counts[key] += 1
@@ -247,6 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
     def send(self, status: int, body: bytes | dict[str, Any] | list[Any] = b"", headers: dict[str, str] | None = None,
              content_type: str = "application/json; charset=utf-8") -> None:  # fmt: skip
         data = json.dumps(body).encode() if isinstance(body, dict | list) else body
+        self.fake.count_bytes(getattr(self, "where", "api"), len(data))
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -292,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.fake.latency)
         raw = self.path.startswith(RAW_PREFIX + "/")
         via_git = self.path.startswith(GIT_PREFIX + "/")
-        where = "raw" if raw else "git" if via_git else "api"
+        where = self.where = "raw" if raw else "git" if via_git else "api"
         with self.fake.lock:
             self.fake.auth_seen[f"{where}:{self.headers.get('Authorization', '')}"] += 1
         if self.apply_fault():

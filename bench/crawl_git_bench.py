@@ -1,0 +1,127 @@
+"""Git transport versus the API path, on the same fake GitHub in the same run.
+
+For each added latency per round trip (0, 50 ms, 200 ms; the fake's ``--latency``), one
+fake process serves N generated repositories over REST, GraphQL, the raw host and git
+(git http-backend); a token is set, so metadata comes from GraphQL either way. Each
+transport crawls them into its own warehouse, then crawls again (nothing changed):
+
+- repositories per second, quota-counted requests and raw-host reads per repository
+  (counted by the fake, as GitHub would count them), body bytes sent per repository;
+- the extrapolation to 200,000 repositories on one token: the slower of the quota bound
+  (5,000 an hour) and the measured rate at that latency.
+
+The fake runs on the same (shared, 2-core) machine: every git request there spawns
+``git http-backend`` and ``upload-pack``, work GitHub's servers do in real life, so the
+git rates here are a floor. Run: ``PYTHONPATH=. python bench/crawl_git_bench.py``
+(``crawl_bench.py`` runs it too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from fakes.github_server import make_repos  # noqa: E402
+
+from flows.crawl import add_repos, crawl_repos  # noqa: E402
+from flows.settings import Settings  # noqa: E402
+from flows.store import Warehouse  # noqa: E402
+
+TOKEN = "ghp" + "_benchFAKEtoken000000000000000000000"  # split: a fake, not a secret to scan for
+QUOTA_PER_HOUR = 5000
+TARGET = 200_000
+
+
+class Fake:
+    """The fake GitHub (with its git host) in its own process, with an added latency per request."""
+
+    def __init__(self, n_repos: int, latency: float) -> None:
+        args = [sys.executable, "tests/fakes/github_server.py", "--repos", str(n_repos), "--latency", str(latency),
+                "--token", TOKEN]  # fmt: skip
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline().split()[1])}"
+
+    def counts(self) -> dict[str, int]:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write("counts\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def stop(self) -> None:
+        assert self.proc.stdin
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def crawl_measured(wh: Warehouse, settings: Settings, fake: Fake, via: str, full: bool) -> dict[str, Any]:
+    before = fake.counts()
+    started = time.perf_counter()
+    summary = crawl_repos(wh, settings, full=full, progress=False, via=via)
+    seconds = time.perf_counter() - started
+    after = fake.counts()
+    n = summary["selected"]
+
+    def delta(*keys: str) -> int:
+        return sum(after.get(k, 0) - before.get(k, 0) for k in keys)
+
+    return {
+        "repos": n, "seconds": round(seconds, 2), "repos_per_s": round(n / seconds, 2),
+        "quota_per_repo": round(delta("quota:core", "quota:graphql") / n, 4),
+        "raw_reads_per_repo": round(delta("raw") / n, 2), "git_requests_per_repo": round(delta("git") / n, 2),
+        "kb_per_repo": round(delta("bytes:api", "bytes:raw", "bytes:git") / n / 1024, 2),
+        "crawled": summary["crawled"], "unchanged": summary["unchanged"],
+    }  # fmt: skip
+
+
+def hours_for(target: int, first: dict[str, Any]) -> dict[str, float]:
+    """Hours for ``target`` repositories on one token: the quota bound and the rate bound; the slower wins."""
+    quota_h = target * first["quota_per_repo"] / QUOTA_PER_HOUR
+    rate_h = target / first["repos_per_s"] / 3600
+    return {"quota_bound_h": round(quota_h, 1), "rate_bound_h": round(rate_h, 1), "hours": round(max(quota_h, rate_h), 1)}
+
+
+def compare(n_repos: int, latency: float, tmp: Path) -> dict[str, Any]:
+    fake = Fake(n_repos, latency)
+    out: dict[str, Any] = {"repos": n_repos, "latency_ms": int(latency * 1000)}
+    try:
+        for via in ("api", "git"):
+            settings = Settings(data_dir=tmp, github_api_url=fake.url, github_raw_url=fake.url + "/raw",
+                                github_git_url=fake.url + "/git", github_token=TOKEN, git_work_dir=tmp / "git-work")  # fmt: skip
+            with Warehouse(tmp / f"{via}-{latency}.duckdb") as wh:
+                add_repos(wh, [r.full_name for r in make_repos(n_repos)], source="bench")
+                first = crawl_measured(wh, settings, fake, via, full=False)
+                again = crawl_measured(wh, settings, fake, via, full=True)
+                assert wh.scalar("SELECT count(*) FROM repos WHERE status = 'ok'") == n_repos
+            out[via] = {"first_crawl": first, "second_crawl": again, f"{TARGET}_repos": hours_for(TARGET, first)}
+    finally:
+        fake.stop()
+    out["git_vs_api_repos_per_s"] = round(out["git"]["first_crawl"]["repos_per_s"] / out["api"]["first_crawl"]["repos_per_s"], 2)
+    return out
+
+
+def git_vs_api(n_repos: int, n_latency_repos: int) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [compare(n_repos, 0.0, Path(tmp))]
+        runs += [compare(n_latency_repos, latency, Path(tmp)) for latency in (0.05, 0.2)]
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=1000, help="repositories at no added latency")
+    parser.add_argument("--latency-repos", type=int, default=200, help="repositories at 50 and 200 ms")
+    args = parser.parse_args()
+    print(json.dumps(git_vs_api(args.repos, args.latency_repos), indent=2))
+
+
+if __name__ == "__main__":
+    main()
