@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -64,9 +65,11 @@ class Fake:
 
 def crawl_measured(wh: Warehouse, settings: Settings, fake: Fake, via: str, full: bool) -> dict[str, Any]:
     before = fake.counts()
+    cpu_before = _client_cpu()
     started = time.perf_counter()
     summary = crawl_repos(wh, settings, full=full, progress=False, via=via)
     seconds = time.perf_counter() - started
+    cpu = _client_cpu() - cpu_before
     after = fake.counts()
     n = summary["selected"]
 
@@ -78,15 +81,23 @@ def crawl_measured(wh: Warehouse, settings: Settings, fake: Fake, via: str, full
         "quota_per_repo": round(delta("quota:core", "quota:graphql") / n, 4),
         "raw_reads_per_repo": round(delta("raw") / n, 2), "git_requests_per_repo": round(delta("git") / n, 2),
         "kb_per_repo": round(delta("bytes:api", "bytes:raw", "bytes:git") / n / 1024, 2),
+        "client_cpu_ms_per_repo": round(1000 * cpu / n, 1),
         "crawled": summary["crawled"], "unchanged": summary["unchanged"],
     }  # fmt: skip
+
+
+def _client_cpu() -> float:
+    """CPU seconds of this process and the git processes it ran (the fake is another process)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def hours_for(target: int, first: dict[str, Any]) -> dict[str, float]:
     """Hours for ``target`` repositories on one token: the quota bound and the rate bound; the slower wins."""
     quota_h = target * first["quota_per_repo"] / QUOTA_PER_HOUR
     rate_h = target / first["repos_per_s"] / 3600
-    return {"quota_bound_h": round(quota_h, 1), "rate_bound_h": round(rate_h, 1), "hours": round(max(quota_h, rate_h), 1)}
+    hours = round(max(quota_h, rate_h), 1)
+    return {"quota_bound_h": round(quota_h, 1), "rate_bound_h": round(rate_h, 1), "hours": hours}
 
 
 def compare(n_repos: int, latency: float, tmp: Path) -> dict[str, Any]:
@@ -95,7 +106,8 @@ def compare(n_repos: int, latency: float, tmp: Path) -> dict[str, Any]:
     try:
         for via in ("api", "git"):
             settings = Settings(data_dir=tmp, github_api_url=fake.url, github_raw_url=fake.url + "/raw",
-                                github_git_url=fake.url + "/git", github_token=TOKEN, git_work_dir=tmp / "git-work")  # fmt: skip
+                                github_git_url=fake.url + "/git", github_token=TOKEN,
+                                git_work_dir=tmp / "git-work")  # fmt: skip
             with Warehouse(tmp / f"{via}-{latency}.duckdb") as wh:
                 add_repos(wh, [r.full_name for r in make_repos(n_repos)], source="bench")
                 first = crawl_measured(wh, settings, fake, via, full=False)
@@ -104,7 +116,8 @@ def compare(n_repos: int, latency: float, tmp: Path) -> dict[str, Any]:
             out[via] = {"first_crawl": first, "second_crawl": again, f"{TARGET}_repos": hours_for(TARGET, first)}
     finally:
         fake.stop()
-    out["git_vs_api_repos_per_s"] = round(out["git"]["first_crawl"]["repos_per_s"] / out["api"]["first_crawl"]["repos_per_s"], 2)
+    rates = [out[via]["first_crawl"]["repos_per_s"] for via in ("git", "api")]
+    out["git_vs_api_repos_per_s"] = round(rates[0] / rates[1], 2)
     return out
 
 

@@ -56,7 +56,8 @@ MAX_TREE_BYTES = 64 << 20
 MAX_BLOB_BYTES = 64 << 20
 """Bytes one blob fetch may write; past it the batch is split, and a lone blob past it is too large."""
 MAX_HISTORY_BYTES = 16 << 20
-"""Bytes the commits-only history may take (about 60,000 commits); past it the first commit stays unknown."""
+"""Bytes the history may take: commits and trees in the first fetch (past it, the head alone), then
+commits only (about 60,000 of them; past it the first commit stays unknown)."""
 FETCH_TRIES = 3
 RETRY_DELAY = 0.2
 _NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -84,6 +85,7 @@ class GitHead:
     committed_at: datetime
     has_parent: bool
     entries: tuple[TreeEntry, ...]
+    is_shallow: bool  # only the head came (the history was past its cap)
 
 
 @dataclass(frozen=True)
@@ -326,10 +328,14 @@ class GitScratch:
     folder: Path
 
     def __post_init__(self) -> None:
+        """The layout ``git init --bare --template=`` makes (no hooks, no samples), without a process."""
         self.git_dir = self.folder / "r.git"
-        self.local(["init", "-q", "--bare", "--template=", str(self.git_dir)], cwd=self.folder)
-        with open(self.git_dir / "config", "a", encoding="utf-8") as config:
-            config.write(f'[remote "origin"]\n\turl = {self.transport.clone_url(self.full_name)}\n')
+        for sub in ("objects/pack", "objects/info", "refs/heads", "refs/tags"):
+            (self.git_dir / sub).mkdir(parents=True)
+        (self.git_dir / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+        (self.git_dir / "config").write_text(
+            "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n"
+            f'[remote "origin"]\n\turl = {self.transport.clone_url(self.full_name)}\n', encoding="utf-8")  # fmt: skip
 
     def local(self, args: Sequence[str], stdin: bytes = b"", cwd: Path | None = None) -> GitRun:
         """A git command that must not touch the network (and cannot: no transport is allowed)."""
@@ -361,15 +367,24 @@ class GitScratch:
             raise failure_of(run, what)
 
     def fetch_head(self, commit: str | None = None) -> GitHead:
-        """The head commit and all its trees, no blobs; the file list from ``ls-tree -r``.
+        """The head commit and its trees, no blobs; the file list from ``ls-tree -r``.
 
-        ``commit`` (GraphQL's head oid) is fetched by id, which spares the ref listing's
-        round trip; without it, the remote's HEAD.
+        One fetch brings the whole history's commits and trees (no blobs) when they fit
+        ``MAX_HISTORY_BYTES``: paper repositories are small, and the first commit's date
+        then costs nothing more. Past the cap, the head alone (``--depth 1``), and the
+        history later by a commits-only fetch. ``commit`` (GraphQL's head oid) is fetched
+        by id, which spares the ref listing's round trip; without it, the remote's HEAD.
         """
+        ref = commit or "HEAD"
+        shallow = False
         try:
-            self.fetch(["--filter=blob:none", "--depth=1", "origin", commit or "HEAD"], MAX_TREE_BYTES, what="head")
+            self.fetch(["--filter=blob:none", "origin", ref], MAX_HISTORY_BYTES, what="head")
         except TooLarge:
-            raise GitFailure("failed", f"git head: trees larger than {MAX_TREE_BYTES >> 20} MB") from None
+            shallow = True
+            try:
+                self.fetch(["--filter=blob:none", "--depth=1", "origin", ref], MAX_TREE_BYTES, what="head")
+            except TooLarge:
+                raise GitFailure("failed", f"git head: trees larger than {MAX_TREE_BYTES >> 20} MB") from None
         commit = (self.git_dir / "FETCH_HEAD").read_text(encoding="utf-8").split("\t", 1)[0].strip()
         # The raw commit keeps its parent lines even where the shallow clone hides them from log.
         raw = self.local(["cat-file", "commit", commit]).out.decode("utf-8", "replace").split("\n\n", 1)[0]
@@ -378,7 +393,7 @@ class GitScratch:
         committed = next(v for k, v in fields if k == "committer").rsplit(" ", 2)[1]
         listing = self.local(["ls-tree", "-r", "-z", "--full-tree", commit]).out
         has_parent = any(k == "parent" for k, _ in fields)
-        return GitHead(commit, tree, _utc(int(committed)), has_parent, tuple(parse_ls_tree(listing)))
+        return GitHead(commit, tree, _utc(int(committed)), has_parent, tuple(parse_ls_tree(listing)), shallow)
 
     def fetch_blobs(self, oids: Sequence[str]) -> list[str]:
         """Bring the blobs ``oids`` in; returns the ones too large to fetch alone (split batches past the cap)."""
@@ -417,14 +432,14 @@ class GitScratch:
             feeder.join(timeout=5)
 
     def first_commit_at(self, head: GitHead) -> datetime | None:
-        """The earliest root commit's author date: a commits-only fetch of the history, bounded in bytes."""
-        if not head.has_parent:
-            return _utc(int(self.local(["log", "-1", "--format=%at", head.commit]).out.split()[0]))
-        try:
-            self.fetch(["--filter=tree:0", "--unshallow", "--no-write-fetch-head", "origin", "HEAD"],
-                       MAX_HISTORY_BYTES, what="history")  # fmt: skip
-        except TooLarge:
-            return None
+        """The earliest root commit's author date; for a shallow head, from a commits-only fetch of the
+        history (``--filter=tree:0 --unshallow``), bounded in bytes (None past the cap)."""
+        if head.is_shallow and head.has_parent:
+            try:
+                self.fetch(["--filter=tree:0", "--unshallow", "--no-write-fetch-head", "origin", head.commit],
+                           MAX_HISTORY_BYTES, what="history")  # fmt: skip
+            except TooLarge:
+                return None
         dates = self.local(["log", "--max-parents=0", "--format=%at", head.commit]).out.split()
         return _utc(min(int(d) for d in dates)) if dates else None
 

@@ -191,6 +191,8 @@ def serve_git(handler: Any, fake: Any, path: str) -> None:
         store.sync([repo])
         ns = namespace(repo)
     body = _request_body(handler)
+    if rest == "/info/refs" and "version=2" in handler.headers.get("Git-Protocol", ""):
+        return _advertise(handler, fake, store, ns, rest)
     plain = gzip.decompress(body) if handler.headers.get("Content-Encoding") == "gzip" else body
     with fake.lock:
         fake.git_wants.extend(re.findall(rb"want ([0-9a-f]{40})", plain))
@@ -209,6 +211,21 @@ def serve_git(handler: Any, fake: Any, path: str) -> None:
         handler.wfile.write(out[: len(out) // 2])
         handler.close_connection = True
         return
+    handler.send(status, out, dict(headers[1:]), content_type=headers[0][1])
+
+
+def _advertise(handler: Any, fake: Any, store: GitStore, ns: str, rest: str) -> None:
+    """Protocol v2's capability advertisement names no refs, so it is the same for every repository:
+    computed once (GitHub serves it without running upload-pack either)."""
+    with fake.lock:
+        cached = fake.git_caps
+    if cached is None:
+        cached = run_backend(store.path, ns, handler, rest, b"")
+        with fake.lock:
+            fake.git_caps = cached
+    status, headers, out = cached
+    with fake.lock:
+        fake.counts["git_bytes"] += len(out)
     handler.send(status, out, dict(headers[1:]), content_type=headers[0][1])
 
 

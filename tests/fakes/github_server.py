@@ -107,6 +107,7 @@ class FakeGitHub:
         self._git_store: GitStore | None = None
         self._git_dir: tempfile.TemporaryDirectory[str] | None = None
         self.git_wants: list[bytes] = []  # object ids asked for in git fetches, in order
+        self.git_caps: tuple[int, list[tuple[str, str]], bytes] | None = None  # protocol v2's advertisement
 
     def use_git_store(self, store: GitStore) -> None:
         """Serve git from a store built elsewhere (a session fixture's); repositories are added on demand."""
