@@ -13,11 +13,14 @@ from typing import Any
 
 from analysis.frameworks import relevant_evidence
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
+from analysis.readme import is_readme, readme_title
 from flows.settings import Settings
 from flows.sources.git_transport import Blob, GitFailure, GitScratch, GitSlots, GitTransport, git_usable
 from flows.sources.github import MetaAnswer, RepoMeta, TreeEntry
 
 log = logging.getLogger(__name__)
+README_BYTES = 64 << 10
+"""A README's title is near its top: no need to decode more."""
 _ANNOUNCED: set[str] = set()
 
 
@@ -67,8 +70,10 @@ def _crawl(repo: GitScratch, state: Any, meta: RepoMeta, etag: str | None) -> An
     if not head.entries:
         return status_outcome(state, "empty", "empty tree")
     chosen, notes = select_files(head.entries, state.scopes)
-    too_big = set(repo.fetch_blobs([e.sha for e in chosen]))
-    blobs = repo.read_blobs([e.sha for e in chosen if e.sha not in too_big])
+    readme = next((e for e in head.entries if e.type == "blob" and is_readme(e.path)), None)
+    extra = [readme.sha] if readme is not None and readme.mode != "120000" else []  # its title, in the same batch
+    too_big = set(repo.fetch_blobs([e.sha for e in chosen] + extra))
+    blobs = repo.read_blobs([e.sha for e in chosen if e.sha not in too_big] + [s for s in extra if s not in too_big])
     scans = [scan_blob(e, blobs.get(e.sha), e.sha in too_big) for e in chosen]
     n_missing = sum(1 for s in scans if s.problem == "fetch-failed: missing")
     if n_missing:  # partial evidence would be kept as if complete; retry the repository next run instead
@@ -83,9 +88,13 @@ def _crawl(repo: GitScratch, state: Any, meta: RepoMeta, etag: str | None) -> An
     row = repo_row(state, meta, etag, key=key)
     row.update(head_tree=head.tree, head_commit=head.commit, last_commit_at=head.committed_at,
                first_commit_at=first_at, n_files=sum(1 for e in head.entries if e.type == "blob"),
-               n_evidence_files=len(chosen))  # fmt: skip
+               n_evidence_files=len(chosen), readme_title=title_of(blobs.get(extra[0]) if extra else None))  # fmt: skip
     rows = [row] if key == state.key else [renamed_row(state, meta), row]
     return Outcome(state.key, "crawled", rows, key, files, evidence)
+
+
+def title_of(blob: Blob | None) -> str | None:
+    return readme_title(blob.data[:README_BYTES].decode("utf-8", "replace")) if blob is not None else None
 
 
 def scan_blob(entry: TreeEntry, blob: Blob | None, too_big: bool) -> FileScan:

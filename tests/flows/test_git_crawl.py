@@ -29,7 +29,8 @@ def fixture_repos() -> list[FakeRepo]:
     big_code = b"import keras\n" + b"x = 1\n" * (MAX_READ_BYTES // 6 + 10)  # past the read cap: truncated
     big_notebook = notebook + b" " * MAX_READ_BYTES  # past the cap: a notebook is not read at all
     return [
-        FakeRepo("Owner/Torch", {"train.py": b"import torch\n", "requirements.txt": b"torch\n", "README.md": b"hi"}),
+        FakeRepo("Owner/Torch", {"train.py": b"import torch\n", "requirements.txt": b"torch\n",
+                                 "README.md": b"![ci](x.svg)\n# Torch [Paper](https://arxiv.org)\n"}),
         FakeRepo("Owner/Gone", status="missing"),
         FakeRepo("Owner/Dmca", status="dmca"),
         FakeRepo("Owner/Off", status="disabled"),
@@ -112,6 +113,7 @@ def test_git_records_the_first_and_last_commit_and_the_real_head(tmp_path: Path,
     assert str(rows["owner/deep"]["first_commit_at"]) == "2016-05-04 00:00:00"
     assert str(rows["owner/deep"]["last_commit_at"]) == "2020-01-01 10:00:00"
     assert str(rows["owner/torch"]["first_commit_at"]) == "2019-03-01 10:00:00"  # the root: created_at by default
+    assert rows["owner/torch"]["readme_title"] == "Torch Paper" and rows["owner/deep"]["readme_title"] is None
 
 
 def test_with_a_token_git_spends_one_graphql_query_per_100_repos_and_nothing_else(tmp_path: Path) -> None:
