@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -193,3 +194,37 @@ def test_git_is_the_default_when_installed_else_the_api_said_once(
     ]  # fmt: skip
     with pytest.raises(ValueError, match="choose git or api"):
         crawl_git.choose_via(None, "svn")
+
+
+def test_the_cap_on_git_processes_holds_across_processes(tmp_path: Path) -> None:
+    """Slots are flock()s on shared files: a second process (a Dask worker) waits like a second thread."""
+    import threading
+    import time
+
+    from flows.sources.git_transport import GitSlots
+
+    slots = GitSlots(tmp_path / "slots", 2)
+    child = ("import sys, time; sys.path.insert(0, '.'); from pathlib import Path; "
+             "from flows.sources.git_transport import GitSlots; "
+             f"cm = GitSlots(Path({str(tmp_path / 'slots')!r}), 2).hold(); print('ready', flush=True); "
+             "cm.__enter__(); print(time.time())")  # fmt: skip
+    release = threading.Event()
+
+    def hold() -> None:
+        with slots.hold():
+            release.wait(10)
+
+    holders = [threading.Thread(target=hold) for _ in range(2)]
+    for t in holders:
+        t.start()
+    time.sleep(0.2)
+    waiter = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert waiter.stdout is not None and waiter.stdout.readline().strip() == "ready"
+    time.sleep(0.5)  # the other process is now asking for a slot
+    released_at = time.time()
+    release.set()
+    out, _ = waiter.communicate(timeout=60)
+    for t in holders:
+        t.join()
+    assert float(out) >= released_at  # both slots were taken: the other process got one only after
