@@ -67,14 +67,8 @@ def judge(share: float, low: float, high: float, published: float, is_thin: bool
         return "thin", "too few of our papers use PyTorch or TensorFlow to judge"
     if low <= published <= high:
         return "inside", ""
-    side = "above" if published > high else "below"
-    reason = CODE_VS_TEXT
-    if side == "below":
-        reason += "; ours is higher, as expected when PyTorch ports and late code releases count"
-    else:
-        reason += "; ours is lower: TensorFlow code is under-represented in the lists' links or his text search " \
-                  "over-counts PyTorch"  # fmt: skip
-    return f"outside ({side})", reason
+    side = "published higher" if published > high else "published lower"
+    return f"outside: {side}", CODE_VS_TEXT
 
 
 def comparison_table(counts: pd.DataFrame, bounds: pd.DataFrame, min_count: int) -> pd.DataFrame:

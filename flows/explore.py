@@ -21,6 +21,22 @@ def implementations(wh: Warehouse) -> pd.DataFrame:
     return wh.implementations(CLASSIFIER_VERSION)
 
 
+def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
+    """The bundled sample's strata (venue, year, n_population, n_drawn) when they describe the warehouse.
+
+    Only when every conference paper came from the sample: once the archive or the
+    live catalog is loaded the warehouse is (close to) the population itself, and
+    weighting its counts by the sample's strata would be wrong. None otherwise, and
+    for a warehouse (or Parquet export) without the table.
+    """
+    has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_strata'")
+    if not has_table:
+        return None
+    others = wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL AND source <> 'sample'")
+    strata = wh.con.execute("SELECT venue, year, n_population, n_drawn FROM sample_strata").df()
+    return strata if len(strata) and not others else None
+
+
 def coverage(wh: Warehouse) -> dict[str, int]:
     """How much of the question the warehouse can answer: papers -> code -> crawled -> classified.
 

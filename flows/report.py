@@ -15,14 +15,15 @@ from typing import Any
 import pandas as pd
 
 from analysis.papers import format_count
-from flows.explore import coverage, implementations
+from flows.explore import coverage, implementations, sample_strata
 from flows.report_index import selection_folder, write_index, write_manifest
 from flows.store import Warehouse, write_parquet
 
 AXES = ("venue-year", "paper-date", "repo-created")
 FREQS = ("year", "quarter", "month")
 SVG_SALT = "papertrends"
-INLINE_CHARTS = ("venues", "counts")  # the interactive chart covers share and lines; these add per-venue and counts
+# The interactive chart covers share and lines; these add per-venue, counts and the published comparison.
+INLINE_CHARTS = ("venues", "counts", "published")
 SERIES_FILES = ("shares", "shares_by_venue", "shares_all", "shares_pwc", "shares_official", "shares_repo",
                 "shares_implementation", "crossovers", "crossovers_by_venue", "published", "agreement")  # fmt: skip
 
@@ -45,7 +46,7 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     out = root / selection_folder(venues, axis, freq)
     out.mkdir(parents=True, exist_ok=True)
     data = prepare_implementations(implementations(wh))
-    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues)
+    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues, sample_strata(wh))
     suffix = f"{axis}_{freq}"
     written: dict[str, Any] = {"series": [], "folder": out, "empty_reason": empty_reason}
     for name in SERIES_FILES:
@@ -71,15 +72,18 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     return written
 
 
-def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None) -> tuple[dict[str, pd.DataFrame],
-                                                                                         pd.DataFrame, dict, str]:
-    """The series (crossovers marked notable or not), the per-paper table, the page's payload, why it is empty."""
+def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None,
+                   strata: pd.DataFrame | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict, str]:
+    """The series (crossovers marked notable or not), the per-paper table, the page's payload, why it is empty.
+
+    ``strata``: the bundled sample's, to weight the all-venue shares like the population.
+    """
     from analysis.charts import FRAMEWORK_STYLE
     from analysis.explorer import explorer_payload
     from analysis.papers import counted_papers, explain_empty, mark_notable_crossovers
     from analysis.shares import ShareSpec, report_series
 
-    series = report_series(data, axis=axis, freq=freq, venues=venues)
+    series = report_series(data, axis=axis, freq=freq, venues=venues, strata=strata)
     series["crossovers"] = mark_notable_crossovers(series["crossovers"], series["shares"])
     series["crossovers_by_venue"] = mark_notable_crossovers(series["crossovers_by_venue"], series["shares_by_venue"],
                                                             keys=("venue",))  # fmt: skip
@@ -110,6 +114,7 @@ def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: S
                 panels: Sequence[str]) -> dict[str, Any]:  # fmt: skip
     """The report's Figures by name; none when there is nothing to draw. ``panels``: venues drawn on their own."""
     from analysis.charts import count_bars_chart, share_lines_chart, stacked_share_chart, venue_small_multiples
+    from analysis.charts_published import published_comparison_chart
     from analysis.shares import ShareSpec
 
     shares = series["shares"]
@@ -124,7 +129,9 @@ def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: S
         "venues": venue_small_multiples(series["shares_by_venue"], f"Framework share by venue: {what}",
                                         crossovers=_notable(series["crossovers_by_venue"]), venues=panels),
         "counts": count_bars_chart(series["shares_all"], f"How many: {spec.with_(base='all').describe()}"),
-    }  # fmt: skip
+    } | ({"published": published_comparison_chart(series["published"], "PyTorch share of PyTorch + TensorFlow: "
+                                                  "our code-based numbers and Horace He's paper-text numbers")}
+         if len(series["published"]) else {})  # fmt: skip
 
 
 def _notable(crossovers: pd.DataFrame) -> pd.DataFrame:

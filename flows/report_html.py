@@ -21,7 +21,8 @@ import pandas as pd
 from analysis.frameworks import CLASSIFIER_VERSION
 from analysis.papers import CROSSOVER_RULE, MIN_VENUE_PAPERS, format_count
 from analysis.shares import MIN_COUNT
-from analysis.taxonomy import PUBLISHED_SOURCE, agreement_rate
+from analysis.taxonomy import agreement_rate
+from flows.report_published import published_section
 
 ASSETS = Path(__file__).resolve().parent / "report_assets"
 
@@ -63,6 +64,10 @@ COUNTING_NOTES = [
     "Only conference papers (a known venue) count. Shares are among papers whose code uses a deep-learning "
     "framework unless the chart says 'all'.",
     f"Intervals are Wilson 95% score intervals; periods with fewer than {MIN_COUNT} counted items are thin.",
+    "For the bundled sample (drawn stratified by venue and year, in different fractions), the all-venue shares are "
+    "population estimates: each venue-year weighted by the links the source lists hold for it, with a stratified "
+    "ratio estimator, finite-population correction and a Wilson interval at the effective sample size "
+    "(analysis/weights.py). Their counts stay the sample's; per-venue series are unweighted.",
     f"Framework labels come from the code's imports (classifier {CLASSIFIER_VERSION}); wrappers fold into their base.",
     "series/papers.csv (and .parquet) lists every paper counted; each series is a sum of its weight column.",
 ]
@@ -86,11 +91,12 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
         parts.append("<h2>Explore</h2>" + _explorer(payload))
     parts += [
         "<h2>Latest period</h2>" + _latest_table(series["shares"]),
-        *[_figure(name, png) for name, png in pngs.items()],
+        *[_figure(name, png) for name, png in pngs.items() if name != "published"],
         _other_venues(payload),
         _chart_links(chart_files),
         "<h2>Crossovers</h2>" + _crossovers(series["crossovers"], series["crossovers_by_venue"]),
-        "<h2>Compared with published numbers</h2>" + _published(series["published"]),
+        "<h2 id='compared'>Compared with published numbers</h2>"
+        + published_section(series["published"], pngs.get("published")),
         "<h2>Our label against Papers with Code's</h2>" + _agreement(series["agreement"]),
         "<h2>How things are counted</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in COUNTING_NOTES) + "</ul>",
     ]
@@ -189,20 +195,6 @@ def _notable(crossovers: pd.DataFrame, why_empty: str) -> str:
     left = len(crossovers) - len(shown)
     tail = f"<p class='note'>{left} other pass(es) left out by the rule (see the crossovers CSV).</p>" if left else ""
     return _table(shown, f"{why_empty}: {left} pass(es), all under the rule's thresholds.", floats="{:.1%}") + tail
-
-
-def _published(published: pd.DataFrame) -> str:
-    note = (f"<p class='note'>PyTorch / (PyTorch + TensorFlow) per main-conference paper, Keras counted as "
-            f"TensorFlow, beside {_e(PUBLISHED_SOURCE)}. That study counted framework mentions in PDFs; code and "
-            f"text differ, so we expect to land near, not on, these numbers.</p>")  # fmt: skip
-    if published.empty:
-        return note + "<p class='note'>The warehouse holds none of the venue-years the study covered.</p>"
-    shown = published.assign(n_pytorch=published["n_pytorch"].map(format_count),
-                             n_tensorflow=published["n_tensorflow"].map(format_count),
-                             difference=published["difference"].map(lambda v: f"{100 * v:+.0f} pts"))  # fmt: skip
-    for column in ("pytorch_share", "share_low", "share_high", "published_share"):
-        shown[column] = published[column].map(lambda v: f"{v:.0%}")
-    return note + _table(shown, "")
 
 
 def _agreement(matrix: pd.DataFrame) -> str:

@@ -31,6 +31,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "classifications": ("repo_key", "classifier_version"),
     "runs": ("run_id",),
     "source_files": ("source", "path"),
+    "sample_strata": ("venue", "year"),
 }
 
 # Hive partition column of each table's Parquet export.
@@ -43,6 +44,7 @@ PARTITION_BY: dict[str, str] = {
     "classifications": "framework",
     "runs": "flow",
     "source_files": "source",
+    "sample_strata": "year",
 }
 
 _MIGRATIONS: dict[int, str] = {
@@ -169,6 +171,17 @@ _MIGRATIONS: dict[int, str] = {
     -- what the repository says it is, for telling unrelated repositories apart
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS description VARCHAR;
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS readme_title VARCHAR;
+    """,
+    10: """
+    -- the bundled sample's strata: how many links the source lists hold per (venue, year)
+    -- and how many the sample drew, so all-venue shares can be weighted like the population
+    CREATE TABLE IF NOT EXISTS sample_strata (
+        venue VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        n_population INTEGER NOT NULL,
+        n_drawn INTEGER NOT NULL,
+        PRIMARY KEY (venue, year)
+    );
     """,
 }
 

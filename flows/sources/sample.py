@@ -49,6 +49,7 @@ def load_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
         wh.upsert("links", links)
         wh.insert_new("repos", pending_repo_rows(links, SOURCE))
         wh.upsert("repos", repos)
+        wh.upsert("sample_strata", _strata_rows(sample_dir / "strata.csv"))
         digests = _digests(sample_dir, _EVIDENCE_FILES)
         if digests != _loaded_digests(wh):  # 120k evidence rows: replace them only when they changed
             _replace_evidence(wh, sorted({r["repo_key"] for r in repos}), sample_dir)
@@ -61,6 +62,14 @@ def load_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
 
 
 _EVIDENCE_FILES = ("repos.csv", "files.csv.gz", "evidence.csv.gz")
+
+
+def _strata_rows(path: Path) -> list[dict[str, Any]]:
+    """The sample's strata (population and draw per venue-year); none for a sample without the file."""
+    if not path.exists():
+        return []
+    return [{"venue": r["venue"], "year": int(r["year"]), "n_population": int(r["n_population"]),
+             "n_drawn": int(r["n_drawn"])} for r in read_csv(path)]  # fmt: skip
 
 
 def _digests(sample_dir: Path, names: tuple[str, ...]) -> dict[str, str]:

@@ -22,8 +22,8 @@ def test_his_counts_give_the_shares_sources_md_quotes_rounded() -> None:
 def test_the_verdict_says_inside_or_which_side_with_a_reason() -> None:
     assert judge(0.5, 0.4, 0.6, 0.45, False) == ("inside", "")
     verdict, reason = judge(0.5, 0.4, 0.6, 0.3, False)
-    assert verdict == "outside (below)" and "code vs text" in reason
-    assert judge(0.5, 0.4, 0.6, 0.7, False)[0] == "outside (above)"
+    assert verdict == "outside: published lower" and "code vs text" in reason
+    assert judge(0.5, 0.4, 0.6, 0.7, False)[0] == "outside: published higher"
     assert judge(0.5, 0.1, 0.9, 0.45, True)[0] == "thin"
 
 

@@ -56,3 +56,19 @@ def test_changed_evidence_is_reloaded_and_unchanged_evidence_is_not(warehouse: W
     path.write_bytes(gzip.compress(("\n".join(lines[:-1]) + "\n").encode()))  # a rebuilt sample drops a row
     load_sample(warehouse, sample_dir)
     assert warehouse.count("repo_evidence") == len(lines) - 2
+
+
+def test_the_strata_load_and_weight_only_a_warehouse_of_sample_papers(warehouse: Warehouse, sample_dir: Path) -> None:
+    from flows.explore import sample_strata
+
+    (sample_dir / "strata.csv").write_text("venue,year,n_population,n_drawn\nCVPR,2019,300,3\nECCV,2018,90,1\n")
+    load_sample(warehouse, sample_dir)
+    strata = sample_strata(warehouse)
+    assert strata is not None
+    assert sorted(strata[["venue", "n_population"]].itertuples(index=False, name=None)) == [("CVPR", 300),
+                                                                                           ("ECCV", 90)]
+    from flows.store import utcnow
+
+    warehouse.upsert("papers", [{"paper_id": "arch-1", "title": "t", "venue": "CVPR", "year": 2019,
+                                 "source": "archive", "ingested_at": utcnow()}])  # fmt: skip
+    assert sample_strata(warehouse) is None  # the archive is the population: no sample weights
