@@ -78,6 +78,8 @@ def comparison_table(counts: pd.DataFrame, bounds: pd.DataFrame, min_count: int)
     share_low, share_high. Only venue-years he measured.
     """
     rows = []
+    if counts.empty:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
     merged = counts.merge(bounds, on=["venue", "year"], how="left")
     for r in merged.itertuples(index=False):
         found = published_row(str(r.venue), int(r.year))

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 6  # the highest migration
+SCHEMA_VERSION = 10  # the highest migration (7-9 are reserved for other branches)
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
