@@ -8,7 +8,7 @@ reads the same bytes from the same (warm) page cache:
 - grep: ``grep -rE '^\\s*(import|from)\\s'`` over the same tree (the physical floor);
 - pipreqs (if installed): ``pipreqs --print --mode no-pin --use-local`` per repo.
 
-    PYTHONPATH=. python bench/classify_bench.py [--mirror /work/.mirror] [--repeat 3]
+    PYTHONPATH=. python bench/classify_bench.py [--mirror SNAPSHOTS_DIR] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ def run_pipreqs(tree: Path, exe: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--mirror", type=Path, default=Path(os.environ.get("SAMPLE_MIRROR", "snapshots")),
+                        help="dir of {owner}+{name}/repo snapshots (default $SAMPLE_MIRROR, else ./snapshots)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, children included
