@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from analysis.frameworks import CLASSIFIER_VERSION
+from analysis.paper_dates import paper_date
 from analysis.python_imports import MODEL_MARKER
 from analysis.rules import label_for_module
 from analysis.taxonomy import NONE, UNCLASSIFIED
@@ -154,10 +155,13 @@ def module_summary(wh: Warehouse, repo_key: str) -> dict[str, Any]:
 
 
 def file_problems(wh: Warehouse, repo_key: str) -> dict[str, Any]:
-    """Files the crawl read only in part or not at all, with why (the first few, and how many)."""
+    """Files the crawl read only in part or not at all: how many per problem, and the first few."""
     rows = wh.query("SELECT path, problem FROM repo_files WHERE repo_key = ? AND problem IS NOT NULL "
                     "ORDER BY path", [repo_key])  # fmt: skip
-    return {"n_files": len(rows), "files": rows[:MAX_PROBLEMS]}
+    by_problem: dict[str, int] = {}
+    for row in rows:
+        by_problem[row["problem"]] = by_problem.get(row["problem"], 0) + 1
+    return {"n_files": len(rows), "by_problem": by_problem, "files": rows[:MAX_PROBLEMS]}
 
 
 def repo_papers(wh: Warehouse, keys: Sequence[str]) -> list[dict[str, Any]]:
@@ -187,6 +191,10 @@ def _attribution_columns(wh: Warehouse, alias: str = "l") -> str:
 def explain_paper(wh: Warehouse, paper_id: str) -> dict[str, Any]:
     """A paper's venue, year and date, each link with attribution and label, and which one the shares count."""
     paper = _one(wh, f"SELECT {', '.join(_PAPER_COLUMNS)} FROM papers WHERE paper_id = ?", [paper_id]) or {}
+    # The date attribution judges links by: the source's, else the arXiv month, else the conference's first day.
+    when, source = paper_date(paper.get("published_date"), paper.get("arxiv_id"), paper.get("venue"),
+                              paper.get("year"))  # fmt: skip
+    paper.update(paper_date=when, paper_date_from=source)
     links = wh.query(f"""
         SELECT l.repo_url, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official,
                {_attribution_columns(wh)}, l.skip_reason, l.pwc_framework,

@@ -43,10 +43,11 @@ def _repo_lines(e: dict[str, Any]) -> list[str]:
     if modules["n_model_files"]:
         shown.append(f"({_files(modules['n_model_files'])} define or train a network: their votes count double)")
     lines += _block("modules", shown)
-    problems = e["problems"]
-    more = problems["n_files"] - len(problems["files"])
-    lines += _block("problems", [f"{p['path']}: {p['problem']}" for p in problems["files"]]
-                    + ([f"... {more} more"] if more else []))  # fmt: skip
+    first = {}
+    for p in e["problems"]["files"]:
+        first.setdefault(p["problem"], p["path"])
+    lines += _block("problems", [f"{problem}: {_files(n)}" + (f", e.g. {first[problem]}" if problem in first else "")
+                                 for problem, n in e["problems"]["by_problem"].items()])  # fmt: skip
     lines.append(f"papers      {len(e['papers'])}")
     for paper in e["papers"]:
         lines.append(f"  {_venue_text(paper)}  {paper['paper_id']}  {_short(paper['title'])}")
@@ -58,7 +59,7 @@ def _paper_lines(e: dict[str, Any]) -> list[str]:
     lines = [f"paper       {e['paper_id']}", f"title       {e['title'] or '-'}",
              f"venue       {_venue_text(e)}" + (" (workshop)" if e.get("is_workshop") else "")
              + (f"  as given: {e['proceeding']!r}" if e.get("proceeding") else ""),
-             f"date        {e['published_date'] or 'unknown'}" + (f"  arXiv {e['arxiv_id']}" if e["arxiv_id"] else ""),
+             f"date        {_date_text(e)}" + (f"  arXiv {e['arxiv_id']}" if e["arxiv_id"] else ""),
              f"links       {len(e['links'])}"]  # fmt: skip
     for link in e["links"]:
         label = link["framework"] or ("not crawlable" if link["skip_reason"] else "unclassified")
@@ -74,6 +75,14 @@ def _paper_lines(e: dict[str, Any]) -> list[str]:
     else:
         lines.append(f"counted     nothing: {e['not_counted_reason']}")
     return lines
+
+
+def _date_text(paper: dict[str, Any]) -> str:
+    source = {"source": "", "arxiv-id": " (from its arXiv id: no date of its own)",
+              "conference-dates": " (its conference's first day: no date of its own)"}  # fmt: skip
+    if paper["paper_date"] is None:
+        return "unknown"
+    return f"{_day(paper['paper_date'])}{source.get(paper['paper_date_from'], '')}"
 
 
 def _crawl_text(repo: dict[str, Any] | None, url: str) -> str:

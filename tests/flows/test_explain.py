@@ -83,6 +83,8 @@ def test_a_repository_shows_its_label_evidence_crawl_and_papers(db: str, capsys:
 def test_a_paper_with_several_links_says_which_one_is_counted(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     result = _explain(db, PAPER, capsys)
     assert (result["kind"], result["venue"], result["year"]) == ("paper", "CVPR", 2019)
+    # no date of its own: attribution judges it by CVPR 2019's first day
+    assert (result["paper_date"], result["paper_date_from"]) == ("2019-06-16", "conference-dates")
     links = {link["repo_key"] or link["repo_url"]: link for link in result["links"]}
     assert set(links) == {"test-owner/torch-net", REPO, "test-owner/jax-net", "https://gitlab.com/someone/port"}
     assert links["test-owner/jax-net"]["framework"] == "jax" and links["test-owner/jax-net"]["is_official"] is False
