@@ -205,8 +205,15 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}: run `papertrends refresh` first")
+        self.con = self._connect(read_only)
+        if not read_only:
+            self.migrate()
+        elif self._lacks_migrations():
+            self._migrate_for_reading()
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            return duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WarehouseBusy(
@@ -214,8 +221,29 @@ class Warehouse:
                     "wait for it to finish, or read the Parquet exports"
                 ) from None
             raise
-        if not read_only:
-            self.migrate()
+
+    def _lacks_migrations(self) -> bool:
+        if not self.schema_version():
+            return True
+        applied = {r[0] for r in self.con.execute("SELECT version FROM schema_version").fetchall()}
+        return bool(set(_MIGRATIONS) - applied)
+
+    def _migrate_for_reading(self) -> None:
+        """Bring a file written by an older papertrends up to date before reading it.
+
+        Readers query today's columns (``links.attribution``, ...); a file nobody has
+        refreshed since an upgrade lacks them. Migrations only add, so a short writer
+        connection applies them, as the next refresh would. No writer can be running:
+        DuckDB's lock would have refused the read-only open. If another reader holds the
+        file, or it cannot be written at all, the file is read as it is.
+        """
+        self.con.close()
+        try:
+            with Warehouse(self.path):
+                pass
+        except (WarehouseBusy, duckdb.Error, OSError):
+            pass
+        self.con = self._connect(read_only=True)
 
     @classmethod
     def from_exports(cls, parquet_dir: str | Path) -> Warehouse:
