@@ -65,9 +65,14 @@ def _view(data: Any, spec: ShareSpec, venues: Sequence[str] | None, kept: list[s
 
 def _encode_rows(table: pd.DataFrame, frameworks: list[str]) -> list[list[Any]]:
     """[period, framework code, n_items, n_total, share, low, high, is_thin] per row, rounded as the CSVs are."""
+    if table.empty:
+        return []
     code = {f: i for i, f in enumerate(frameworks)}
-    return [[str(r.period), code[str(r.framework)], _g(r.n_items), _g(r.n_total), _g(r.share), _g(r.share_low),
-             _g(r.share_high), int(bool(r.is_thin))] for r in table.itertuples(index=False)]  # fmt: skip
+    columns = [table["period"].astype(str).tolist(), [code[str(f)] for f in table["framework"]],
+               *[[_g(v) for v in table[c].to_numpy(float)] for c in ("n_items", "n_total", "share", "share_low",
+                                                                     "share_high")],
+               table["is_thin"].to_numpy(int).tolist()]  # fmt: skip
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def _g(value: float) -> float | int:

@@ -49,8 +49,7 @@ def counted_papers(frame: Frame | object, spec: ShareSpec = DEFAULT_SPEC,
     attribution = detail["attribution"] if "attribution" in detail else pd.Series([None] * len(detail), dtype=object)
     table = pd.DataFrame({
         "period": items["period"].astype(str).to_numpy(), "venue": items["venue"].astype(object).to_numpy(),
-        "year": pd.array(detail["year"], dtype="Int64"), "published_date": pd.to_datetime(
-            detail["published_date"], errors="coerce").dt.date.astype(object),
+        "year": pd.array(detail["year"], dtype="Int64"), "published_date": detail["published_date"],
         "paper_id": detail["paper_id"], "title": detail["title"], "repo_key": detail["repo_key"],
         "attribution": attribution.to_numpy(dtype=object), "framework": label,
         "confidence": pd.to_numeric(detail["confidence"], errors="coerce"),

@@ -2,14 +2,15 @@
 
 It must open in a browser with no network, so nothing is fetched: no external CSS,
 fonts, scripts or images. The interactive chart is plain SVG drawn by a small script
-(flows/report_assets/explorer.js) from a JSON payload embedded in the page. Every
-value that came from data is HTML-escaped (or, inside the payload, JSON with ``</``
-escaped so no title can close the script element).
+(flows/report_assets/explorer.js) from a JSON payload embedded in the page, gzipped and
+base64-encoded (the browser unpacks it). Every value that came from data is
+HTML-escaped, or travels inside that payload and is set as text by the script.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import html
 import json
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ h3 { font-size: 1em; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
-#papers td { text-align: left; }
+#papers td, #papers th { text-align: left; }
 figure { margin: 1em 0; } img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption, .note { font-size: 0.85em; color: #555; }
 .controls label { margin-right: 1.2em; font-size: 0.9em; }
@@ -107,7 +108,8 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
 
 def _explorer(payload: dict[str, Any]) -> str:
     """Controls, the SVG the script draws into, the tooltip, the paper list; then the data and the script."""
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    # Packed: gzip then base64 (the characters of base64 cannot close the script element).
+    data = base64.b64encode(gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), mtime=0)).decode()
     script = (ASSETS / "explorer.js").read_text(encoding="utf-8")
     return (
         "<p class='note'>Hover a bar or point for its numbers; click it (or a period under the axis) to list the "
@@ -121,7 +123,8 @@ def _explorer(payload: dict[str, Any]) -> str:
         "<svg id='chart' viewBox='0 0 960 420' role='img' aria-label='framework share per period'></svg>"
         "<p class='note' id='chart-empty'></p><div id='legend'></div><div id='tip' role='status'></div>"
         "<div id='papers'><p class='note'>Click a bar, a point or a period to list its papers here.</p></div>"
-        f"<script type='application/json' id='explorer-data'>{data}</script><script>{script}</script>"
+        f"<script type='application/octet-stream' id='explorer-data' data-encoding='gzip+base64'>{data}</script>"
+        f"<script>{script}</script>"
     )  # fmt: skip
 
 

@@ -85,10 +85,11 @@ class Browser:
         return json.loads(message)
 
     def open(self, url: str, timeout: float = 60) -> None:
-        """Navigate and wait for the load event."""
+        """Navigate and wait for this navigation's load event."""
+        seen = len(self.events)
         self.call("Page.navigate", session=True, url=url)
         deadline = time.monotonic() + timeout
-        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events[seen:]):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not load in {timeout} s")
             self.events.append(self._read())
@@ -100,6 +101,14 @@ class Browser:
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def wait_for(self, condition: str, timeout: float = 30) -> None:
+        """Poll a JavaScript condition until it holds (the page unpacks its data asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(condition):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{condition} still false after {timeout} s")
+            time.sleep(0.05)
 
     def centre_of(self, selector: str) -> tuple[float, float]:
         """Viewport centre of the first element matching ``selector``, scrolled into view."""

@@ -3,7 +3,7 @@
 // value of the series CSVs (the payload carries them rounded exactly as the CSVs are).
 "use strict";
 (function () {
-  const D = JSON.parse(document.getElementById("explorer-data").textContent);
+  let D = null;
   const NS = "http://www.w3.org/2000/svg";
   const W = 960, H = 420, M = {left: 56, right: 16, top: 16, bottom: 64};
   const $ = (id) => document.getElementById(id);
@@ -50,13 +50,19 @@
     if (!periods.length) { legend([]); return; }
     const x = (i) => M.left + (i + 0.5) * (W - M.left - M.right) / periods.length;
     const band = (W - M.left - M.right) / periods.length;
-    const top = state.mode === "counts" ? Math.max(...periods.map((p) => total(table, p))) : 1;
+    const top = state.mode === "counts" ? niceTop(Math.max(...periods.map((p) => total(table, p)))) : 1;
     const y = (v) => H - M.bottom - v / top * (H - M.top - M.bottom);
     axes(svg, periods, table, x, y, top);
     if (state.mode === "lines") lines(svg, periods, table, x, y); else bars(svg, periods, table, x, y, band);
     legend([...new Set(table.map((r) => r[1]))].sort((a, b) => a - b));
   }
 
+  // The smallest 1, 2 or 5 x 10^k at or above the tallest bar divisible in four, so the ticks are round numbers.
+  function niceTop(max) {
+    const unit = Math.pow(10, Math.floor(Math.log10(Math.max(max, 1) / 4)));
+    const step = Math.max(1, [1, 1.5, 2, 2.5, 5, 10].map((m) => m * unit).find((s) => 4 * s >= max));
+    return 4 * step;
+  }
   const total = (table, p) => table.filter((r) => r[0] === p).reduce((s, r) => s + r[2], 0);
 
   function axes(svg, periods, table, x, y, top) {
@@ -154,6 +160,12 @@
       item.append(swatch, D.frameworks[c]);
       box.appendChild(item);
     });
+    if (codes.length && state.mode !== "counts") {
+      const note = document.createElement("span");
+      note.className = "key thin-note";
+      note.textContent = `* thin period: fewer than ${D.min_count} papers (grey band)`;
+      box.appendChild(note);
+    }
   }
 
   function periodOf(i, view) {
@@ -213,5 +225,22 @@
     return a;
   }
 
-  setUp();
+  // The payload is gzip + base64 (a 300,000-link warehouse makes ~20 MB of JSON, ~5x less packed);
+  // the browser unpacks it itself (DecompressionStream), so nothing is fetched.
+  async function loadData() {
+    const node = document.getElementById("explorer-data");
+    if (node.dataset.encoding !== "gzip+base64") return JSON.parse(node.textContent);
+    const bytes = Uint8Array.from(atob(node.textContent.trim()), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return JSON.parse(await new Response(stream).text());
+  }
+
+  loadData().then((data) => {
+    D = data;
+    setUp();
+    document.body.dataset.explorer = "ready";
+  }, (error) => {
+    $("chart-empty").textContent = "This browser could not unpack the chart data (" + error + ").";
+    document.body.dataset.explorer = "failed";
+  });
 })();

@@ -166,6 +166,7 @@ def page(report: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bro
         pytest.fail("chromium is not installed (apt-get install -y chromium): report.html cannot be driven")
     with Browser(tmp_path_factory.mktemp("chromium")) as browser:
         browser.open(Path(report["html"]).as_uri())
+        browser.wait_for("document.body.dataset.explorer === 'ready'")
         yield browser
 
 
