@@ -52,29 +52,29 @@ def stratified_ratio(units: pd.DataFrame, population: dict[str, float], z: float
     """(R, low, high, n_eff) of sum(y)/sum(x) over strata; ``units`` has columns stratum, y, x, w.
 
     ``w`` is each unit's weight within its paper (ties split a paper), so a stratum's
-    n_h is the sum of ``w``; ``population`` maps a stratum to N_h.
+    n_h is the sum of ``w``; ``population`` maps a stratum to N_h. Vectorised with
+    ``np.bincount`` over stratum codes (the coverage test calls it hundreds of times).
     """
-    grouped = units.assign(wy=units["w"] * units["y"], wx=units["w"] * units["x"]).groupby("stratum", sort=True)
-    n = grouped["w"].sum()
-    big_n = pd.Series([max(population.get(h, n[h]), n[h]) for h in n.index], index=n.index, dtype=float)
-    total_y = (big_n * grouped["wy"].sum() / n).sum()
-    total_x = (big_n * grouped["wx"].sum() / n).sum()
+    names, codes = np.unique(units["stratum"].to_numpy(dtype=str), return_inverse=True)
+    w, y, x = (units[c].to_numpy(float) for c in ("w", "y", "x"))
+    n = np.bincount(codes, weights=w, minlength=len(names))
+    big_n = np.maximum([population.get(str(h), n_h) for h, n_h in zip(names, n, strict=True)], n)
+    total_y = float((big_n * np.bincount(codes, weights=w * y, minlength=len(names)) / n).sum())
+    total_x = float((big_n * np.bincount(codes, weights=w * x, minlength=len(names)) / n).sum())
     if total_x <= 0:
         return float("nan"), 0.0, 1.0, 0.0
     ratio = total_y / total_x
-    d = units["y"] - ratio * units["x"]
-    frame = units.assign(d=d, wd=units["w"] * d)
-    mean_d = frame.groupby("stratum")["wd"].sum() / n
-    dev = frame["w"] * (frame["d"] - frame["stratum"].map(mean_d)) ** 2
-    s2 = dev.groupby(frame["stratum"]).sum() / (n - 1).clip(lower=1e-12)
-    s2 = s2.where(n > 1, 0.0)
+    d = y - ratio * x
+    mean_d = np.bincount(codes, weights=w * d, minlength=len(names)) / n
+    squares = np.bincount(codes, weights=w * (d - mean_d[codes]) ** 2, minlength=len(names))
+    s2 = np.where(n > 1, squares / np.maximum(n - 1, 1e-12), 0.0)
     variance = float((big_n**2 * (1 - n / big_n) * s2 / n).sum()) / total_x**2
     if bool((n >= big_n).all()):  # a census of every stratum: no sampling error at all
-        return float(ratio), float(ratio), float(ratio), float("inf")
-    n_base = float((units["w"] * units["x"]).sum())
+        return ratio, ratio, ratio, float("inf")
+    n_base = float((w * x).sum())
     n_eff = ratio * (1 - ratio) / variance if variance > 0 else n_base
     low, high = wilson(ratio, n_eff, z)
-    return float(ratio), low, high, float(n_eff)
+    return ratio, float(low), float(high), float(n_eff)
 
 
 def strata_population(strata: pd.DataFrame) -> dict[str, float]:
