@@ -93,7 +93,7 @@ def run_baseline(url: str, n_repos: int) -> float:
 def crawl_once(wh: Warehouse, settings: Settings, fake: FakeProcess, full: bool) -> dict[str, Any]:
     before = fake.counts()
     started = time.perf_counter()
-    summary = crawl_repos(wh, settings, full=full, progress=False)
+    summary = crawl_repos(wh, settings, full=full, progress=False, via="api")  # git: crawl_git_bench.py
     seconds = time.perf_counter() - started
     after = fake.counts()
     n = summary["selected"]
@@ -125,6 +125,7 @@ def bench_mode(n_repos: int, token: str | None, tmp: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000)
+    parser.add_argument("--with-git", action="store_true", help="also git vs API (bench/crawl_git_bench.py; slow)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         results = {
@@ -133,6 +134,10 @@ def main() -> None:
             "graphql_with_token": bench_mode(args.repos, TOKEN, Path(tmp)),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
+    if args.with_git:
+        from crawl_git_bench import git_vs_api
+
+        results["git_vs_api"] = git_vs_api(args.repos, 100, 20)
     print(json.dumps(results, indent=2))
 
 

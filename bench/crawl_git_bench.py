@@ -12,8 +12,12 @@ transport crawls them into its own warehouse, then crawls again (nothing changed
 
 The fake runs on the same (shared, 2-core) machine: every git request there spawns
 ``git http-backend`` and ``upload-pack``, work GitHub's servers do in real life, so the
-git rates here are a floor. Run: ``PYTHONPATH=. python bench/crawl_git_bench.py``
-(``crawl_bench.py`` runs it too).
+measured git rates are bound by this machine's CPU, not by the latency, and are a floor.
+A model separates the two: one git process crawling alone at each latency gives the
+seconds a repository spends waiting (round trips, plus the fake's work); 16 processes
+wait 16 times as much at once; the client's own CPU per repository (this process and
+its git children, measured) bounds the rate by the cores. The extrapolation takes the
+slower of the two. Run: ``PYTHONPATH=. python bench/crawl_git_bench.py``.
 """
 
 from __future__ import annotations
@@ -121,19 +125,47 @@ def compare(n_repos: int, latency: float, tmp: Path) -> dict[str, Any]:
     return out
 
 
-def git_vs_api(n_repos: int, n_latency_repos: int) -> list[dict[str, Any]]:
+def serial_seconds_per_repo(n_repos: int, latency: float, tmp: Path) -> float:
+    """Seconds one git process takes per repository at ``latency``: the waiting a repository costs."""
+    fake = Fake(n_repos, latency)
+    try:
+        settings = Settings(data_dir=tmp, github_api_url=fake.url, github_raw_url=fake.url + "/raw",
+                            github_git_url=fake.url + "/git", github_token=TOKEN, git_processes=1,
+                            git_work_dir=tmp / "git-work")  # fmt: skip
+        with Warehouse(tmp / f"serial-{latency}.duckdb") as wh:
+            add_repos(wh, [r.full_name for r in make_repos(n_repos)], source="bench")
+            first = crawl_measured(wh, settings, fake, "git", full=False)
+    finally:
+        fake.stop()
+    return first["seconds"] / first["repos"]
+
+
+def modelled(serial_s: float, cpu_ms: float, processes: int = 16, cores: int = 2) -> dict[str, float]:
+    """Repositories per second and hours for 200,000: the slower of waiting and the client's CPU."""
+    by_wait, by_cpu = processes / serial_s, cores / (cpu_ms / 1000)
+    rate = min(by_wait, by_cpu)
+    return {"serial_s_per_repo": round(serial_s, 3), "rate_by_latency": round(by_wait, 1),
+            "rate_by_client_cpu_2_cores": round(by_cpu, 1), "repos_per_s": round(rate, 1),
+            f"hours_for_{TARGET}": round(TARGET / rate / 3600, 1)}  # fmt: skip
+
+
+def git_vs_api(n_repos: int, n_latency_repos: int, n_serial: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         runs = [compare(n_repos, 0.0, Path(tmp))]
         runs += [compare(n_latency_repos, latency, Path(tmp)) for latency in (0.05, 0.2)]
-    return runs
+        cpu_ms = runs[0]["git"]["first_crawl"]["client_cpu_ms_per_repo"]
+        model = {f"{int(lat * 1000)}ms": modelled(serial_seconds_per_repo(n_serial, lat, Path(tmp)), cpu_ms)
+                 for lat in (0.05, 0.2)}  # fmt: skip
+    return {"measured": runs, "git_model_16_processes": model}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000, help="repositories at no added latency")
-    parser.add_argument("--latency-repos", type=int, default=200, help="repositories at 50 and 200 ms")
+    parser.add_argument("--latency-repos", type=int, default=100, help="repositories at 50 and 200 ms")
+    parser.add_argument("--serial-repos", type=int, default=20, help="repositories for one git process alone")
     args = parser.parse_args()
-    print(json.dumps(git_vs_api(args.repos, args.latency_repos), indent=2))
+    print(json.dumps(git_vs_api(args.repos, args.latency_repos, args.serial_repos), indent=2))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "flows"))
+os.environ.setdefault("PAPERTRENDS_CRAWL_VIA", "api")  # the API path's figures; git: crawl_git_bench.py
 
 
 class FakeProcess:

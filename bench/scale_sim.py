@@ -24,6 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+os.environ.setdefault("PAPERTRENDS_CRAWL_VIA", "api")  # the API path's figures; git: crawl_git_bench.py
 
 
 def rss_mb() -> float:
