@@ -148,21 +148,23 @@ class GitSlots:
 # --- running git --------------------------------------------------------------------
 
 
-def git_env(token: str | None, scratch: Path, network: bool) -> dict[str, str]:
+def git_env(token: str | None, scratch: Path, network: bool, base_url: str = "") -> dict[str, str]:
     """A clean environment: no user/system config, no prompts, no hooks, no local transports.
 
     ``network=False`` (reads) allows no transport at all, so nothing can be fetched lazily.
+    The token's header is scoped to ``base_url`` (git's per-URL ``http.<url>.*`` settings)
+    and redirects are followed only on the first request, as git does by default.
     """
     settings = [
         ("core.hooksPath", os.devnull), ("protocol.file.allow", "never"), ("protocol.ext.allow", "never"),
         ("submodule.recurse", "false"), ("fetch.recurseSubmodules", "false"), ("core.fsmonitor", "false"),
         ("credential.helper", ""), ("gc.auto", "0"), ("maintenance.auto", "false"), ("fetch.unpackLimit", "1"),
-        ("http.lowSpeedLimit", "1000"), ("http.lowSpeedTime", "30"), ("advice.detachedHead", "false"),
+        ("http.lowSpeedLimit", "1000"), ("http.lowSpeedTime", "30"), ("http.followRedirects", "initial"),
         ("fetch.writeCommitGraph", "false"),
     ]  # fmt: skip
     if token and network:
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        settings.append(("http.extraHeader", f"Authorization: Basic {basic}"))
+        settings.append((f"http.{base_url.rstrip('/')}/.extraHeader", f"Authorization: Basic {basic}"))
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(scratch), "LANG": "C", "LC_ALL": "C",
         "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
@@ -357,7 +359,7 @@ class GitScratch:
                 time.sleep(RETRY_DELAY * 2**attempt)
 
     def _fetch_once(self, args: Sequence[str], max_bytes: int, stdin: bytes, what: str) -> None:
-        env = git_env(self.transport.token, self.folder, network=True)
+        env = git_env(self.transport.token, self.folder, network=True, base_url=self.transport.base_url)
         cmd = ["-c", "remote.origin.promisor=true", "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--no-tags",
                "--recurse-submodules=no", "--no-auto-gc", "--no-auto-maintenance", "--quiet", *args]  # fmt: skip
         with self.transport.slots.hold():
