@@ -246,3 +246,24 @@ def test_refresh_batches_crawl_through_git_too(
     result = batches.crawl_batch_outcomes(states, "git")
     assert [o.kind for o in result["outcomes"]] == ["crawled", "crawled"]
     assert fake.counts["git"] > 0 and fake.counts.get("raw", 0) == 0
+
+
+def test_resets_5xx_and_cut_packs_are_retried_and_a_repository_that_keeps_failing_waits_for_the_next_run(
+    tmp_path: Path, fake: FakeGitHub
+) -> None:
+    from fakes.github_server import Fault
+
+    fake.faults += [Fault("/git/Owner/Torch.git/git-upload-pack", "reset", times=1),
+                    Fault("/git/Owner/Torch.git/git-upload-pack#truncate", "truncate", times=1),
+                    Fault("/git/NewOwner/New.git/git-upload-pack", "502", times=1),
+                    Fault("/git/Owner/Deep.git", "502", times=99)]  # fmt: skip
+    db = tmp_path / "git.duckdb"
+    names = ["Owner/Torch", "Owner/Old", "Owner/Deep"]
+    first = crawl(db, fake, "git", names=names)
+    assert first["crawled"] == 2 and first["failed"] == {"git head: HTTP 502": 1}, first
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM repo_files WHERE repo_key = 'owner/deep'") == 0  # nothing partial
+    assert {"fault:reset", "fault:truncate", "fault:502"} <= set(fake.counts)
+    fake.faults.clear()
+    again = crawl(db, fake, "git", names=names)
+    assert again["crawled"] == 1 and again["selected"] == 1  # only the failed one was tried again

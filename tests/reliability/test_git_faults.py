@@ -48,8 +48,11 @@ def test_a_git_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_
         _crawl(clean_db, fake.url, names)
         with FaultProxy(fake.url, rate=FAULT_RATE, seed=SEED, kinds=TRANSIENT_KINDS, hang_seconds=0.5) as proxy:
             first = _crawl(faulty_db, proxy.url, names)
-            git_faults = sum(1 for _, path, kind in proxy.log if path.startswith("/git/") and kind != "ok")
-            assert git_faults >= 8, proxy.counts  # the git requests really were hammered
+            git_faults = sum(1 for _, path, kind in proxy.log if path.startswith("/git/") and kind not in ("ok",
+                                                                                                          "redirect_hop"))
+            print(f"git crawl: {proxy.n_faults} faults ({git_faults} on git) in {len(proxy.log)} requests: "
+                  f"{dict(proxy.counts)}")  # fmt: skip
+            assert git_faults >= 5, proxy.counts  # the git requests really were hammered
             with Warehouse(faulty_db, read_only=True) as wh:
                 ended = wh.query("SELECT status, status_reason FROM repos")
             assert all(r["status"] == "ok" or r["status_reason"] for r in ended), ended  # every end has a reason
