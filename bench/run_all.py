@@ -18,6 +18,7 @@ BENCHMARKS = [
     ("classify_bench.py", []),        # needs local snapshots of the corpus (corpus/README.md)
     ("crawl_bench.py", ["--repos", "1000"]),
     ("report_bench.py", []),
+    ("report_page_bench.py", []),
     ("ingest_bench.py", []),
     ("orchestration_bench.py", ["--repos", "10000", "--pairs", "1"]),
     ("scale_sim.py", []),
