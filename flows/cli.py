@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,10 +21,15 @@ class UsageError(Exception):
     """A mistake in how the command was called (exit code 2)."""
 
 
-def _db_path(args: argparse.Namespace) -> str:
+def _settings(args: argparse.Namespace) -> Any:
+    """The one settings object, for the warehouse ``--db`` names (its folder holds its outputs)."""
     from flows.settings import Settings
 
-    return args.db or str(Settings.from_env().db_path)
+    return Settings.for_db(args.db)
+
+
+def _db_path(args: argparse.Namespace) -> str:
+    return str(_settings(args).db_path)
 
 
 # --- commands -------------------------------------------------------------------
@@ -59,16 +65,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
 def _open_for_reading(args: argparse.Namespace) -> Any:
     """The warehouse read-only, or, while a refresh holds it, a view of its last Parquet export.
 
-    The exports live next to the warehouse (``<data dir>/parquet``); the fallback is said
+    The exports live beside the warehouse (``Settings.parquet_dir``); the fallback is said
     on stderr, so a reader knows the numbers are as of the last completed export.
     """
     from flows.store import Warehouse, WarehouseBusy
 
-    db = Path(_db_path(args))
+    settings = _settings(args)
     try:
-        return Warehouse(db, read_only=True)
+        return Warehouse(settings.db_path, read_only=True)
     except WarehouseBusy:
-        exports = db.parent / "parquet"
+        exports = settings.parquet_dir
         if not exports.is_dir():
             raise
         print(f"papertrends {args.command}: the warehouse is in use by a refresh; "
@@ -161,9 +167,8 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from flows.report import write_report
-    from flows.settings import Settings
 
-    out = args.out or str(Settings.from_env().reports_dir)
+    out = args.out or str(_settings(args).reports_dir)
     with _open_for_reading(args) as wh:
         venues = _report_venues(wh, args.venue)
         written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=venues)
@@ -272,6 +277,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     params = _source_params(args)
     if args.db:
         params["db"] = str(Path(args.db).resolve())  # scheduled runs may start in another folder
+    if args.parquet:
+        params["parquet_dir"] = args.parquet if "://" in args.parquet else str(Path(args.parquet).resolve())
     from flows.settings import quiet_prefect_defaults
 
     quiet_prefect_defaults()
@@ -302,7 +309,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
                "papertrends status --json"),
     "explain": (cmd_explain, "why a repository or a paper counts as it does: label, evidence, links",
                 "papertrends explain facebookresearch/detectron2 --json"),
-    "serve": (cmd_serve, "serve the refresh flow on a cron schedule (Prefect deployment)",
+    "serve": (cmd_serve, "serve the refresh flow on a cron schedule (Prefect deployment); uses "
+              "PREFECT_API_URL, else starts and owns a local Prefect server",
               "papertrends serve --cron '0 3 * * *' --catalog"),
 }  # fmt: skip
 
@@ -380,8 +388,8 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--no-progress", action="store_true", help="no progress bars")
         cmd.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
     elif name == "report":
-        cmd.add_argument("--out", help="reports folder (default: data/reports); a selection other than all venues, "
-                         "venue-year, year goes to its own sub-folder, listed in index.html")
+        cmd.add_argument("--out", help="reports folder (default: reports/ beside the warehouse); a selection other "
+                         "than all venues, venue-year, year goes to its own sub-folder, listed in index.html")
         cmd.add_argument("--axis", choices=["paper-date", "venue-year", "repo-created"], default="venue-year",
                          help="time axis: conference year, paper date or repository creation date")
         cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year",
@@ -391,6 +399,8 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--cron", default="0 3 * * *", help="cron expression (default: daily at 03:00)")
         cmd.add_argument("--name", default="papertrends-daily", help="deployment name (default: papertrends-daily)")
         _add_source_options(cmd)
+        cmd.add_argument("--parquet", metavar="DIR_OR_URL",
+                         help="where each run's Parquet exports go: a folder or an fsspec URL")
 
 
 def _add_via_option(cmd: argparse.ArgumentParser) -> None:
@@ -425,8 +435,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"papertrends {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("papertrends: interrupted", file=sys.stderr)
-        return EXIT_FAILURE
+        from flows.interrupts import exit_code
+
+        code = exit_code()
+        print(f"papertrends {args.command}: stopped by {signal.Signals(code - 128).name}; what was stored is kept "
+              "and the next run resumes from there", file=sys.stderr)  # fmt: skip
+        return code
     except Exception as exc:
         if args.debug:
             raise

@@ -7,13 +7,28 @@ rows or DataFrames; the arithmetic lives in :mod:`analysis.shares`.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from analysis.frameworks import CLASSIFIER_VERSION
+from flows.settings import Settings
 from flows.status import warehouse_status
-from flows.store import Warehouse
+from flows.store import PARTITION_BY, Warehouse
+
+
+def open_warehouse(db: str | Path | None = None) -> Warehouse:
+    """The warehouse for a reader that stays open (the notebook), without holding its file.
+
+    The Parquet exports the last refresh left beside it when there are any (they scale,
+    and a refresh swaps them in whole), else an in-memory copy of the file. Either way
+    no lock is kept, so a scheduled refresh can open the warehouse while this is open.
+    """
+    settings = Settings.for_db(db)
+    if any((settings.parquet_dir / table).is_dir() for table in PARTITION_BY):
+        return Warehouse.from_exports(settings.parquet_dir)
+    return Warehouse.snapshot(settings.db_path)
 
 
 def implementations(wh: Warehouse) -> pd.DataFrame:

@@ -15,12 +15,15 @@ import random
 import re
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+
+from flows.interrupts import check_stop, sleep_unless_stopped
 
 log = logging.getLogger("papertrends.http")
 
@@ -36,6 +39,44 @@ class HttpError(RuntimeError):
         super().__init__(redact(message))
         self.status = status
         self.url = url
+
+
+class SourceUnreachable(HttpError):
+    """Nothing answers at a source's host (no DNS answer, connection refused): retrying cannot help."""
+
+
+def check_reachable(url: str, what: str, timeout: float = 5.0) -> None:
+    """Raise :class:`SourceUnreachable` in one line when nothing answers at ``url``'s host.
+
+    One plain HEAD, no retries, no token: any HTTP answer (even an error status) or a
+    slow one means the service is there, and its faults are for the HTTP client's and
+    the task's retries. Called at the start of a stage, so a machine with no network
+    learns it in seconds instead of after every retry of every request.
+    """
+    try:
+        requests.head(url, timeout=(timeout, timeout), allow_redirects=False, headers={"User-Agent": USER_AGENT})
+    except requests.exceptions.SSLError:
+        return  # something answered, with a TLS problem the real requests will report
+    except requests.ConnectionError as exc:
+        host = urllib.parse.urlsplit(url).netloc or url
+        raise SourceUnreachable(f"cannot reach {what} at {host}: {_unreachable_reason(exc, timeout)}",
+                                None, url) from None  # fmt: skip
+    except requests.Timeout:
+        return  # connected, then slow: a fault of a reachable service
+
+
+def _unreachable_reason(exc: BaseException, timeout: float) -> str:
+    """Why nothing answered, in words: the causes requests wraps several levels deep."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"no answer within {timeout:g} s"
+    text = str(exc)
+    if "NameResolution" in text or "Name or service not known" in text or "nodename nor servname" in text:
+        return "its name does not resolve (no DNS, or no network)"
+    if "Connection refused" in text or "ConnectionRefused" in text:
+        return "connection refused"
+    if "Network is unreachable" in text:
+        return "network is unreachable"
+    return type(exc).__name__
 
 
 _SECRET = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|token)?\s*[^\s'\",}]+|(gh[pousr]_|github_pat_)[A-Za-z0-9_]{8,}")  # noqa: E501
@@ -190,7 +231,7 @@ class HttpClient:
     rate_limits: RateLimitState = field(default_factory=RateLimitState)
     politeness: MinInterval = field(default_factory=lambda: MinInterval(None))
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = sleep_unless_stopped
     on_wait: Callable[[str, float], None] | None = None
     n_requests: int = 0
     counts: Counter[str] = field(default_factory=Counter)
@@ -205,8 +246,10 @@ class HttpClient:
         """
         attempt = n_secondary = 0
         while True:
+            check_stop()  # an interrupted run sends nothing more
             attempt += 1
-            self._pause(self.rate_limits.wait_before_request(resource), f"{resource} rate limit spent; until reset")
+            wait = self.rate_limits.wait_before_request(resource)
+            self._pause(wait, f"{resource} rate limit spent; it resets at {_clock_time_after(wait)}")
             self._pause(self.politeness.reserve(), "")
             try:
                 self._count(resource, "sent")
@@ -262,6 +305,13 @@ class HttpClient:
             if self.on_wait:
                 self.on_wait(why, seconds)
         self.sleep(seconds)
+
+
+def _clock_time_after(seconds: float) -> str:
+    """The UTC wall-clock time ``seconds`` from now, for log lines a person reads."""
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _body_text(response: requests.Response) -> str:

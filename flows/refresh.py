@@ -12,7 +12,6 @@ token is read from the environment by whoever makes the requests and never becom
 a parameter, a result or a log line.
 """
 
-from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -29,14 +28,16 @@ quiet_prefect_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.context import TaskRunContext  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from flows import batches  # noqa: E402
 from flows.exports import is_remote  # noqa: E402
+from flows.http import check_reachable  # noqa: E402
+from flows.interrupts import is_interrupt, is_worth_retrying, request_stop  # noqa: E402
 from flows.progress import stage_bar  # noqa: E402
+from flows.run_logs import logs_to_flow_run  # noqa: E402
 from flows.store import Warehouse  # noqa: E402
 
 Axis = Literal["venue-year", "paper-date", "repo-created"]
@@ -46,7 +47,8 @@ PositiveInt = Annotated[int, Field(ge=1)]
 # Network stages retry a failed batch after 10, 20, 40 s (+-50%): the HTTP client
 # already retries single requests, so a task retry means something bigger broke
 # (a dropped connection pool, a worker lost) and deserves a longer pause.
-NETWORK_RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=10), retry_jitter_factor=0.5)
+NETWORK_RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=10), retry_jitter_factor=0.5,
+                       retry_condition_fn=is_worth_retrying)  # fmt: skip
 
 
 class RefreshIncomplete(RuntimeError):
@@ -70,93 +72,85 @@ def global_limit(name: str | None) -> Iterator[None]:
         yield
 
 
-# --- tasks: ingest (flow process, they write) ------------------------------------------
+# --- tasks: ingest (flow process; they write through the run's one connection) ---------
 
 
-@task(name="ingest_sample", cache_policy=NO_CACHE)
-def ingest_sample(db_path: str, sample_dir: str) -> dict[str, int]:
+@task(name="ingest_sample", cache_policy=NO_CACHE, persist_result=False)
+def ingest_sample(wh: Warehouse, sample_dir: str) -> dict[str, int]:
     """The bundled sample: papers, links and already-extracted evidence, no network."""
     from flows.sources.sample import load_sample
 
-    with Warehouse(db_path) as wh:
-        return load_sample(wh, Path(sample_dir))
+    return load_sample(wh, Path(sample_dir))
 
 
-@task(name="ingest_archive", cache_policy=NO_CACHE, **NETWORK_RETRIES)
-def ingest_archive(db_path: str, links: str, papers: str, progress: bool) -> dict[str, Any]:
+@task(name="ingest_archive", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
+def ingest_archive(wh: Warehouse, settings: Settings, links: str, papers: str, progress: bool) -> dict[str, Any]:
     """The Papers with Code archive files; the source module skips unchanged downloads by ETag."""
     from flows.sources import pwc_archive
 
-    with Warehouse(db_path) as wh:
-        return pwc_archive.ingest_archive(wh, links, papers, Settings.from_env(), progress=progress)
+    return pwc_archive.ingest_archive(wh, links, papers, settings, progress=progress)
 
 
-@task(name="ingest_catalog", cache_policy=NO_CACHE, **NETWORK_RETRIES)
-def ingest_catalog(db_path: str, venues: list[str] | None, since: date | None,
+@task(name="ingest_catalog", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
+def ingest_catalog(wh: Warehouse, settings: Settings, venues: list[str] | None, since: date | None,
                    limit_name: str | None) -> dict[str, Any]:  # fmt: skip
     """New papers from the live catalog; one task, as the catalog wants one polite client."""
     from flows.sources import pwc_api
 
-    with global_limit(limit_name), Warehouse(db_path) as wh:
-        return pwc_api.ingest_catalog(wh, Settings.from_env(), venues, since)
+    with global_limit(limit_name):
+        return pwc_api.ingest_catalog(wh, settings, venues, since)
 
 
 # --- tasks: batches (anywhere: threads or Dask workers; no warehouse) -------------------
 
 
-@task(name="crawl_batch", cache_policy=NO_CACHE, **NETWORK_RETRIES)
+@task(name="crawl_batch", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
 def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> dict[str, Any]:
     """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
     with global_limit(limit_name):
         return batches.crawl_batch_outcomes(states, via)
 
 
-def classify_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    """Classifier version + evidence fingerprint: the same evidence is never decided twice."""
-    return "classify-" + batches.evidence_fingerprint(parameters["evidence"])
-
-
-@task(name="classify_batch", cache_key_fn=classify_cache_key, cache_expiration=timedelta(days=7))
+# Not cached: each batch's decisions are stored as it completes, so a rerun never
+# selects them again, and a cache would only pile result files up in PREFECT_HOME.
+@task(name="classify_batch", cache_policy=NO_CACHE, persist_result=False)
 def classify_batch(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
     """Decisions for one batch of repositories from their stored evidence (pure CPU work)."""
     return batches.classify_batch_rows(evidence)
 
 
-@task(name="attribute_links", cache_policy=NO_CACHE)
-def attribute_links(db_path: str, force: bool) -> dict[str, Any]:
+@task(name="attribute_links", cache_policy=NO_CACHE, persist_result=False)
+def attribute_links(wh: Warehouse, force: bool) -> dict[str, Any]:
     """Attribute links from stored facts: new, changed, or decided under older rules (no network)."""
     from flows.attribute import attribute_links as attribute
 
-    with Warehouse(db_path) as wh:
-        return attribute(wh, force=force)
+    return attribute(wh, force=force)
 
 
 # --- tasks: outputs (flow process) --------------------------------------------------------
 
 
-@task(name="export_parquet", cache_policy=NO_CACHE)
-def export_parquet(db_path: str, local_dir: str, target: str | None) -> list[str]:
+@task(name="export_parquet", cache_policy=NO_CACHE, persist_result=False)
+def export_parquet(wh: Warehouse, local_dir: str, target: str | None) -> list[str]:
     """Parquet exports in ``local_dir``, then uploaded to ``target`` when it is an fsspec URL."""
     from flows.exports import publish_exports
 
-    with Warehouse(db_path, read_only=True) as wh:
-        written = sorted(str(p) for p in wh.export_parquet(local_dir).values())
+    written = sorted(str(p) for p in wh.export_parquet(local_dir).values())
     return publish_exports(local_dir, target) if target else written
 
 
-@task(name="write_report", cache_policy=NO_CACHE)
-def write_report(db_path: str, out_dir: str, axis: str, freq: str) -> dict[str, Any]:
+@task(name="write_report", cache_policy=NO_CACHE, persist_result=False)
+def write_report(wh: Warehouse, out_dir: str, axis: str, freq: str) -> dict[str, Any]:
     from flows.report import write_report as write
 
-    with Warehouse(db_path, read_only=True) as wh:
-        written = write(wh, out_dir, axis=axis, freq=freq)
+    written = write(wh, out_dir, axis=axis, freq=freq)
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in written.items()}
 
 
 # --- the flow ----------------------------------------------------------------------------------
 
 
-@flow(name="refresh", validate_parameters=True)
+@flow(name="refresh", validate_parameters=True, persist_result=False)
 def refresh(
     sample: bool = False,
     sample_dir: str | None = None,
@@ -199,69 +193,83 @@ def refresh(
     repositories are fetched (git, or the API and raw host; None: git when installed).
     """
     params = dict(locals())  # first statement: exactly the flow's parameters
-    settings = Settings.from_env()
-    db_path = db or str(settings.db_path)
+    settings = Settings.for_db(db)
     run_id = str(flow_run.get_id())
-    with Warehouse(db_path) as wh:
-        wh.start_run(run_id, "refresh", params)
-    counts: dict[str, Any] = {}
-    try:
-        _run_stages(counts, settings, db_path, params)
-    except BaseException as exc:
-        _finish(db_path, run_id, "failed", counts, f"{type(exc).__name__}: {exc}")
-        raise
+    # The run's one writer connection: every stage stores through it, so a reader that
+    # comes and goes between stages can never make a later stage fail to open the file.
+    with logs_to_flow_run(run_id), Warehouse.open_writer(settings.db_path) as wh:
+        counts = _run_recorded(wh, run_id, settings, params)
     failed = counts.get("crawl", {}).get("failed_batches", 0) + counts.get("classify", {}).get("failed_batches", 0)
-    _finish(db_path, run_id, "partial" if failed else "completed", counts, None)
-    _publish_artifacts(db_path, counts)
     if failed:
         raise RefreshIncomplete(f"{failed} batch(es) failed after retries; the rest is stored (see the log)")
     return counts
 
 
-def _run_stages(counts: dict[str, Any], settings: Settings, db_path: str, p: dict[str, Any]) -> None:
+def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
+    """The stages between a ``runs`` row's start and its end: completed, partial, failed or interrupted."""
+    wh.start_run(run_id, "refresh", params)
+    counts: dict[str, Any] = {}
+    try:
+        _run_stages(counts, settings, wh, params)
+    except BaseException as exc:
+        if is_interrupt(exc):
+            request_stop()  # batches on other threads stop at their next request instead of finishing
+        wh.abort_transaction()  # a signal can land between BEGIN and the try that would roll back
+        status = "interrupted" if is_interrupt(exc) else "failed"
+        wh.finish_run(run_id, status, counts, f"{type(exc).__name__}: {exc}".strip(": "))
+        raise
+    failed = counts.get("crawl", {}).get("failed_batches", 0) + counts.get("classify", {}).get("failed_batches", 0)
+    wh.finish_run(run_id, "partial" if failed else "completed", counts, None)
+    _publish_artifacts(wh, counts)
+    return counts
+
+
+def _run_stages(counts: dict[str, Any], settings: Settings, wh: Warehouse, p: dict[str, Any]) -> None:
     """The stages in order, each adding its counts as soon as it is done."""
-    counts["ingest"] = _ingest_stage(db_path, settings, p)
+    counts["ingest"] = _ingest_stage(wh, settings, p)
     recrawled: list[str] = []
     if not p["sample"] and not p["reclassify"]:
-        counts["crawl"], recrawled = _crawl_stage(db_path, p)
-    counts["classify"] = _classify_stage(db_path, recrawled, p)
+        counts["crawl"], recrawled = _crawl_stage(wh, p)
+    counts["classify"] = _classify_stage(wh, recrawled, p)
     with stage_bar("attribute", 1, p["progress"]) as bar:
-        counts["attribute"] = attribute_links(db_path, p["full"])
+        counts["attribute"] = attribute_links(wh, p["full"])
         bar.update(1)
     target = p["parquet_dir"] or str(settings.parquet_dir)
     # An fsspec URL is exported to the local folder first, then uploaded.
     remote = target if is_remote(target) else None
     local_parquet = str(settings.parquet_dir) if remote else target
     with stage_bar("export", 1, p["progress"]) as bar:
-        counts["export"] = export_parquet(db_path, local_parquet, remote)
+        counts["export"] = export_parquet(wh, local_parquet, remote)
         bar.update(1)
     with stage_bar("report", 1, p["progress"]) as bar:
-        counts["report"] = write_report(db_path, p["reports_dir"] or str(settings.reports_dir), p["axis"], p["freq"])
+        counts["report"] = write_report(wh, p["reports_dir"] or str(settings.reports_dir), p["axis"], p["freq"])
         bar.update(1)
 
 
-def _ingest_stage(db_path: str, settings: Settings, p: dict[str, Any]) -> dict[str, Any]:
+def _ingest_stage(wh: Warehouse, settings: Settings, p: dict[str, Any]) -> dict[str, Any]:
     """Every source asked for, in order; nothing asked for means crawl and classify what is stored."""
     logger = get_run_logger()
     done: dict[str, Any] = {}
     if p["sample"]:
         with stage_bar("sample", 1, p["progress"]) as bar:
-            done["sample"] = ingest_sample(db_path, p["sample_dir"] or str(settings.sample_dir))
+            done["sample"] = ingest_sample(wh, p["sample_dir"] or str(settings.sample_dir))
             bar.update(1)
     if p["links"] or p["papers"]:
-        done["archive"] = ingest_archive(db_path, p["links"], p["papers"], p["progress"])
+        for url in (u for u in (p["links"], p["papers"]) if u and u.startswith(("http://", "https://"))):
+            check_reachable(url, "the archive file's host")
+        done["archive"] = ingest_archive(wh, settings, p["links"], p["papers"], p["progress"])
     if p["catalog"] or p["venues"] or p["since"]:
-        since = p["since"] or (None if p["full"] else _last_catalog_date(db_path))
+        since = p["since"] or (None if p["full"] else _last_catalog_date(wh))
+        check_reachable(settings.pwc_api_url, "the live catalog (PAPERTRENDS_PWC_API_URL)")
         with stage_bar("catalog", None, p["progress"]):
-            done["catalog"] = ingest_catalog(db_path, p["venues"], since, p["catalog_limit"])
+            done["catalog"] = ingest_catalog(wh, settings, p["venues"], since, p["catalog_limit"])
     logger.info("ingested: %s", done)
     return done
 
 
-def _last_catalog_date(db_path: str) -> date | None:
+def _last_catalog_date(wh: Warehouse) -> date | None:
     """The day the last completed catalog refresh started, minus one for papers dated late."""
-    with Warehouse(db_path) as wh:
-        rows = wh.query("SELECT started_at, parameters FROM runs WHERE flow = 'refresh' AND status = 'completed' "
+    rows = wh.query("SELECT started_at, parameters FROM runs WHERE flow = 'refresh' AND status = 'completed' "
                         "ORDER BY started_at DESC")  # fmt: skip
     for row in rows:
         params = json.loads(row["parameters"] or "{}")
@@ -270,20 +278,21 @@ def _last_catalog_date(db_path: str) -> date | None:
     return None
 
 
-def _crawl_stage(db_path: str, p: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _crawl_stage(wh: Warehouse, p: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Crawl the chosen repositories in batches on the task runner; store each as it completes."""
     from flows.crawl import load_states
 
-    with Warehouse(db_path) as wh:
-        keys = batches.repos_to_crawl(wh, full=p["full"], limit=p["limit"])
-        starts = [load_states(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
+    keys = batches.repos_to_crawl(wh, full=p["full"], limit=p["limit"])
+    starts = [load_states(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
     totals: dict[str, Any] = {"selected": len(keys), "batches": len(starts), "failed_batches": 0}
     recrawled: list[str] = []
     from flows.crawl_git import choose_via
 
     via = totals["via"] = choose_via(p.get("via"), Settings.from_env().crawl_via)
+    if keys:
+        _check_github_reachable(via)
     submits = ({"states": s, "limit_name": p["github_limit"], "via": via} for s in starts)
-    with stage_bar("crawl", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
+    with stage_bar("crawl", len(keys), p["progress"]) as bar:
 
         def store(result: dict[str, Any]) -> None:
             recrawled.extend(batches.store_crawl_batch(wh, result, totals))
@@ -293,17 +302,24 @@ def _crawl_stage(db_path: str, p: dict[str, Any]) -> tuple[dict[str, Any], list[
     return totals, recrawled
 
 
-def _classify_stage(db_path: str, recrawled: list[str], p: dict[str, Any]) -> dict[str, Any]:
+def _check_github_reachable(via: str) -> None:
+    """Fail the crawl in one line, before any batch, when a GitHub host it needs cannot be reached."""
+    settings = Settings.from_env()
+    check_reachable(settings.github_api_url, "GitHub's API (GITHUB_API_URL)")
+    if via == "git":
+        check_reachable(settings.github_git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
+    else:
+        check_reachable(settings.github_raw_url, "GitHub's raw file host (PAPERTRENDS_GITHUB_RAW_URL)")
+
+
+def _classify_stage(wh: Warehouse, recrawled: list[str], p: dict[str, Any]) -> dict[str, Any]:
     """Decide repositories lacking a current decision, plus those whose evidence just changed."""
     from flows.classify import repos_to_classify
 
-    with Warehouse(db_path) as wh:
-        keys = sorted(set(repos_to_classify(wh, force=p["reclassify"] or p["full"])) | set(recrawled))
-        inputs = [batches.evidence_of(wh, chunk) for chunk in batches.chunked(keys, p["classify_batch_size"])]
+    keys = sorted(set(repos_to_classify(wh, force=p["reclassify"] or p["full"])) | set(recrawled))
+    inputs = [batches.evidence_of(wh, chunk) for chunk in batches.chunked(keys, p["classify_batch_size"])]
     totals: dict[str, Any] = {"classified": 0, "batches": len(inputs), "failed_batches": 0}
-    forced = p["reclassify"] or p["full"]
-    runner_task = classify_batch.with_options(refresh_cache=True) if forced else classify_batch
-    with stage_bar("classify", len(keys), p["progress"]) as bar, Warehouse(db_path) as wh:
+    with stage_bar("classify", len(keys), p["progress"]) as bar:
 
         def store(rows: list[dict[str, Any]]) -> None:
             wh.upsert("classifications", rows)
@@ -314,7 +330,7 @@ def _classify_stage(db_path: str, recrawled: list[str], p: dict[str, Any]) -> di
             bar.update(len(rows))
 
         submits = ({"evidence": e} for e in inputs)
-        totals["failed_batches"] = _run_batches(runner_task, submits, p["max_in_flight"], store)
+        totals["failed_batches"] = _run_batches(classify_batch, submits, p["max_in_flight"], store)
     return totals
 
 
@@ -328,10 +344,10 @@ def _run_batches(batch_task: Any, submits: Iterable[dict[str, Any]], max_in_flig
     """
     logger = get_run_logger()
     inflight: list[PrefectFuture[Any]] = []
-    failed = 0
+    failed = stored = 0
 
     def collect(future: PrefectFuture[Any]) -> None:
-        nonlocal failed
+        nonlocal failed, stored
         inflight.remove(future)
         try:
             result = future.result()
@@ -340,6 +356,8 @@ def _run_batches(batch_task: Any, submits: Iterable[dict[str, Any]], max_in_flig
             logger.error("%s failed for good: %s", batch_task.name, exc)
             return
         store(result)
+        stored += 1
+        logger.info("%s: batch %d stored (%d item(s))", batch_task.name, stored, _n_items(result))
 
     for kwargs in submits:
         inflight.append(batch_task.submit(**kwargs))
@@ -350,23 +368,27 @@ def _run_batches(batch_task: Any, submits: Iterable[dict[str, Any]], max_in_flig
     return failed
 
 
-def _finish(db_path: str, run_id: str, status: str, counts: dict[str, Any], error: str | None) -> None:
-    with Warehouse(db_path) as wh:
-        wh.finish_run(run_id, status, counts, error=error)
+def _n_items(result: Any) -> int:
+    """Repositories in a batch's result: a crawl batch's outcomes, or a classify batch's rows."""
+    return len(result["outcomes"]) if isinstance(result, dict) else len(result)
 
 
-def _publish_artifacts(db_path: str, counts: dict[str, Any]) -> None:
-    """A markdown summary (coverage, latest shares, stage counts) and a link to the chart."""
-    from prefect.artifacts import create_link_artifact, create_markdown_artifact
+def _publish_artifacts(wh: Warehouse, counts: dict[str, Any]) -> None:
+    """A markdown summary (coverage, latest shares, stage counts) and a table of the latest shares.
+
+    Both carry their content: a link to a local file would be dead in any remote UI.
+    """
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     from flows.status import warehouse_status
-    from flows.summary import summary_markdown
+    from flows.summary import latest_shares, summary_markdown
 
-    with Warehouse(db_path, read_only=True) as wh:
-        status = warehouse_status(wh)
+    status = warehouse_status(wh)
     create_markdown_artifact(key="refresh-summary", markdown=summary_markdown(status, counts),
                              description="papertrends refresh: coverage and latest shares")  # fmt: skip
-    png = counts.get("report", {}).get("png")
-    if png:
-        create_link_artifact(key="refresh-chart", link=Path(png).resolve().as_uri(), link_text=Path(png).name,
-                             description="share-over-time chart (PNG) written by this run")  # fmt: skip
+    latest = latest_shares(counts)
+    if latest:
+        period, shares = latest
+        rows = [{"period": period, "framework": fw, "share": round(share, 4), "n_papers": n} for fw, share, n in shares]
+        create_table_artifact(key="refresh-shares", table=rows,
+                              description=f"framework shares of the latest period ({period})")  # fmt: skip

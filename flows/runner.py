@@ -47,16 +47,24 @@ def run_refresh(*, runner: str = "default", address: str | None = None, verbose:
                 **params: Any) -> RefreshOutcome:  # fmt: skip
     """Call the refresh flow in this process on the chosen task runner; never raises for a failed run.
 
+    SIGINT and SIGTERM raise ``KeyboardInterrupt`` out of here once the run is recorded
+    ``interrupted`` (see :mod:`flows.interrupts`).
+
     Parameter errors (a bad date, an unknown axis) raise ``ValueError`` so the CLI
     can call them usage errors; a failed or partial run comes back as an outcome
     with its counts, read from the warehouse's ``runs`` row.
     """
     quiet_prefect(verbose)
-    from flows.dask_runner import make_task_runner
-    from flows.refresh import refresh
+    from flows.interrupts import STOP, stop_on_signals
 
-    flow = refresh.with_options(task_runner=make_task_runner(runner, address))  # type: ignore[arg-type]
-    state = flow(**params, return_state=True)
+    with stop_on_signals():
+        from flows.dask_runner import make_task_runner
+        from flows.refresh import refresh
+
+        flow = refresh.with_options(task_runner=make_task_runner(runner, address))  # type: ignore[arg-type]
+        state = flow(**params, return_state=True)
+        if STOP.is_set():  # Prefect may hand an interrupted run back as a crashed state instead of raising
+            raise KeyboardInterrupt
     run_id = str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None
     if state.is_completed():
         return RefreshOutcome(run_id, state.result())
@@ -87,13 +95,16 @@ def _stored_counts(db: str | None, run_id: str | None) -> tuple[dict[str, Any], 
     import json
 
     from flows.settings import Settings
-    from flows.store import Warehouse
+    from flows.store import Warehouse, WarehouseBusy
 
     path = db or str(Settings.from_env().db_path)
     if not run_id or not os.path.exists(path):
         return {}, None
-    with Warehouse(path, read_only=True) as wh:
-        rows = wh.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])
+    try:
+        with Warehouse(path, read_only=True) as wh:
+            rows = wh.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])
+    except WarehouseBusy:  # another process has it by now; the error line still says what went wrong
+        return {}, None
     if not rows:
         return {}, None
     return json.loads(rows[0]["counts"] or "{}"), rows[0]["status"]
@@ -104,8 +115,6 @@ def print_summary(outcome: RefreshOutcome, db: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from flows.status import warehouse_status
-    from flows.store import Warehouse
     from flows.summary import coverage_rows, latest_shares, stage_rows
 
     table = Table(title="papertrends refresh", show_header=True, header_style="bold")
@@ -113,9 +122,8 @@ def print_summary(outcome: RefreshOutcome, db: str) -> None:
     table.add_column("result", overflow="fold")
     for stage, text in stage_rows(outcome.counts):
         table.add_row(stage, text)
-    if os.path.exists(db):
-        with Warehouse(db, read_only=True) as wh:
-            status = warehouse_status(wh)
+    status = _status_if_free(db)
+    if status:
         table.add_section()
         for what, n in coverage_rows(status):
             table.add_row(what, n)
@@ -125,3 +133,17 @@ def print_summary(outcome: RefreshOutcome, db: str) -> None:
         table.add_section()
         table.add_row(f"shares {period}", ", ".join(f"{fw} {s:.0%}" for fw, s, _ in shares[:6]))
     Console(soft_wrap=False).print(table)
+
+
+def _status_if_free(db: str) -> dict[str, Any] | None:
+    """The warehouse's coverage for the summary; none when another process took the file meanwhile."""
+    from flows.status import warehouse_status
+    from flows.store import Warehouse, WarehouseBusy
+
+    if not os.path.exists(db):
+        return None
+    try:
+        with Warehouse(db, read_only=True) as wh:
+            return warehouse_status(wh)
+    except WarehouseBusy:  # the next refresh already started: its summary will show it
+        return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,8 @@ class Settings:
     hf_url: str = "https://huggingface.co"
     sample_dir: Path = SAMPLE_DIR
     github_token: str | None = field(default=None, repr=False, compare=False)
+    db_file: Path | None = None
+    """The warehouse named by ``--db``; everything a run writes goes beside it."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -49,21 +51,43 @@ class Settings:
             github_token=env.get("GITHUB_TOKEN") or None,
         )
 
+    @classmethod
+    def for_db(cls, db: str | Path | None, environ: dict[str, str] | None = None) -> Settings:
+        """Settings for the warehouse ``db`` (``--db``): its folder becomes the data folder.
+
+        So a warehouse elsewhere never writes exports or reports into the default one's
+        folders; ``None`` keeps the environment's data folder.
+        """
+        settings = cls.from_env(environ)
+        if db is None:
+            return settings
+        path = Path(db)
+        return replace(settings, data_dir=path.parent, db_file=path)
+
     @property
     def db_path(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
+        return self.db_file or self.data_dir / "warehouse.duckdb"
 
     @property
     def parquet_dir(self) -> Path:
-        return self.data_dir / "parquet"
+        return self._beside_warehouse("parquet")
 
     @property
     def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
+        return self._beside_warehouse("reports")
 
     @property
     def cache_dir(self) -> Path:
+        """Downloads, shared by every warehouse in the folder (the same files whoever reads them)."""
         return self.data_dir / "cache"
+
+    def _beside_warehouse(self, kind: str) -> Path:
+        """``parquet``/``reports`` beside ``warehouse.duckdb``; ``<stem>-parquet`` beside any other name.
+
+        Two warehouses in one folder then never share (and overwrite) each other's outputs.
+        """
+        stem = self.db_path.stem
+        return self.data_dir / (kind if stem == "warehouse" else f"{stem}-{kind}")
 
     def public(self) -> dict[str, str]:
         """Settings safe to print, log or store: the token is only said to be set or not."""

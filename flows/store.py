@@ -12,7 +12,7 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -246,6 +246,31 @@ class Warehouse:
         self.con = self._connect(read_only=True)
 
     @classmethod
+    def open_writer(cls, path: str | Path, wait_seconds: float = 15.0) -> Warehouse:
+        """The warehouse for a run's one writer connection, patient with readers only.
+
+        A refresh first claims ``<file>.writer.lock`` (an advisory lock the OS drops when
+        its process dies): if another refresh holds it, it is refused at once. DuckDB's own
+        lock may then still be held by a reader (``status``, ``report`` keep theirs short),
+        so the open is retried for up to ``wait_seconds``.
+        """
+        import time
+
+        claim = _claim_writer_lock(Path(path))
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                wh = cls(path)
+            except BaseException as exc:
+                if isinstance(exc, WarehouseBusy) and time.monotonic() < deadline:
+                    time.sleep(0.25)
+                    continue
+                os.close(claim)
+                raise
+            wh._writer_claim = claim
+            return wh
+
+    @classmethod
     def from_exports(cls, parquet_dir: str | Path) -> Warehouse:
         """A read-only, in-memory view of the last Parquet export, table names unchanged.
 
@@ -265,8 +290,36 @@ class Warehouse:
         wh.path, wh.read_only = folder, True
         return wh
 
+    @classmethod
+    def snapshot(cls, path: str | Path) -> Warehouse:
+        """An in-memory copy of the warehouse file, its lock released as soon as the copy is made.
+
+        For readers that stay open (a notebook) on a warehouse with no Parquet export yet:
+        holding even a read-only connection would keep a refresh from opening the file.
+        """
+        source = Path(path)
+        if not source.exists():
+            raise FileNotFoundError(f"no warehouse at {source}: run `papertrends refresh` first")
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"ATTACH '{_sql_path(source)}' AS source (READ_ONLY)")
+        except duckdb.IOException as exc:
+            con.close()
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(f"warehouse {source} is in use by a refresh; read its Parquet exports") from None
+            raise
+        con.execute("COPY FROM DATABASE source TO memory")
+        con.execute("DETACH source")
+        wh = cls.__new__(cls)
+        wh.path, wh.read_only, wh.con = source, True, con
+        return wh
+
     def close(self) -> None:
         self.con.close()
+        claim = getattr(self, "_writer_claim", None)
+        if claim is not None:
+            os.close(claim)  # drops the writer lock
+            self._writer_claim = None
 
     def __enter__(self) -> Warehouse:
         return self
@@ -308,6 +361,11 @@ class Warehouse:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+
+    def abort_transaction(self) -> None:
+        """Roll back a transaction left open (an interrupt between BEGIN and its guard); else nothing."""
+        with suppress(duckdb.TransactionException):  # none was open: the usual case
+            self.con.execute("ROLLBACK")
 
     def columns(self, table: str) -> list[str]:
         rows = self.con.execute(
@@ -493,6 +551,21 @@ def write_parquet(frame: Any, path: str | Path) -> Path:
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), staging)
     staging.replace(target)
     return target
+
+
+def _claim_writer_lock(db: Path) -> int:
+    """An exclusive advisory lock on ``<db>.writer.lock``, or ``WarehouseBusy`` if a live process holds it."""
+    import fcntl
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(f"{db}.writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise WarehouseBusy(f"warehouse {db} is in use by another papertrends refresh; wait for it to finish, "
+                            "or read the Parquet exports") from None  # fmt: skip
+    return fd
 
 
 def _process_exists(pid: int) -> bool:

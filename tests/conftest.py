@@ -93,7 +93,7 @@ def _flush_prefect_logs() -> None:
     try:
         from prefect.logging.handlers import APILogHandler
 
-        APILogHandler.flush()
+        APILogHandler().flush()
     except Exception as exc:  # flushing is a courtesy; never fail a run over it
         print(f"note: could not flush Prefect logs: {exc}")
 

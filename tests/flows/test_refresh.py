@@ -158,6 +158,7 @@ def test_refresh_flow_on_the_sample(prefect_server: str, sample_dir: Path, tmp_p
     assert [r["status"] for r in runs] == ["completed", "completed"]
     assert runs[0]["run_id"] == first.run_id and json.loads(runs[0]["counts"])["classify"]["classified"] == 8
     _assert_artifacts(prefect_server, first.run_id)
+    _assert_logs_and_no_results(prefect_server, first.run_id)
     _assert_no_token(prefect_server, first.run_id, [db, Path(os.environ["PREFECT_HOME"])])
 
 
@@ -168,7 +169,19 @@ def _assert_artifacts(api: str, run_id: str | None) -> None:
     artifacts = requests.post(f"{api}/artifacts/filter", json=body, timeout=10).json()
     by_key = {a["key"]: a["data"] for a in artifacts}
     assert "## Coverage" in by_key["refresh-summary"] and "## Shares, 2021" in by_key["refresh-summary"]
-    assert ".png)" in by_key["refresh-chart"] and "file://" in by_key["refresh-chart"]
+    shares = json.loads(by_key["refresh-shares"])  # a table the UI renders, not a file:// link dead elsewhere
+    assert shares and {row["period"] for row in shares} == {"2021"} and abs(sum(r["share"] for r in shares) - 1) < 0.01
+    assert "file://" not in json.dumps(by_key)
+
+
+def _assert_logs_and_no_results(api: str, run_id: str | None) -> None:
+    """papertrends' own lines reach the run's log; nothing is persisted in PREFECT_HOME for it."""
+    import requests
+
+    logs = requests.post(f"{api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}}, timeout=10).json()
+    assert any("classify_batch: batch 1 stored (8 item(s))" in log["message"] for log in logs), logs
+    storage = Path(os.environ["PREFECT_HOME"]) / "storage"
+    assert not storage.exists() or not any(storage.iterdir())
 
 
 def _assert_no_token(api: str, run_id: str | None, places: list[Path]) -> None:
@@ -293,3 +306,29 @@ def test_refresh_reads_the_live_catalog_then_crawls_what_it_linked(
         assert wh.scalar("SELECT count(*) FROM papers WHERE venue = 'ICLR' AND year = 2026") == 3
         assert wh.scalar("SELECT count(*) FROM links") == 3
         assert wh.scalar("SELECT count(DISTINCT source) FROM papers") == 1
+
+
+@pytest.mark.prefect
+def test_db_elsewhere_keeps_its_exports_and_reports_beside_it(prefect_server: str, sample_dir: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """--db names the warehouse; its Parquet and report never land in the default data folder."""
+    from flows.runner import run_refresh
+
+    default = tmp_path / "data"  # the default warehouse's folder, with outputs of its own
+    for kind in ("parquet", "reports"):
+        (default / kind).mkdir(parents=True)
+        (default / kind / "theirs.txt").write_text("the default warehouse's")
+    monkeypatch.setenv("PAPERTRENDS_DATA_DIR", str(default))
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "elsewhere" / "w.duckdb"
+    outcome = run_refresh(sample=True, sample_dir=str(sample_dir), db=str(db))
+    assert outcome.is_ok, outcome.error
+    assert sorted(p.relative_to(default).as_posix() for p in default.rglob("*")) == [
+        "parquet", "parquet/theirs.txt", "reports", "reports/theirs.txt"]  # fmt: skip
+    assert (tmp_path / "elsewhere" / "w-parquet" / "classifications").is_dir()
+    assert (tmp_path / "elsewhere" / "w-reports" / "report.html").is_file()
+    # a reader of that warehouse finds its outputs in the same place
+    (tmp_path / "elsewhere" / "w-reports" / "report.html").unlink()
+    assert main(["report", "--db", str(db)]) == 0
+    assert (tmp_path / "elsewhere" / "w-reports" / "report.html").is_file()
+    assert sorted(p.name for p in (default / "reports").iterdir()) == ["theirs.txt"]

@@ -87,3 +87,42 @@ def test_without_exports_the_busy_error_stands(tmp_path: Path, capsys: pytest.Ca
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def _open_writer_in_a_subprocess(db: Path, wait_seconds: float = 0.0) -> subprocess.CompletedProcess[str]:
+    code = ("import sys; from flows.store import Warehouse; "
+            f"Warehouse.open_writer(sys.argv[1], wait_seconds={wait_seconds}).close(); print('wrote')")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=60,
+                          cwd=PROJECT_ROOT)  # fmt: skip
+
+
+@pytest.mark.parametrize("with_exports", [True, False])
+def test_the_notebooks_reader_holds_no_lock(data_dir: Path, with_exports: bool) -> None:
+    """The notebook stays open for hours: its reader must never keep a refresh from writing."""
+    import shutil
+
+    from flows.explore import coverage, open_warehouse
+
+    if not with_exports:
+        shutil.rmtree(data_dir / "parquet")
+    with open_warehouse(data_dir / "warehouse.duckdb") as reader:
+        before = coverage(reader)
+        proc = _open_writer_in_a_subprocess(data_dir / "warehouse.duckdb")
+        assert proc.returncode == 0 and "wrote" in proc.stdout, proc.stderr
+        assert coverage(reader) == before and before["repos_classified"] > 0
+
+
+def test_the_writer_waits_out_a_short_lived_reader(data_dir: Path) -> None:
+    db = data_dir / "warehouse.duckdb"
+    code = ("import sys, time; from flows.store import Warehouse; wh = Warehouse(sys.argv[1], read_only=True); "
+            "print('open', flush=True); time.sleep(5); wh.close(); time.sleep(30)")  # fmt: skip
+    reader = subprocess.Popen([sys.executable, "-c", code, str(db)], text=True, stdout=subprocess.PIPE,
+                              cwd=PROJECT_ROOT)  # fmt: skip
+    try:
+        assert reader.stdout and reader.stdout.readline().strip() == "open"
+        assert _open_writer_in_a_subprocess(db).returncode != 0  # no patience: the lock is there
+        proc = _open_writer_in_a_subprocess(db, wait_seconds=30)
+        assert proc.returncode == 0, proc.stderr
+    finally:
+        reader.kill()
+        reader.wait(timeout=10)
