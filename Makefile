@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 
-.PHONY: demo test bench lint clean
+.PHONY: demo serve test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/papertrends refresh --sample
 	$(BIN)/papertrends status
+
+# The refresh flow on the sample every minute, with a Prefect server of its own (Ctrl-C stops both).
+CRON ?= * * * * *
+serve: $(VENV)/.installed
+	$(BIN)/papertrends serve --sample --cron '$(CRON)'
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

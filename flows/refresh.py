@@ -35,7 +35,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from flows import batches  # noqa: E402
 from flows.exports import is_remote  # noqa: E402
 from flows.http import check_reachable  # noqa: E402
-from flows.interrupts import is_interrupt, is_worth_retrying, request_stop  # noqa: E402
+from flows.interrupts import check_stop, is_interrupt, is_worth_retrying, request_stop  # noqa: E402
 from flows.progress import stage_bar  # noqa: E402
 from flows.run_logs import logs_to_flow_run  # noqa: E402
 from flows.store import Warehouse  # noqa: E402
@@ -116,6 +116,7 @@ def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> 
 @task(name="classify_batch", cache_policy=NO_CACHE, persist_result=False)
 def classify_batch(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
     """Decisions for one batch of repositories from their stored evidence (pure CPU work)."""
+    check_stop()  # a batch still queued when the run is interrupted is not started
     return batches.classify_batch_rows(evidence)
 
 

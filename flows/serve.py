@@ -99,6 +99,7 @@ def _serve(cron: str, name: str, parameters: dict[str, Any], watchdog: _Watchdog
         tags=["papertrends"],
         entrypoint_type=EntrypointType.MODULE_PATH,
         print_starting_message=True,
+        limit=1,  # one writer per warehouse: a run due while one is going waits for it instead of failing
     )
 
 

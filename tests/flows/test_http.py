@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -137,3 +138,25 @@ def test_token_is_sent_as_bearer_and_redacted_from_messages() -> None:
     assert session.headers["Authorization"] == f"Bearer {token}"
     assert "ghp_" not in redact(f"failed with {session.headers}")
     assert isinstance(session, requests.Session)
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("http://127.0.0.1:{port}/api", "connection refused"),  # nothing listens there
+    ("http://papertrends-test.invalid/api", "does not resolve"),  # .invalid never resolves (RFC 6761)
+])  # fmt: skip
+def test_check_reachable_says_why_in_one_line(url: str, reason: str) -> None:
+    from conftest import free_port
+
+    from flows.http import SourceUnreachable, check_reachable
+
+    started = time.monotonic()
+    with pytest.raises(SourceUnreachable) as caught:
+        check_reachable(url.format(port=free_port()), "the live catalog (PAPERTRENDS_PWC_API_URL)")
+    assert reason in str(caught.value) and "\n" not in str(caught.value)
+    assert time.monotonic() - started < 15
+
+
+def test_check_reachable_accepts_any_answer(fake: FakeGitHub) -> None:
+    from flows.http import check_reachable
+
+    check_reachable(f"{fake.url}/no-such-page", "GitHub")  # a 404 is an answer: the service is there

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -332,3 +333,22 @@ def test_db_elsewhere_keeps_its_exports_and_reports_beside_it(prefect_server: st
     assert main(["report", "--db", str(db)]) == 0
     assert (tmp_path / "elsewhere" / "w-reports" / "report.html").is_file()
     assert sorted(p.name for p in (default / "reports").iterdir()) == ["theirs.txt"]
+
+
+@pytest.mark.prefect
+def test_an_unreachable_source_fails_the_command_in_one_line_at_once(prefect_server: str, tmp_path: Path) -> None:
+    """No network: a refused port is reported at the start of the stage, with no HTTP or task retries."""
+    from conftest import free_port
+
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PAPERTRENDS_DATA_DIR": str(tmp_path / "data"),
+           "PAPERTRENDS_PWC_API_URL": f"http://127.0.0.1:{free_port()}/api/v1"}  # fmt: skip
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "refresh", "--catalog", "--no-progress"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)  # fmt: skip
+    took = time.monotonic() - started
+    errors = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 1 and took < 30, (took, proc.stderr)
+    assert len(errors) == 1 and "cannot reach the live catalog (PAPERTRENDS_PWC_API_URL)" in errors[0], proc.stderr
+    assert "connection refused" in errors[0]
+    with Warehouse(tmp_path / "data" / "warehouse.duckdb", read_only=True) as wh:
+        assert [r["status"] for r in wh.query("SELECT status FROM runs")] == ["failed"]

@@ -1,0 +1,164 @@
+"""``papertrends serve --cron`` really runs on schedule, with its own server or a given one.
+
+Each test waits for the next minute's run of a ``* * * * *`` schedule (up to about two
+minutes), so they are marked slow; they use the small test sample to keep the run short.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from flows.interrupts import child_pids
+from flows.store import Warehouse
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.slow]
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for child in child_pids(todo.pop()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":  # a zombie has ended; only its parent's bookkeeping is left
+            alive.add(pid)
+    return alive
+
+
+def _start_serve(name: str, db: Path, sample_dir: Path, env: dict[str, str], cwd: Path,
+                 lines: list[str]) -> subprocess.Popen[str]:  # fmt: skip
+    """serve in a subprocess, its output collected into ``lines`` by a thread (a full pipe would block it)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "serve", "--cron", "* * * * *", "--name", name, "--sample",
+         "--sample-dir", str(sample_dir), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+    )  # fmt: skip
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    return proc
+
+
+def _api_of(proc: subprocess.Popen[str], given: str | None, lines: list[str], seconds: float = 240) -> str:
+    """The API serve uses: the given one, or the one it announces having started."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        text = "".join(lines)
+        if given and "using the Prefect API" in text:
+            assert given in text
+            return given
+        if not given and "started a Prefect server at" in text:
+            return text.split("started a Prefect server at ")[1].split()[0]
+        if proc.poll() is not None:
+            break
+        time.sleep(0.5)
+    raise AssertionError("serve did not start:\n" + "".join(lines))
+
+
+def _completed_scheduled_run(api: str, name: str, proc: subprocess.Popen[str], seconds: float = 200) -> dict:
+    """The first run of deployment ``name`` that the schedule created and that completed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "serve exited while waiting for a scheduled run"
+        body = {"deployments": {"name": {"any_": [name]}}, "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}
+        runs = requests.post(f"{api}/flow_runs/filter", json=body, timeout=10).json()
+        if runs:
+            return runs[0]
+        time.sleep(2)
+    raise AssertionError(f"no scheduled run of {name} completed within {seconds} s")
+
+
+def _stop_and_check(proc: subprocess.Popen[str], lines: list[str]) -> float:
+    """Ctrl-C serve; return how long it took to end, with nothing it started left running."""
+    tree = _descendants(proc.pid)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    took = time.monotonic() - started
+    time.sleep(1)  # a killed grandchild may need a moment to be reaped by init
+    assert _alive(tree) == set(), f"left running: {_alive(tree)}\n" + "".join(lines)
+    return took
+
+
+def _assert_run_row_completed(db: Path, run: dict) -> None:
+    assert run["auto_scheduled"] is True, run  # created by the schedule, not by hand
+    with Warehouse(db, read_only=True) as wh:
+        rows = wh.query("SELECT status, counts FROM runs WHERE run_id = ?", [run["id"]])
+    assert [r["status"] for r in rows] == ["completed"]
+    assert json.loads(rows[0]["counts"])["classify"]["classified"] == 8
+
+
+def test_serve_owns_a_server_runs_on_schedule_and_leaves_nothing(sample_dir: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # the server's state, not the suite's
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "240"  # a loaded 2-core machine
+    db = tmp_path / "wh.duckdb"
+    lines: list[str] = []
+    proc = _start_serve("own-server", db, sample_dir, env, tmp_path, lines)
+    try:
+        api = _api_of(proc, None, lines)
+        run = _completed_scheduled_run(api, "own-server", proc)
+        took = _stop_and_check(proc, lines)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and took < 15, "".join(lines)
+    assert "Traceback" not in "".join(lines)
+    assert (tmp_path / "prefect-home" / "prefect.db").exists()  # its state lived in PREFECT_HOME
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{api}/health", timeout=5)  # the server is gone
+    _assert_run_row_completed(db, run)
+
+
+@pytest.mark.prefect
+def test_serve_uses_the_given_server_while_a_reader_stays_open(prefect_server: str, sample_dir: Path,
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    """A notebook-style reader holds the warehouse across the whole scheduled run; the run completes."""
+    from flows.sources.sample import load_sample
+
+    db = tmp_path / "wh.duckdb"
+    with Warehouse(db) as wh:  # what an earlier refresh left: a warehouse with exports beside it
+        load_sample(wh, sample_dir)
+        wh.export_parquet(tmp_path / "wh-parquet")
+    reader_code = "\n".join([  # what the notebook does, kept open and asking again every half second
+        "import sys, time", "from flows.explore import coverage, open_warehouse",
+        "wh = open_warehouse(sys.argv[1])", "print('open', coverage(wh)['papers'], flush=True)",
+        "while True:", "    coverage(wh)", "    time.sleep(0.5)"])  # fmt: skip
+    reader = subprocess.Popen([sys.executable, "-c", reader_code, str(db)], stdout=subprocess.PIPE, text=True,
+                              cwd=PROJECT_ROOT)  # fmt: skip
+    lines: list[str] = []
+    proc = _start_serve("given-server", db, sample_dir, dict(os.environ), tmp_path, lines)
+    try:
+        assert reader.stdout and reader.stdout.readline().startswith("open 9")
+        api = _api_of(proc, prefect_server, lines)
+        run = _completed_scheduled_run(api, "given-server", proc)
+        assert reader.poll() is None  # the reader was open the whole time, and still is
+        took = _stop_and_check(proc, lines)
+    finally:
+        for p in (proc, reader):
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
+    assert proc.returncode == 0 and took < 15, "".join(lines)
+    _assert_run_row_completed(db, run)
+    assert requests.get(f"{prefect_server}/health", timeout=5).ok  # a server serve did not start is left alone
