@@ -347,8 +347,13 @@ def test_an_unreachable_source_fails_the_command_in_one_line_at_once(prefect_ser
                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)  # fmt: skip
     took = time.monotonic() - started
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert proc.returncode == 1 and took < 30, (took, proc.stderr)
+    assert proc.returncode == 1, proc.stderr
     assert len(errors) == 1 and "cannot reach the live catalog (PAPERTRENDS_PWC_API_URL)" in errors[0], proc.stderr
     assert "connection refused" in errors[0]
     with Warehouse(tmp_path / "data" / "warehouse.duckdb", read_only=True) as wh:
-        assert [r["status"] for r in wh.query("SELECT status FROM runs")] == ["failed"]
+        runs = wh.query("SELECT status, finished_at - started_at AS took FROM runs")
+    assert [r["status"] for r in runs] == ["failed"]
+    # The flow gave up at once (a retry alone waits 10 s); the command's start-up (Python, Prefect)
+    # is bounded generously, as the suite shares two busy cores: idle, the whole command takes seconds.
+    assert runs[0]["took"].total_seconds() < 8, runs
+    assert took < 90, took

@@ -17,7 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def _deployments(api: str, name: str) -> list[dict]:
     body = {"deployments": {"name": {"any_": [name]}}}
-    return requests.post(f"{api}/deployments/filter", json=body, timeout=10).json()
+    return requests.post(f"{api}/deployments/filter", json=body, timeout=60).json()
 
 
 def _wait_until_polling(api: str, name: str, proc: subprocess.Popen[str], seconds: float = 90) -> dict:
