@@ -265,3 +265,14 @@ def test_the_page_makes_no_network_request_and_throws_no_error(page: Browser) ->
     assert requests and requests[0].startswith("file://")
     assert [url for url in requests if not url.startswith(("file://", "data:"))] == []
     assert page.errors() == []
+
+
+def test_counts_chart_names_every_segment_in_its_legend(page: Browser, report: dict) -> None:
+    page.choose("pick-venue", "")
+    page.choose("pick-mode", "counts")
+    drawn = set(page.evaluate("[...document.querySelectorAll('#chart .segment')].map(s => s.dataset.framework)"))
+    legend = set(page.evaluate("[...document.querySelectorAll('#legend .key:not(.thin-note)')].map(k => k.innerText"
+                               ".trim())"))  # fmt: skip
+    assert drawn == legend == set(_series(report, "shares_all")["framework"])
+    assert "unclassified" in legend  # the synthetic warehouse has repositories that could not be crawled
+    page.choose("pick-mode", "share")
