@@ -19,6 +19,7 @@ BENCHMARKS = [
     ("crawl_bench.py", ["--repos", "1000"]),
     ("report_bench.py", []),
     ("report_page_bench.py", []),
+    ("explain_bench.py", []),
     ("ingest_bench.py", []),
     ("orchestration_bench.py", ["--repos", "10000", "--pairs", "1"]),
     ("scale_sim.py", []),

@@ -441,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"papertrends {args.command}: stopped by {signal.Signals(code - 128).name}; what was stored is kept "
               "and the next run resumes from there", file=sys.stderr)  # fmt: skip
         return code
+    except BrokenPipeError:  # the reader went away (`papertrends explain X | head`): not an error to report
+        _silence_stdout()
+        return EXIT_FAILURE
     except Exception as exc:
         if args.debug:
             raise
@@ -453,8 +456,20 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) < 400 else text[:397] + "..."
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush into a closed pipe stays quiet."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def entrypoint() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()  # output still buffered meets a closed pipe here, not in the interpreter's shutdown
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -170,7 +170,7 @@ def repo_papers(wh: Warehouse, keys: Sequence[str]) -> list[dict[str, Any]]:
         SELECT p.paper_id, p.title, p.venue, p.year, p.published_date, l.repo_url, l.is_official,
                {_attribution_columns(wh)}, l.pwc_framework, coalesce(old.renamed_to, l.repo_key) AS counted_key
         FROM links l JOIN papers p USING (paper_id) LEFT JOIN repos old ON old.repo_key = l.repo_key
-        WHERE l.repo_key IN (SELECT unnest(?::VARCHAR[])) OR l.repo_url IN (SELECT unnest(?::VARCHAR[]))
+        WHERE list_contains(?::VARCHAR[], l.repo_key) OR list_contains(?::VARCHAR[], l.repo_url)
         ORDER BY p.year NULLS LAST, p.paper_id""", [list(keys), list(keys)])  # fmt: skip
     counted = counted_links(wh, [r["paper_id"] for r in rows])
     for row in rows:

@@ -131,3 +131,15 @@ def test_explain_reads_the_parquet_export_as_it_reads_the_warehouse(db: str, tmp
     with Warehouse.from_exports(tmp_path / "parquet") as exported:
         via_export = explain_key(exported, PAPER)
     assert json.dumps(via_export, default=str) == json.dumps(direct, default=str)
+
+
+def test_a_reader_that_stops_early_gets_no_error(db: str) -> None:
+    """``papertrends explain X | head``: the closed pipe is not reported as a failure of explain."""
+    import shlex
+    import subprocess
+    import sys
+
+    command = f"{shlex.quote(sys.executable)} -m flows.cli explain {REPO} --db {shlex.quote(db)} | true"
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120,
+                            cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert result.stderr == ""
