@@ -34,7 +34,8 @@ from analysis.frameworks import relevant_evidence
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
 from flows.crawl_git import choose_via, git_outcome, transport_from_settings
 from flows.settings import Settings
-from flows.sources.git_transport import GRAPHQL_BATCH_GIT, GitTransport, stop_git_processes
+from flows.sources.git_process import stop_git_processes
+from flows.sources.git_transport import GRAPHQL_BATCH_GIT, GitTransport
 from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, TreeEntry, safe_reason
 from flows.store import Warehouse, utcnow
 

@@ -15,7 +15,8 @@ from analysis.frameworks import relevant_evidence
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
 from analysis.readme import is_readme, readme_title
 from flows.settings import Settings
-from flows.sources.git_transport import Blob, GitFailure, GitScratch, GitSlots, GitTransport, git_usable
+from flows.sources.git_process import GitFailure, GitSlots, git_usable
+from flows.sources.git_transport import Blob, GitScratch, GitTransport
 from flows.sources.github import MetaAnswer, RepoMeta, TreeEntry
 
 log = logging.getLogger(__name__)

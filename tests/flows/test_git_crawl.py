@@ -201,11 +201,11 @@ def test_the_cap_on_git_processes_holds_across_processes(tmp_path: Path) -> None
     import threading
     import time
 
-    from flows.sources.git_transport import GitSlots
+    from flows.sources.git_process import GitSlots
 
     slots = GitSlots(tmp_path / "slots", 2)
     child = ("import sys, time; sys.path.insert(0, '.'); from pathlib import Path; "
-             "from flows.sources.git_transport import GitSlots; "
+             "from flows.sources.git_process import GitSlots; "
              f"cm = GitSlots(Path({str(tmp_path / 'slots')!r}), 2).hold(); print('ready', flush=True); "
              "cm.__enter__(); print(time.time())")  # fmt: skip
     release = threading.Event()
