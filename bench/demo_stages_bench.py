@@ -1,0 +1,80 @@
+"""Benchmark: the demo's stages on the bundled sample, against the first 324-row sample.
+
+What `make demo` does beside Prefect (ingest the sample, classify, attribute, export
+Parquet, write the report), timed stage by stage in one process, first for the
+324-row sample as committed before issue 13 (the baseline, read from git history)
+and then for the current sample, so the ratio says what the enlarged sample costs
+on whatever machine runs it. Prefect's own start-up is measured by `make demo`
+itself (see BENCHMARKS.md, "Demo").
+
+    PYTHONPATH=. python bench/demo_stages_bench.py [--baseline-commit 88369d1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows.attribute import attribute_links  # noqa: E402
+from flows.classify import classify_stored  # noqa: E402
+from flows.report import write_report  # noqa: E402
+from flows.sources.sample import REQUIRED_FILES, load_sample  # noqa: E402
+from flows.store import Warehouse  # noqa: E402
+
+BASELINE_COMMIT = "88369d1"  # main before issue 13: the 324-row sample
+
+
+def checkout_sample(commit: str, into: Path) -> Path:
+    """The sample folder as committed at ``commit`` (files written from ``git show``)."""
+    into.mkdir(parents=True)
+    for name in REQUIRED_FILES:
+        blob = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:data/sample/{name}"],
+                              capture_output=True, check=True).stdout  # fmt: skip
+        (into / name).write_bytes(blob)
+    return into
+
+
+def time_stages(sample_dir: Path, work: Path) -> dict[str, float]:
+    """Seconds per stage for one sample, on a fresh warehouse."""
+    stages: list[tuple[str, Callable[[Warehouse], Any]]] = [
+        ("ingest", lambda wh: load_sample(wh, sample_dir)),
+        ("classify", classify_stored),
+        ("attribute", attribute_links),
+        ("export", lambda wh: wh.export_parquet(work / "parquet")),
+        ("report", lambda wh: write_report(wh, work / "reports")),
+    ]
+    seconds: dict[str, float] = {}
+    with Warehouse(work / "warehouse.duckdb") as wh:
+        for name, stage in stages:
+            start = time.perf_counter()
+            stage(wh)
+            seconds[name] = time.perf_counter() - start
+    seconds["total"] = sum(seconds.values())
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = checkout_sample(args.baseline_commit, Path(tmp) / "base-sample")
+        before = time_stages(base, Path(tmp) / "base")
+        after = time_stages(ROOT / "data" / "sample", Path(tmp) / "now")
+    print("| stage | 324-row sample s | current sample s | ratio |")
+    print("|---|---:|---:|---:|")
+    for name in before:
+        print(f"| {name} | {before[name]:.1f} | {after[name]:.1f} | {after[name] / before[name]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
