@@ -7,15 +7,17 @@ DataFrames in, DataFrames out; vectorised so that every series of the report ove
 
 What is counted (``ShareSpec``):
 
-- ``unit="paper"``: each paper counts once. Its implementation is chosen by a fixed
-  rule: its official implementation(s) if it has any, else all of them; among those,
-  the ones with a decision (crawled and classified); among those, the most-starred
-  (unknown stars rank below any known count). Ties left after that share the paper's
-  weight equally (fractional counting), so every paper weighs exactly 1.
+- ``include_ports``: by default only the paper's own code counts (links attributed
+  ``official`` or ``contemporaneous``, :mod:`analysis.attribution`); ``True`` counts
+  every linked implementation, later ports and suspect links included.
+- ``unit="paper"``: each paper counts once, by :func:`analysis.selection.choose_per_paper`:
+  its official link, else its earliest contemporaneous one (with ports: official, then
+  decided, then most-starred). Ties share the paper's weight equally (fractional
+  counting), so every paper weighs exactly 1.
 - ``unit="repo"``: each repository counts once, dated by the earliest of its papers
   (on the ``repo-created`` axis by its own creation date).
 - ``unit="implementation"``: each (paper, repository) link counts 1 -- what Papers
-  with Code's own Trends chart counted.
+  with Code's own Trends chart counted (the report draws it with ``include_ports``).
 - ``scope="official"`` keeps only links marked official (unknown counts as not).
 - ``base="frameworks"``: shares among items whose code uses a deep-learning
   framework; ``base="all"``: shares of everything, with ``none`` (no DL framework)
@@ -26,13 +28,17 @@ What is counted (``ShareSpec``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from analysis.intervals import wilson_bounds, wilson_interval
+from analysis.periods import period_codes, period_labels  # noqa: F401  (period_labels: public here too)
 from analysis.published import COMPARISON_COLUMNS, comparison_table, finite_population_n  # noqa: F401
+from analysis.releases import labels_at_paper_time
+from analysis.selection import choose_per_paper, first_per_repo, own_code_flags
 from analysis.taxonomy import (
     NONE,
     UNCLASSIFIED,
@@ -68,6 +74,7 @@ class ShareSpec:
     view: str = "full"
     min_count: int = MIN_COUNT
     conference_only: bool = True
+    include_ports: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in (("axis", AXES), ("freq", FREQS), ("unit", UNITS), ("scope", SCOPES),
@@ -87,7 +94,8 @@ class ShareSpec:
         axis = {"venue-year": "venue year", "paper-date": f"paper date ({self.freq})",
                 "repo-created": f"repo creation ({self.freq})"}[self.axis]  # fmt: skip
         where = "conference " if self.conference_only else ""
-        return f"{where}{scope}{unit}, {base}, by {axis}"
+        own = ", ports included" if self.include_ports else ", own code only"
+        return f"{where}{scope}{unit}{own}, {base}, by {axis}"
 
 
 # --- the encoded frame ----------------------------------------------------------
@@ -108,8 +116,11 @@ class Implementations:
     venue: np.ndarray  # codes into venue_names, -1 for none
     venue_names: tuple[str, ...]
     year: np.ndarray  # float, NaN when unknown
-    published: np.ndarray  # datetime64[D]
+    published: np.ndarray  # datetime64[D]: the paper's date (filled from arXiv ids / conference dates)
     created: np.ndarray  # datetime64[D]
+    code_start: np.ndarray  # datetime64[D]: earliest of creation and first commit
+    is_own: np.ndarray  # the link is the paper's own code (official or contemporaneous)
+    has_attribution: bool  # False: the frame cannot tell own code from ports (every link counts)
     is_official: np.ndarray
     is_workshop: np.ndarray
     stars: np.ndarray  # float, -1 when unknown
@@ -123,7 +134,8 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
     if isinstance(frame, Implementations):
         return frame
     venue, venue_names = pd.factorize(frame["venue"])
-    label, names = pd.factorize(frame["framework"])  # NULL -> -1, which becomes "unclassified"
+    # A framework released after the paper's year is replaced by one that existed (analysis.releases).
+    label, names = pd.factorize(labels_at_paper_time(frame)[0])  # NULL -> -1, which becomes "unclassified"
     label_names = [*names, UNCLASSIFIED] if UNCLASSIFIED not in set(names) else list(names)
     label = np.where(label < 0, label_names.index(UNCLASSIFIED), label)
     return Implementations(
@@ -132,8 +144,11 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
         repo=pd.factorize(frame["repo_key"])[0],
         venue=venue, venue_names=tuple(str(v) for v in venue_names),
         year=pd.to_numeric(frame["year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-        published=_days(frame["published_date"]), created=_days(frame["repo_created_at"]),
-        is_official=_flag(frame["is_official"]), is_workshop=_flag(frame["is_workshop"]),
+        published=_days(frame["paper_date"] if "paper_date" in frame else frame["published_date"]),
+        created=_days(frame["repo_created_at"]),
+        code_start=_days(frame["code_start_at"] if "code_start_at" in frame else frame["repo_created_at"]),
+        is_own=own_code_flags(frame), has_attribution="attribution" in frame.columns,
+        is_official=_official(frame), is_workshop=_flag(frame["is_workshop"]),
         stars=pd.to_numeric(frame["n_stars"], errors="coerce").to_numpy(dtype=float, na_value=-1.0),
         label=label, label_names=tuple(str(v) for v in label_names),
         has_decision=frame["framework"].notna().to_numpy(dtype=bool),
@@ -144,48 +159,15 @@ def _days(column: pd.Series) -> np.ndarray:
     return pd.to_datetime(column, errors="coerce").to_numpy(dtype="datetime64[D]")
 
 
+def _official(frame: pd.DataFrame) -> np.ndarray:
+    """Marked official by the source (``is_official``) or attributed ``official``."""
+    marked = _flag(frame["is_official"])
+    return marked | frame["attribution"].isin(["official"]).to_numpy(dtype=bool) if "attribution" in frame else marked
+
+
 def _flag(column: pd.Series) -> np.ndarray:
     """A nullable boolean column as plain booleans: unknown counts as False (not official, not a workshop)."""
     return column.astype("boolean").fillna(False).to_numpy(dtype=bool)
-
-
-# --- periods --------------------------------------------------------------------
-
-
-def period_codes(data: Implementations, rows: np.ndarray, axis: str, freq: str) -> tuple[np.ndarray, list[str]]:
-    """Each row's period as a code into sorted labels (``2019``, ``2019Q3``, ``2019-07``); -1 if unknown.
-
-    ``venue-year`` is the conference year whatever ``freq`` says: a venue has one
-    edition a year. Labels sort as text in time order.
-    """
-    if axis == "venue-year":
-        year = data.year[rows]
-        known = ~np.isnan(year)
-        return _codes_to_labels(np.where(known, year, 0).astype(np.int64), known, str)
-    dates = (data.published if axis == "paper-date" else data.created)[rows]
-    known = ~np.isnat(dates)
-    months = dates.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
-    year, month = months // 12 + 1970, months % 12 + 1
-    if freq == "year":
-        return _codes_to_labels(year, known, str)
-    if freq == "quarter":
-        return _codes_to_labels(year * 10 + (month - 1) // 3 + 1, known, lambda c: f"{c // 10}Q{c % 10}")
-    return _codes_to_labels(year * 100 + month, known, lambda c: f"{c // 100}-{c % 100:02d}")
-
-
-def _codes_to_labels(values: np.ndarray, known: np.ndarray,
-                     label: Callable[[int], str]) -> tuple[np.ndarray, list[str]]:  # fmt: skip
-    uniques = np.unique(values[known])
-    codes = np.full(len(values), -1, dtype=np.int64)
-    codes[known] = np.searchsorted(uniques, values[known])
-    return codes, [label(int(v)) for v in uniques]
-
-
-def period_labels(frame: pd.DataFrame, axis: str = "venue-year", freq: str = "year") -> pd.Series:
-    """The period label of each row of a raw implementations frame (None where unknown)."""
-    data = prepare_implementations(frame)
-    codes, labels = period_codes(data, np.arange(len(data.paper)), axis, freq)
-    return pd.Series(np.array([*labels, None], dtype=object)[codes], index=frame.index)
 
 
 # --- items ----------------------------------------------------------------------
@@ -200,15 +182,15 @@ def select_items(data: pd.DataFrame | Implementations, spec: ShareSpec = ShareSp
     by :func:`share_table`, so one selection serves several series.
     """
     data = prepare_implementations(data)
-    rows = _filter_rows(data, spec, venues)
+    rows = keep_rows(data, spec, venues)
     weight = np.ones(len(rows))
     if spec.unit == "paper":
-        rows, weight = _one_per_paper(data, rows)
+        rows, weight = choose_per_paper(data, rows, spec.include_ports)
     period, period_names = period_codes(data, rows, spec.axis, spec.freq)
     keep = period >= 0
     rows, weight, period = rows[keep], weight[keep], period[keep]
     if spec.unit == "repo":
-        rows, weight, period = _first_per_repo(data, rows, weight, period)
+        rows, weight, period = first_per_repo(data, rows, weight, period)
     return pd.DataFrame({
         "row": rows, "paper_code": data.paper[rows], "repo_code": data.repo[rows],
         "venue": pd.Categorical.from_codes(data.venue[rows], categories=list(data.venue_names)),
@@ -218,9 +200,10 @@ def select_items(data: pd.DataFrame | Implementations, spec: ShareSpec = ShareSp
     })  # fmt: skip
 
 
-def _filter_rows(data: Implementations, spec: ShareSpec, venues: Sequence[str] | None) -> np.ndarray:
-    """Row positions the spec keeps: conference papers, chosen venues, official links."""
-    keep = np.ones(len(data.paper), dtype=bool)
+def keep_rows(data: Implementations, spec: ShareSpec, venues: Sequence[str] | None) -> np.ndarray:
+    """Row positions the spec keeps: own code (unless ports count), conference papers, venues, official links."""
+    # is_own is all True for a frame without attributions: it cannot tell own code from ports
+    keep = np.ones(len(data.paper), dtype=bool) if spec.include_ports else data.is_own.copy()
     if spec.conference_only:
         keep &= data.venue >= 0
     if venues:
@@ -232,50 +215,7 @@ def _filter_rows(data: Implementations, spec: ShareSpec, venues: Sequence[str] |
     return np.flatnonzero(keep)
 
 
-def _one_per_paper(data: Implementations, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each paper's chosen implementation(s) and weights summing to 1 per paper (rule in module doc)."""
-    if len(rows) == 0:
-        return rows, np.ones(0)
-    # One number orders the preferences lexicographically: official, then decided, then stars.
-    rank = data.is_official[rows] * 4e9 + data.has_decision[rows] * 2e9 + np.clip(data.stars[rows], -1, 1e9)
-    papers = data.paper[rows]
-    best = np.full(papers.max() + 1, -np.inf)
-    np.maximum.at(best, papers, rank)
-    chosen = rank == best[papers]
-    ties = np.bincount(papers[chosen])
-    return rows[chosen], 1.0 / ties[papers[chosen]]
-
-
-def _first_per_repo(data: Implementations, rows: np.ndarray, weight: np.ndarray,
-                    period: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Each repository once, at the earliest period of its papers (ties: first row)."""
-    order = np.lexsort((rows, period))
-    _, first = np.unique(data.repo[rows[order]], return_index=True)
-    pick = np.sort(order[first])
-    return rows[pick], weight[pick], period[pick]
-
-
 # --- shares ---------------------------------------------------------------------
-
-
-def wilson_interval(successes: float, total: float, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion; (0, 1) when there is no data."""
-    low, high = wilson_bounds(np.array([successes], float), np.array([total], float), z)
-    return float(low[0]), float(high[0])
-
-
-def wilson_bounds(successes: np.ndarray, totals: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised Wilson 95% bounds; fractional counts (fractional papers) are allowed."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(totals > 0, successes / totals, 0.0)
-        n = np.where(totals > 0, totals, 1.0)
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(np.maximum(p * (1 - p) / n + z * z / (4 * n * n), 0.0)) / denom
-    low = np.where(totals > 0, np.clip(centre - half, 0.0, None), 0.0)
-    high = np.where(totals > 0, np.clip(centre + half, None, 1.0), 1.0)
-    # Rounding can leave the bound a hair inside the point estimate at p = 0 or 1.
-    return np.minimum(low, p), np.maximum(high, p)
 
 
 def share_table(items: pd.DataFrame, spec: ShareSpec = ShareSpec(), by_venue: bool = False) -> pd.DataFrame:
@@ -380,8 +320,8 @@ def items_behind(frame: pd.DataFrame | Implementations, spec: ShareSpec, period:
 
 
 def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MIN_COUNT,
-                      venues: Sequence[str] | None = None,
-                      strata: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+                      venues: Sequence[str] | None = None, strata: pd.DataFrame | None = None,
+                      include_ports: bool = False) -> pd.DataFrame:  # fmt: skip
     """Our PyTorch / (PyTorch + TensorFlow) per venue-year beside Horace He's (:mod:`analysis.published`).
 
     Counted per main-conference paper (workshops excluded, as in the study), Keras
@@ -390,9 +330,10 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
     Wilson interval uses the finite-population effective size n / (1 - n_drawn/N).
     """
     data = prepare_implementations(frame)
-    main = select_items(data, ShareSpec(axis="venue-year", view="pwc"), venues)
+    spec = ShareSpec(axis="venue-year", view="pwc", min_count=0, include_ports=include_ports)
+    main = select_items(data, spec, venues)
     main = main[~data.is_workshop[main["row"].to_numpy()]]
-    table = share_table(main, ShareSpec(axis="venue-year", view="pwc", min_count=0), by_venue=True)
+    table = share_table(main, spec, by_venue=True)
     pairs = table[table["framework"].isin(["pytorch", "tensorflow"])]
     wide = pairs.pivot_table(index=["venue", "period"], columns="framework", values="n_items", aggfunc="sum",
                              fill_value=0.0).reindex(columns=["pytorch", "tensorflow"], fill_value=0.0)  # fmt: skip
@@ -420,7 +361,8 @@ def _published_bounds(n_pt: float, n_tf: float, stratum: tuple[float, float] | N
 
 def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year", freq: str = "year",
                   venues: Sequence[str] | None = None, min_count: int = MIN_COUNT,
-                  strata: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:  # fmt: skip
+                  strata: pd.DataFrame | None = None,
+                  include_ports: bool = False) -> dict[str, pd.DataFrame]:  # fmt: skip
     """All the series the report shows, from one encoding and three selections.
 
     Keys: ``shares`` (the headline: papers, DL frameworks), ``shares_by_venue``,
@@ -431,7 +373,7 @@ def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year
     paper shares on the venue-year axis population estimates (:mod:`analysis.weights`).
     """
     data = prepare_implementations(frame)
-    spec = ShareSpec(axis=axis, freq=freq, min_count=min_count)
+    spec = ShareSpec(axis=axis, freq=freq, min_count=min_count, include_ports=include_ports)
     papers = select_items(data, spec, venues)
     series = {
         "shares": share_table(papers, spec),
@@ -443,13 +385,14 @@ def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year
         for name, variant in (("shares", spec), ("shares_all", spec.with_(base="all")),
                               ("shares_pwc", spec.with_(view="pwc"))):  # fmt: skip
             series[name] = weight_share_table(series[name], papers, variant.view, variant.base, strata)
+    pwc_counting = spec.with_(unit="implementation", view="pwc", include_ports=True)  # every link, as PWC counted
     for unit_or_scope, variant in (("official", spec.with_(scope="official")), ("repo", spec.with_(unit="repo")),
-                                   ("implementation", spec.with_(unit="implementation", view="pwc"))):  # fmt: skip
+                                   ("implementation", pwc_counting)):  # fmt: skip
         series[f"shares_{unit_or_scope}"] = share_table(select_items(data, variant, venues), variant)
     series["crossovers"] = find_crossovers(series["shares"])
     series["crossovers_by_venue"] = crossovers_by_venue(series["shares_by_venue"])
-    series["published"] = compare_published(data, min_count, venues, strata)
-    chosen = _filter_rows(data, ShareSpec(conference_only=False), venues)
+    series["published"] = compare_published(data, min_count, venues, strata, include_ports)
+    chosen = keep_rows(data, ShareSpec(conference_only=False, include_ports=True), venues)
     series["agreement"] = agreement_matrix(data.frame.iloc[chosen], repo_codes=data.repo[chosen])
     return series
 

@@ -134,6 +134,8 @@ def _refresh_params(args: argparse.Namespace) -> dict[str, Any]:
     params.update(db=_db_path(args), full=args.full, reclassify=args.reclassify, progress=not args.no_progress)
     if args.via:
         params["via"] = args.via
+    if args.include_ports:
+        params["include_ports"] = True
     if args.parquet:
         params["parquet_dir"] = args.parquet
     return params
@@ -171,7 +173,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = args.out or str(_settings(args).reports_dir)
     with _open_for_reading(args) as wh:
         venues = _report_venues(wh, args.venue)
-        written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=venues)
+        written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=venues,
+                               include_ports=args.include_ports)
     for key in ("html", "png", "svg", "csv", "parquet"):
         if key in written:
             print(f"{key}: {written[key]}")
@@ -182,6 +185,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"papertrends report: error: nothing to chart: {reason}", file=sys.stderr)
         return EXIT_FAILURE
     print("per period: " + ", ".join(f"{p} n={n:g}" for p, n in written["counts"]))
+    print(f"plausibility: {written['n_defects']} paper(s) counted under a framework before its release"
+          + (" (listed in the report)" if written["n_defects"] else ""))
     return EXIT_OK
 
 
@@ -387,6 +392,7 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
                          help="where Parquet exports go: a folder or an fsspec URL like s3://bucket/papertrends")
         cmd.add_argument("--no-progress", action="store_true", help="no progress bars")
         cmd.add_argument("--verbose", action="store_true", help="show Prefect's own logs")
+        _add_include_ports(cmd)
     elif name == "report":
         cmd.add_argument("--out", help="reports folder (default: reports/ beside the warehouse); a selection other "
                          "than all venues, venue-year, year goes to its own sub-folder, listed in index.html")
@@ -395,6 +401,7 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--freq", choices=["month", "quarter", "year"], default="year",
                          help="period length on the date axes (venue-year is always yearly)")
         cmd.add_argument("--venue", action="append", metavar="V", help="only this venue, e.g. CVPR (repeatable)")
+        _add_include_ports(cmd)
     elif name == "serve":
         cmd.add_argument("--cron", default="0 3 * * *", help="cron expression (default: daily at 03:00)")
         cmd.add_argument("--name", default="papertrends-daily", help="deployment name (default: papertrends-daily)")
@@ -407,6 +414,12 @@ def _add_via_option(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--via", choices=["git", "api"],
                      help="how repositories are fetched: git (partial clone, no API quota) or api (REST trees and "
                           "the raw host); default git when git 2.30+ is installed")  # fmt: skip
+
+
+def _add_include_ports(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--include-ports", action="store_true",
+                     help="count every linked implementation, later ports and suspect links included (Papers with "
+                          "Code's 'all implementations'); default: only each paper's own code")  # fmt: skip
 
 
 def _add_source_options(cmd: argparse.ArgumentParser) -> None:

@@ -32,8 +32,16 @@ def open_warehouse(db: str | Path | None = None) -> Warehouse:
 
 
 def implementations(wh: Warehouse) -> pd.DataFrame:
-    """One row per (paper, crawlable repository) at the current classifier version."""
-    return wh.implementations(CLASSIFIER_VERSION)
+    """One row per (paper, crawlable repository) at the current classifier version.
+
+    With current attributions (worked out in memory where the stored ones are stale)
+    and every paper's date (``paper_date``: the source's, else from its arXiv id or its
+    conference's dates), so the ``paper-date`` axis has papers whose source gave a year only.
+    """
+    from analysis.paper_dates import fill_paper_dates
+    from flows.attribute import current_attributions
+
+    return fill_paper_dates(current_attributions(wh, wh.implementations(CLASSIFIER_VERSION)))
 
 
 def sample_strata(wh: Warehouse) -> pd.DataFrame | None:

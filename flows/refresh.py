@@ -141,10 +141,10 @@ def export_parquet(wh: Warehouse, local_dir: str, target: str | None) -> list[st
 
 
 @task(name="write_report", cache_policy=NO_CACHE, persist_result=False)
-def write_report(wh: Warehouse, out_dir: str, axis: str, freq: str) -> dict[str, Any]:
+def write_report(wh: Warehouse, out_dir: str, axis: str, freq: str, include_ports: bool = False) -> dict[str, Any]:
     from flows.report import write_report as write
 
-    written = write(wh, out_dir, axis=axis, freq=freq)
+    written = write(wh, out_dir, axis=axis, freq=freq, include_ports=include_ports)
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in written.items()}
 
 
@@ -165,6 +165,7 @@ def refresh(
     reclassify: bool = False,
     axis: Axis = "venue-year",
     freq: Freq = "year",
+    include_ports: bool = False,
     db: str | None = None,
     parquet_dir: str | None = None,
     reports_dir: str | None = None,
@@ -192,6 +193,8 @@ def refresh(
     global concurrency limits shared between processes. ``reclassify`` re-decides
     every crawled repository from stored evidence, with no network. ``via``: how
     repositories are fetched (git, or the API and raw host; None: git when installed).
+    ``include_ports`` makes the report count every linked implementation, not only
+    each paper's own code.
     """
     params = dict(locals())  # first statement: exactly the flow's parameters
     settings = Settings.for_db(db)
@@ -243,7 +246,8 @@ def _run_stages(counts: dict[str, Any], settings: Settings, wh: Warehouse, p: di
         counts["export"] = export_parquet(wh, local_parquet, remote)
         bar.update(1)
     with stage_bar("report", 1, p["progress"]) as bar:
-        counts["report"] = write_report(wh, p["reports_dir"] or str(settings.reports_dir), p["axis"], p["freq"])
+        counts["report"] = write_report(wh, p["reports_dir"] or str(settings.reports_dir), p["axis"], p["freq"],
+                                        p["include_ports"])
         bar.update(1)
 
 

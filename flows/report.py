@@ -22,31 +22,38 @@ from flows.store import Warehouse, write_parquet
 AXES = ("venue-year", "paper-date", "repo-created")
 FREQS = ("year", "quarter", "month")
 SVG_SALT = "papertrends"
-# The interactive chart covers share and lines; these add per-venue, counts and the published comparison.
-INLINE_CHARTS = ("venues", "counts", "published")
+# The interactive chart covers share and lines; these add per-venue, counts, the published comparison, later ports.
+INLINE_CHARTS = ("venues", "counts", "published", "ports")
 SERIES_FILES = ("shares", "shares_by_venue", "shares_all", "shares_pwc", "shares_official", "shares_repo",
-                "shares_implementation", "crossovers", "crossovers_by_venue", "published", "agreement")  # fmt: skip
+                "shares_implementation", "crossovers", "crossovers_by_venue", "published", "agreement",
+                "ports", "port_flow", "defects", "relabelled")  # fmt: skip
 
 
 def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", freq: str = "year",
-                 venues: Sequence[str] | None = None) -> dict[str, Any]:  # fmt: skip
+                 venues: Sequence[str] | None = None, include_ports: bool = False) -> dict[str, Any]:  # fmt: skip
     """Write every series, chart and report.html of one selection; return what was written.
 
     ``out_dir`` is the reports folder: the default selection writes into it, any other
     into its own sub-folder (:func:`flows.report_index.selection_folder`), and
     ``index.html`` there lists them all. Keys ``csv``/``png``/``svg`` are the headline
     series and chart, ``html`` the report, ``counts`` (period, counted papers) for
-    printing, ``empty_reason`` one line when there is nothing to chart.
+    printing, ``empty_reason`` one line when there is nothing to chart, ``n_defects`` the
+    plausibility check's count. By default only each paper's own code counts;
+    ``include_ports`` counts every linked implementation (a selection of its own).
     """
     from analysis.shares import prepare_implementations
 
     if axis not in AXES or freq not in FREQS:
         raise ValueError(f"axis must be one of {AXES} and freq one of {FREQS}")
     root = Path(out_dir)
-    out = root / selection_folder(venues, axis, freq)
+    folder = selection_folder(venues, axis, freq)
+    if include_ports:  # another selection: never overwrites the default (own code) report
+        folder = (folder or f"all_{axis}_{freq}") + "_with-ports"
+    out = root / folder
     out.mkdir(parents=True, exist_ok=True)
     data = prepare_implementations(implementations(wh))
-    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues, sample_strata(wh))
+    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues, sample_strata(wh),
+                                                           include_ports)
     suffix = f"{axis}_{freq}"
     written: dict[str, Any] = {"series": [], "folder": out, "empty_reason": empty_reason}
     for name in SERIES_FILES:
@@ -55,16 +62,17 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     written["csv"] = out / "series" / f"shares_{suffix}.csv"
     written["parquet"] = out / "series" / f"shares_{suffix}.parquet"
     written["papers"] = out / "series" / "papers.csv"
-    figures = draw_charts(series, axis, freq, venues, payload["venues"])
+    figures = draw_charts(series, axis, freq, venues, payload["venues"], include_ports)
     images = save_figures(figures, out / "charts", suffix)
     written["charts"] = [str(p) for pair in images.values() for p in pair.values()]
     if "share" in images:
         written["png"], written["svg"] = images["share"]["png"], images["share"]["svg"]
-    selection = {"axis": axis, "freq": freq, "venues": list(venues or []),
+    selection = {"axis": axis, "freq": freq, "venues": list(venues or []), "include_ports": include_ports,
                  "index": "index.html" if out == root else "../index.html"}  # fmt: skip
     written["html"] = write_html(out / "report.html", series, images, coverage(wh), selection, payload, empty_reason)
     written["n_periods"] = int(series["shares"]["period"].nunique())
     written["counts"] = period_counts(series["shares"])
+    written["n_defects"] = len(series["defects"])
     write_manifest(out, {**selection, "title": _title(venues, axis, freq), "n_periods": written["n_periods"],
                          "n_papers": format_count(float(papers["weight"].sum())) if len(papers) else "0",
                          "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M")})  # fmt: skip
@@ -73,7 +81,8 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
 
 
 def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None,
-                   strata: pd.DataFrame | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict, str]:
+                   strata: pd.DataFrame | None = None,
+                   include_ports: bool = False) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict, str]:
     """The series (crossovers marked notable or not), the per-paper table, the page's payload, why it is empty.
 
     ``strata``: the bundled sample's, to weight the all-venue shares like the population.
@@ -81,13 +90,15 @@ def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None
     from analysis.charts import FRAMEWORK_STYLE
     from analysis.explorer import explorer_payload
     from analysis.papers import counted_papers, explain_empty, mark_notable_crossovers
+    from analysis.ports import attribution_series
     from analysis.shares import ShareSpec, report_series
 
-    series = report_series(data, axis=axis, freq=freq, venues=venues, strata=strata)
+    series = report_series(data, axis=axis, freq=freq, venues=venues, strata=strata, include_ports=include_ports)
+    series.update(attribution_series(data, axis, freq, venues, include_ports))
     series["crossovers"] = mark_notable_crossovers(series["crossovers"], series["shares"])
     series["crossovers_by_venue"] = mark_notable_crossovers(series["crossovers_by_venue"], series["shares_by_venue"],
                                                             keys=("venue",))  # fmt: skip
-    spec = ShareSpec(axis=axis, freq=freq)
+    spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
     papers = counted_papers(data, spec, venues)
     colours = {label: style[0] for label, style in FRAMEWORK_STYLE.items()}
     payload = explorer_payload(data, axis, freq, venues, colours=colours)
@@ -111,18 +122,21 @@ def write_series(frame: pd.DataFrame, folder: Path, stem: str) -> tuple[Path, Pa
 
 
 def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: Sequence[str] | None,
-                panels: Sequence[str]) -> dict[str, Any]:  # fmt: skip
+                panels: Sequence[str], include_ports: bool = False) -> dict[str, Any]:  # fmt: skip
     """The report's Figures by name; none when there is nothing to draw. ``panels``: venues drawn on their own."""
     from analysis.charts import count_bars_chart, share_lines_chart, stacked_share_chart, venue_small_multiples
     from analysis.charts_published import published_comparison_chart
+    from analysis.ports import ports_chart
     from analysis.shares import ShareSpec
 
     shares = series["shares"]
     if shares.empty:
         return {}
-    spec = ShareSpec(axis=axis, freq=freq)
+    spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
     what = spec.describe() + (f" ({', '.join(venues)})" if venues else "")
-    return {
+    ports = {"ports": ports_chart(series["ports"], "Later ports per paper period, by the port's framework")} \
+        if len(series.get("ports", ())) else {}  # fmt: skip
+    return ports | {
         "share": stacked_share_chart(shares, f"Framework share of {what}"),
         "lines": share_lines_chart(shares, f"Framework share with 95% intervals: {what}",
                                    crossovers=_notable(series["crossovers"])),

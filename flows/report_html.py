@@ -57,11 +57,12 @@ CHART_CAPTIONS = {
     "lines": "Share per framework with Wilson 95% intervals; arrows mark crossovers that matter (rule below).",
     "venues": "The same lines, one panel per venue with enough papers, shared axes.",
     "counts": "Absolute counts per period, including papers whose code uses no DL framework and unclassified ones.",
+    "ports": "Later ports (not counted above) per period of the paper, coloured by the port's framework.",
 }
 
 COUNTING_NOTES = [
-    "A paper counts once: its official implementation if it has one, else the one with a classifier decision, "
-    "else the most-starred; remaining ties split the paper's weight equally (so counts can be fractional).",
+    "A paper counts once (which link: the bold sentence at the top); ties split the paper's weight equally "
+    "(so counts can be fractional).",
     "Only conference papers (a known venue) count. Shares are among papers whose code uses a deep-learning "
     "framework unless the chart says 'all'.",
     f"Intervals are Wilson 95% score intervals; periods with fewer than {MIN_COUNT} counted items are thin.",
@@ -77,17 +78,23 @@ COUNTING_NOTES = [
 def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], counts: dict[str, int],
                   selection: dict[str, Any], payload: dict[str, Any] | None, empty_reason: str = "",
                   chart_files: Sequence[str] = ()) -> str:  # fmt: skip
-    """The whole page as a string. ``selection`` has ``axis``, ``freq``, ``venues`` and ``index`` (a relative link)."""
+    """The whole page as a string. ``selection`` has ``axis``, ``freq``, ``venues``, ``index`` (a relative link)
+    and ``include_ports``."""
+    from flows.report_findings import counting_section, defects_section, ports_section
+
     venues = selection.get("venues")
     scope = f"axis {selection['axis']}, frequency {selection['freq']}" + (
         f", venues {', '.join(venues)}" if venues else ", all venues")  # fmt: skip
     parts = [
         "<h1>Deep-learning frameworks in conference-paper code</h1>"
         f"<p class='note'>{_e(scope)} · <a href='{_e(selection['index'])}'>all reports</a></p>",
+        counting_section(bool(selection.get("include_ports"))),
         "<h2>Coverage</h2>" + _coverage_table(counts),
     ]
     if empty_reason:
         parts.append(f"<p class='note' id='empty-reason'><b>Nothing to chart:</b> {_e(empty_reason)}</p>")
+    if "defects" in series:
+        parts.append(defects_section(series["defects"], series.get("relabelled")))
     if payload is not None and not empty_reason:
         parts.append("<h2>Explore</h2>" + _explorer(payload))
     parts += [
@@ -98,6 +105,7 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
         "<h2>Crossovers</h2>" + _crossovers(series["crossovers"], series["crossovers_by_venue"]),
         "<h2 id='compared'>Compared with published numbers</h2>"
         + published_section(series["published"], pngs.get("published")),
+        ports_section(series["ports"], series["port_flow"]) if "ports" in series else "",
         "<h2>Our label against Papers with Code's</h2>" + _agreement(series["agreement"]),
         "<h2>How things are counted</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in COUNTING_NOTES) + "</ul>",
     ]

@@ -488,7 +488,7 @@ class Warehouse:
                    p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id,
                    coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
                    least(r.created_at, r.first_commit_at) AS code_start_at,
-                   r.status AS repo_status, r.n_stars, c.framework, c.confidence
+                   r.status AS repo_status, r.n_stars, c.framework, c.confidence, c.scores
             FROM links l
             JOIN papers p USING (paper_id)
             LEFT JOIN repos old ON old.repo_key = l.repo_key

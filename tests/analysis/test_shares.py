@@ -25,6 +25,7 @@ from analysis.taxonomy import agreement_matrix, agreement_rate, fold_labels, vie
 
 COLUMNS = ["paper_id", "repo_key", "is_official", "pwc_framework", "title", "venue", "year", "is_workshop",
            "published_date", "repo_created_at", "repo_status", "n_stars", "framework", "confidence"]  # fmt: skip
+# A frame from before attributions existed has no attribution column: every link is then eligible.
 LABELS = ["pytorch", "tensorflow", "keras", "jax", "caffe", "theano", "chainer", "none", None]
 
 
@@ -33,7 +34,8 @@ def implementations(rows: list[dict]) -> pd.DataFrame:
     defaults = {"is_official": None, "pwc_framework": None, "title": "t", "venue": "CVPR", "year": 2019,
                 "is_workshop": False, "published_date": date(2019, 6, 1), "repo_created_at": datetime(2019, 1, 1),
                 "repo_status": "ok", "n_stars": None, "framework": "pytorch", "confidence": 1.0}  # fmt: skip
-    frame = pd.DataFrame([{**defaults, **r} for r in rows], columns=COLUMNS)
+    columns = COLUMNS + (["attribution"] if any("attribution" in r for r in rows) else [])
+    frame = pd.DataFrame([{**defaults, **r} for r in rows], columns=columns)
     return frame.astype({"n_stars": "Int64", "year": "Int64"})
 
 
@@ -266,3 +268,24 @@ def test_report_series_has_every_table_and_respects_venues() -> None:
     assert set(series["shares_by_venue"]["venue"]) == {"CVPR"}
     assert set(series["published"]["venue"]) == {"CVPR"}
     assert int(series["agreement"].to_numpy().sum()) == 30  # the 30 CVPR repositories, each labelled by both
+
+
+def test_own_code_counts_by_default_official_else_the_earliest_contemporaneous() -> None:
+    def link(paper: str, repo: str, framework: str, attribution: str, start: str, stars: int) -> dict:
+        return {"paper_id": paper, "repo_key": repo, "framework": framework, "n_stars": stars,
+                "repo_created_at": datetime.fromisoformat(start), "attribution": attribution}  # fmt: skip
+
+    frame = implementations([
+        link("p", "a/port", "pytorch", "later-port", "2021-01-01", 900),  # popular, but a later port
+        link("p", "a/own", "tensorflow", "contemporaneous", "2019-03-01", 5),
+        link("p", "a/own2", "keras", "contemporaneous", "2019-05-01", 50),  # later than a/own
+        link("q", "b/official", "caffe", "official", "2019-09-01", 1),
+        link("q", "b/early", "theano", "contemporaneous", "2018-09-01", 1),
+        link("r", "c/unrelated", "chainer", "suspect", "2019-01-01", 1),  # a paper with no own code: not counted
+    ])  # fmt: skip
+    own = framework_shares(frame).set_index("framework")["n_items"].to_dict()
+    assert own == {"tensorflow": 1.0, "caffe": 1.0}
+    ports = framework_shares(frame, ShareSpec(include_ports=True)).set_index("framework")["n_items"].to_dict()
+    assert ports == {"pytorch": 1.0, "caffe": 1.0, "chainer": 1.0}
+    links = framework_shares(frame, ShareSpec(unit="implementation")).set_index("framework")["n_items"].to_dict()
+    assert links == {"tensorflow": 1.0, "keras": 1.0, "caffe": 1.0, "theano": 1.0}

@@ -14,7 +14,7 @@ from browser import CHROMIUM, Browser
 
 from analysis.frameworks import CLASSIFIER_VERSION
 from flows.cli import main
-from flows.report import write_report
+from flows.report import SERIES_FILES, write_report
 from flows.store import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def test_report_writes_every_chart_series_and_the_page(report: dict) -> None:
     for chart in ("share", "lines", "venues", "counts"):
         assert {f"{chart}_venue-year_year.png", f"{chart}_venue-year_year.svg"} <= names
     assert all(Path(p).stat().st_size > 1000 for p in report["charts"])
-    assert len(report["series"]) == 24  # 11 series and the per-paper table, each as CSV and Parquet
+    assert len(report["series"]) == 2 * len(SERIES_FILES) + 2  # each series and the per-paper table, CSV and Parquet
     assert report["counts"] and all(isinstance(p, str) and n > 0 for p, n in report["counts"])
 
 
@@ -74,9 +74,11 @@ def test_html_is_self_contained_with_every_section(report: dict) -> None:
     page = Path(report["html"]).read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*['"]?(https?:)?//""", page)
     assert "<link" not in page and not re.search(r"<script[^>]*\ssrc=", page)
-    assert page.count("<img class='chart'") == 2  # venue panels and counts; share and lines are interactive
+    has_ports = any(Path(p).name.startswith("ports_") for p in report["charts"])
+    assert page.count("<img class='chart'") == 2 + has_ports  # venue panels, counts (ports); the rest is interactive
     for section in ("Coverage", "Latest period", "Crossovers", "Compared with published numbers",
-                    "Our label against Papers with Code", "papers with code", "repos failed"):  # fmt: skip
+                    "Our label against Papers with Code", "papers with code", "repos failed",
+                    "id='what-is-counted'", "Plausibility check", "Later ports"):  # fmt: skip
         assert section in page
     assert "Horace He" in page and "CVPR" in page
     assert re.search(r"Agreement on [\d,]+ repositories: <b>\d+\.\d%</b>", page)

@@ -1,0 +1,124 @@
+"""Paper dates, release dates, the plausibility check and the later-ports series."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pytest
+
+from analysis.paper_dates import arxiv_date, conference_dates, fill_paper_dates, paper_date
+from analysis.plausibility import plausibility_defects
+from analysis.ports import port_counts, port_flow
+from analysis.releases import anachronisms, framework_releases, period_end
+from analysis.selection import select_counted_links
+from analysis.shares import ShareSpec, framework_shares
+from analysis.taxonomy import LABEL_ORDER
+
+
+@pytest.mark.parametrize(("arxiv_id", "expected"), [
+    ("1802.05074", date(2018, 2, 1)),
+    ("2101.00001v3", date(2021, 1, 1)),
+    ("cs/0601001", date(2006, 1, 1)),  # old style: YYMM after the archive's name
+    ("math.GT/9912001", date(1999, 12, 1)),
+    ("1813.00001", None),  # month 13: not an arXiv id
+    ("not-an-id", None),
+    (None, None),
+])  # fmt: skip
+def test_arxiv_ids_give_the_month_of_submission(arxiv_id: str | None, expected: date | None) -> None:
+    assert arxiv_date(arxiv_id) == expected
+
+
+def test_a_paper_date_comes_from_the_source_else_arxiv_else_the_conference() -> None:
+    assert paper_date(date(2019, 3, 4), "1802.05074", "CVPR", 2019) == (date(2019, 3, 4), "source")
+    assert paper_date(None, "1802.05074", "CVPR", 2019) == (date(2018, 2, 1), "arxiv-id")
+    assert paper_date(None, None, "CVPR", 2014) == (date(2014, 6, 23), "conference-dates")
+    assert paper_date(None, None, "Unknown venue", 2014) == (None, None)
+    frame = pd.DataFrame({"published_date": [None, None], "arxiv_id": [None, "1802.05074"],
+                          "venue": ["NeurIPS", None], "year": [2016, None]})  # fmt: skip
+    filled = fill_paper_dates(frame)
+    assert filled["paper_date"].dt.date.tolist() == [date(2016, 12, 5), date(2018, 2, 1)]
+    assert filled["paper_date_from"].tolist() == ["conference-dates", "arxiv-id"]
+
+
+def test_reference_tables_have_a_source_per_row_and_sane_dates() -> None:
+    for (venue, year), (start, end) in conference_dates().items():
+        assert start <= end and (end - start).days < 14, (venue, year)
+        assert start.year in (year, year + 1), (venue, year)  # IJCAI-PRICAI 2020 met in January 2021
+    releases = framework_releases()
+    assert releases["framework"].is_unique
+    assert all(urlsplit(s).scheme == "https" for s in releases["source"])
+    assert set(releases["precision"]) <= {"day", "month", "year"}
+    frameworks = set(LABEL_ORDER) - {"other", "none", "unclassified"}
+    assert frameworks <= set(releases["framework"]), frameworks - set(releases["framework"])
+
+
+def test_period_ends() -> None:
+    assert period_end("2016") == date(2016, 12, 31)
+    assert period_end("2017Q1") == date(2017, 3, 31)
+    assert period_end("2016-02") == date(2016, 2, 29)
+    assert period_end("whenever") is None
+
+
+def implementations() -> pd.DataFrame:
+    """A 2014 TensorFlow-era paper with its own Caffe code and a later PyTorch port, and a port counted wrongly."""
+    def row(paper: str, repo: str, year: int, framework: str, attribution: str, start: str) -> dict:
+        return {"paper_id": paper, "repo_key": repo, "is_official": None, "pwc_framework": None, "title": paper,
+                "venue": "CVPR", "year": year, "is_workshop": False, "published_date": None, "arxiv_id": None,
+                "repo_created_at": datetime.fromisoformat(start), "repo_status": "ok", "n_stars": 1,
+                "framework": framework, "confidence": 1.0, "attribution": attribution,
+                "attribution_reason": "r"}  # fmt: skip
+
+    return pd.DataFrame([
+        row("a", "own/a", 2014, "caffe", "contemporaneous", "2014-03-01"),
+        row("a", "port/a", 2014, "pytorch", "later-port", "2019-01-01"),
+        row("a", "port/a2", 2014, "pytorch", "later-port", "2020-01-01"),
+        row("b", "port/b", 2015, "tensorflow", "later-port", "2017-01-01"),
+        row("c", "own/c", 2015, "pytorch", "contemporaneous", "2015-05-01"),  # impossible: a defect
+    ]).astype({"year": "Int64", "n_stars": "Int64"})  # fmt: skip
+
+
+def test_plausibility_lists_papers_counted_before_their_frameworks_release() -> None:
+    frame = implementations()
+    defects = plausibility_defects(frame)
+    found = defects[["period", "framework", "paper_id", "repo_key"]].values.tolist()
+    assert found == [["2015", "pytorch", "c", "own/c"]]
+    assert defects["released"].tolist() == [date(2017, 1, 18)]
+    with_ports = plausibility_defects(frame, ShareSpec(include_ports=True))
+    assert set(with_ports["paper_id"]) == {"a", "c"}  # the port of a 2014 paper counts as 2014 PyTorch
+    assert anachronisms(pd.DataFrame()).empty
+
+
+def test_later_ports_by_paper_period_and_the_port_flow() -> None:
+    frame = implementations()
+    counts = port_counts(frame)
+    assert counts.values.tolist() == [["2014", "pytorch", 2, 1], ["2015", "tensorflow", 1, 1]]
+    flow = port_flow(frame)
+    assert flow[["paper_framework", "port_framework", "n_papers", "n_ports", "first_port_year"]].values.tolist() == \
+        [["caffe", "pytorch", 1, 2, 2019]]  # paper b has no own code: no flow row  # fmt: skip
+    assert flow["median_lag_years"].tolist() == [5.5]
+
+
+def test_the_counted_link_per_paper_is_the_one_the_shares_count() -> None:
+    frame = implementations()
+    chosen = select_counted_links(frame)
+    assert chosen[["paper_id", "repo_key", "attribution"]].values.tolist() == [
+        ["a", "own/a", "contemporaneous"], ["c", "own/c", "contemporaneous"]]  # fmt: skip
+    shares = framework_shares(frame).groupby("framework")["n_items"].sum().to_dict()
+    assert shares == chosen.groupby("framework")["weight"].sum().to_dict()
+
+
+def test_a_framework_that_did_not_exist_yet_gives_way_to_the_best_scored_one_that_did() -> None:
+    """GazeCapture (CVPR 2016) holds the paper's Caffe models and a later pytorch/ port; it scores pytorch first."""
+    frame = implementations().assign(scores=None)
+    frame.loc[frame["paper_id"] == "c", "scores"] = '{"pytorch": 5.5, "caffe": 1.5, "jax": 0.5}'
+    shares = framework_shares(frame).groupby("framework")["n_items"].sum().to_dict()
+    assert shares == {"caffe": 2.0}
+    assert plausibility_defects(frame).empty
+    from analysis.releases import labels_at_paper_time
+
+    _labels, replaced = labels_at_paper_time(frame)
+    assert replaced.values.tolist() == [["c", "own/c", 2015, "pytorch", date(2017, 1, 18), "caffe"]]
+    no_alternative = implementations().assign(scores='{"pytorch": 3.0}')
+    assert not plausibility_defects(no_alternative).empty  # nothing that existed: the defect stays listed
