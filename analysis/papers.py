@@ -101,7 +101,9 @@ def format_count(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-AXIS_FIELDS = {"venue-year": "a venue year (papers.year)", "paper-date": "a publication date (papers.published_date)",
+AXIS_FIELDS = {"venue-year": "a venue year (papers.year)",
+               "paper-date": "a publication date (papers.published_date, an arXiv id, or its venue-year in "
+                             "analysis/data/conference_dates.csv)",
                "repo-created": "a repository creation or first-commit date (repos.created_at)"}  # fmt: skip
 
 

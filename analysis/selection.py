@@ -3,7 +3,8 @@
 By default only links attributed ``official`` or ``contemporaneous``
 (:mod:`analysis.attribution`) are the paper's code, and each paper counts once: its
 official link, else its earliest contemporaneous one (the code released with the
-paper; the most-starred would favour popular later ports). Ties (same start day)
+paper; the most-starred would favour popular later ports), else an ``unknown`` link
+whose repository was never decided (missing): ``unclassified`` in the "all" series. Ties (same start day)
 share the paper's weight. ``include_ports`` restores Papers with Code's "all
 implementations" view: every link may be chosen, official first, then those with a
 decision, then the most-starred.
@@ -35,10 +36,16 @@ COUNTING_SENTENCE = {
 
 
 def own_code_flags(frame: pd.DataFrame) -> np.ndarray:
-    """Per row: is the link the paper's own code (official or contemporaneous)? All True without attributions."""
+    """Per row: may the link count as the paper's own code? All True without attributions.
+
+    Official and contemporaneous links may. So may an ``unknown`` link whose repository
+    has no decision (missing, never crawled): it can only ever be ``unclassified``, and
+    keeping it keeps the paper in the "all" series' denominator; it never adds to a framework.
+    """
     if "attribution" not in frame.columns:
         return np.ones(len(frame), dtype=bool)
-    return frame["attribution"].isin(COUNTED).to_numpy(dtype=bool)
+    undecided_unknown = frame["attribution"].isin(["unknown"]) & frame["framework"].isna()
+    return (frame["attribution"].isin(COUNTED) | undecided_unknown).to_numpy(dtype=bool)
 
 
 def counts_ports(data: Implementations, include_ports: bool) -> bool:
@@ -62,7 +69,7 @@ def choose_per_paper(data: Implementations, rows: np.ndarray, include_ports: boo
     else:
         start = data.code_start[rows].astype("datetime64[D]").astype(np.int64).astype(float)
         start = np.where(np.isnat(data.code_start[rows]), 1e6, start)  # an unknown start ranks last
-        rank = data.is_official[rows] * 4e9 - start
+        rank = data.is_official[rows] * 4e9 + data.has_decision[rows] * 2e9 - start  # unknown-undecided last
     papers = data.paper[rows]
     best = np.full(papers.max() + 1, -np.inf)
     np.maximum.at(best, papers, rank)

@@ -84,7 +84,7 @@ def current_attributions(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
     stale = frame["attribution_version"].ne(ATTRIBUTION_VERSION) | frame["attribution"].isna()
     if not stale.any():
         return frame
-    fresh = attribution_frame(link_facts(wh)).rename(columns={"repo_url": "_repo_url"})
+    fresh = attribution_frame(link_facts(wh, stale_only=True)).rename(columns={"repo_url": "_repo_url"})
     merged = frame.merge(fresh, how="left", left_on=["paper_id", "repo_url"], right_on=["paper_id", "_repo_url"],
                          suffixes=("", "_now"))  # fmt: skip
     for column in ("attribution", "attribution_reason"):

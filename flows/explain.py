@@ -226,7 +226,10 @@ def counted_links(wh: Warehouse, paper_ids: Sequence[str]) -> dict[str, dict[str
         return {}
     from analysis.shares import ShareSpec, select_items
 
-    frame = wh.implementations(CLASSIFIER_VERSION, paper_ids=paper_ids)
+    from flows.attribute import current_attributions
+
+    # attributions worked out now where the stored ones are stale, as the report does
+    frame = current_attributions(wh, wh.implementations(CLASSIFIER_VERSION, paper_ids=paper_ids))
     items = select_items(frame, ShareSpec())
     picked = frame.iloc[items["row"].to_numpy()]
     found: dict[str, dict[str, float]] = {}

@@ -149,7 +149,8 @@ def test_an_axis_with_no_dates_writes_a_page_that_says_why(synthetic_db: Path, t
     db = tmp_path / "undated.duckdb"
     shutil.copy(synthetic_db, db)
     with Warehouse(db) as wh:
-        wh.con.execute("UPDATE papers SET published_date = NULL")
+        # no date of any kind: none from the source, no arXiv id, and venues the conference-dates table lacks
+        wh.con.execute("UPDATE papers SET published_date = NULL, arxiv_id = NULL, venue = venue || ' (test)'")
     # the page is written, and the command fails with the reason: a chart with nothing on it is not a success
     assert main(["report", "--db", str(db), "--out", str(tmp_path / "out"), "--axis", "paper-date"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
