@@ -26,7 +26,7 @@ from datetime import date, datetime
 
 from analysis.title_words import distinctive_words, name_overlap
 
-ATTRIBUTION_VERSION = "2026.12.1"
+ATTRIBUTION_VERSION = "2026.12.2"
 ATTRIBUTIONS = ("official", "contemporaneous", "later-port", "suspect", "unknown")
 COUNTED = ("official", "contemporaneous")
 """The words that count as the paper's own code by default."""
@@ -44,6 +44,8 @@ OTHER_CONTENT_WORDS = frozenset({
     "notes", "cheatsheet", "awesome", "dotfiles", "resume", "blog", "website", "homepage", "portfolio",
     "interview", "leetcode", "php", "html", "css", "wordpress", "oop", "bootcamp", "hackathon",
 })  # fmt: skip
+MIN_TEXT_WORDS = 2
+"""Distinctive words beyond the name a description or README title needs before its mismatch is evidence."""
 STRONG_SHARE = 0.5
 """A repository whose code starts outside the window must share at least this fraction of its
 name's distinctive words with the title (a port carries the method's name)."""
@@ -145,11 +147,16 @@ def suspect_reasons(paper: PaperFacts, repo: RepoFacts, window: Window = DEFAULT
     overlap = name_overlap(paper.title, name, repo.description, repo.readme_title)
     if not overlap.is_judgeable:
         return reasons
-    texts = "name" + ", description" * bool(repo.description) + ", README title" * bool(repo.readme_title)
+    # A description or README title says what the repository is only with two distinctive words beyond its
+    # name: "Wetectron" or "L2C: Learning to Cluster" repeat or gloss the name; "Installation" says nothing.
+    own = set(distinctive_words(name))
+    described = len(set(distinctive_words(repo.description)) - own) >= MIN_TEXT_WORDS
+    titled = len(set(distinctive_words(repo.readme_title)) - own) >= MIN_TEXT_WORDS
+    texts = "name" + ", description" * described + ", README title" * titled
     said = f"its {texts} share{'s' if texts == 'name' else ''} no distinctive word or acronym with the title"
     if not overlap.has_overlap:
         other = sorted(set(distinctive_words(name)) & OTHER_CONTENT_WORDS)
-        if repo.description or repo.readme_title:
+        if described or titled:
             reasons.append(said)
         elif other:
             reasons.append(f"{said}, and its name says it holds something else ({', '.join(other)})")

@@ -34,6 +34,8 @@ chainer paddle mindspore lasagne matlab python py cuda cpp lua matconvnet cvpr i
 neurips icml iclr aaai ijcai acl emnlp naacl coling wacv corl icassp interspeech fg bmvc accv miccai
 kdd arxiv workshop conf conference deep learning learn learned neural network networks net nets
 model models based approach method methods
+readme introduction intro overview installation install setup requirements usage getting started
+abstract citation news updates update todo contents table
 """)
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -89,11 +91,12 @@ def is_acronym_of(word: str, title: str) -> bool:
 
     Each word used gives a prefix (``GAT``: Graph ATtention; ``CoaT``: CO-scale ...
     Attentional ... Transformers); up to ``MAX_SKIPPED_WORDS`` words in between may be
-    skipped. Stop words are ignored, generic words are kept (``Net`` is often the N).
+    skipped. Stop words may be used (``YOLO``: You Only Look Once) or skipped for free;
+    generic words are kept (``Net`` is often the N).
     """
     if not (MIN_ACRONYM <= len(word) <= 12 and word.isalnum()):
         return False
-    words = [w for w in split_words(title) if w not in STOP_WORDS]
+    words = split_words(title)
     return any(_spells(word, words, start, 0) for start in range(len(words)) if words[start][0] == word[0])
 
 
@@ -107,6 +110,8 @@ def _spells(rest: str, words: list[str], j: int, used: int, skipped: int = 0) ->
     for k in range(min(len(word), len(rest)), 0, -1):
         if rest[:k] == word[:k] and _spells(rest[k:], words, j + 1, used + 1, skipped):
             return True
+    if word in STOP_WORDS:  # "for", "of", "the": skipping them is free
+        return used > 0 and _spells(rest, words, j + 1, used, skipped)
     return used > 0 and skipped < MAX_SKIPPED_WORDS and _spells(rest, words, j + 1, used, skipped + 1)
 
 

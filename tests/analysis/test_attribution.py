@@ -36,6 +36,7 @@ def repo(name: str = "someone/CNNIQA", start: date | None = date(2014, 3, 1), la
     ("cnniqa", "Convolutional Neural Networks for No-Reference Image Quality Assessment", True),  # skips "No-Reference"
     ("lopq", "Locally Optimized Product Quantization for Approximate Nearest Neighbor Search", True),
     ("gat", "Graph Attention Networks", True),  # two letters from one word
+    ("yolo", "You Only Look Once: Unified, Real-Time Object Detection", True),  # stop words may be used
     ("coat", "Co-Scale Conv-Attentional Image Transformers", True),
     ("bet", "Predicting Matchability", False),
     ("oop", "Learning to Group Objects", False),  # one word's initial is not an acronym
@@ -89,6 +90,8 @@ def test_suspect_signs() -> None:
     assert ended[0] == "suspect" and "history ends 2010-11" in ended[1]
     described = attribute_link(None, CVPR14, repo("a/BetBoy", description="Football betting manager"))
     assert described[0] == "suspect" and "name, description share no distinctive word" in described[1]
+    # A README title that only repeats or glosses the name says nothing more ("SURF", "L2C: Learning to Cluster").
+    assert attribute_link(None, CVPR14, repo("a/L2C", readme_title="L2C: Learning to Cluster"))[0] == "contemporaneous"
     # The name alone, inside the window, with code files: authors name repositories freely.
     assert attribute_link(None, CVPR14, repo("a/BetBoy"))[0] == "contemporaneous"
     early = attribute_link(None, CVPR14, repo("a/BetBoy", start=date(2013, 5, 7), last=date(2019, 11, 1)))
