@@ -346,8 +346,9 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
                  for v, y, n, d in strata[["venue", "year", "n_population", "n_drawn"]].itertuples(index=False)}
     bounds = [(v, y, *_published_bounds(pt, tf, drawn.get((v, y))))
               for v, y, pt, tf in counts.itertuples(index=False)]  # fmt: skip
-    return comparison_table(counts, pd.DataFrame(bounds, columns=["venue", "year", "share_low", "share_high"]),
-                            min_count)  # fmt: skip
+    keys = {"venue": object, "year": "int64"}  # typed even when empty, so the two frames merge
+    bounds_frame = pd.DataFrame(bounds, columns=["venue", "year", "share_low", "share_high"]).astype(keys)
+    return comparison_table(counts.astype(keys), bounds_frame, min_count)
 
 
 def _published_bounds(n_pt: float, n_tf: float, stratum: tuple[float, float] | None) -> tuple[float, float]:

@@ -225,7 +225,6 @@ def counted_links(wh: Warehouse, paper_ids: Sequence[str]) -> dict[str, dict[str
     if not paper_ids:
         return {}
     from analysis.shares import ShareSpec, select_items
-
     from flows.attribute import current_attributions
 
     # attributions worked out now where the stored ones are stale, as the report does

@@ -33,12 +33,17 @@ def _when(text: str) -> date | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).date() if text else None
 
 
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def link_rows() -> list[dict[str, object]]:
     """Every sample link with the facts attribution reads, in a fixed order."""
-    papers = {r["paper_url"]: r for r in csv.DictReader(open(SAMPLE / "papers.csv", encoding="utf-8"))}
-    repos = {r["repo_url"].lower(): r for r in csv.DictReader(open(SAMPLE / "repos.csv", encoding="utf-8"))}
+    papers = {r["paper_url"]: r for r in _read(SAMPLE / "papers.csv")}
+    repos = {r["repo_url"].lower(): r for r in _read(SAMPLE / "repos.csv")}
     rows = []
-    for link in csv.DictReader(open(SAMPLE / "links.csv", encoding="utf-8")):
+    for link in _read(SAMPLE / "links.csv"):
         paper, repo = papers[link["paper_url"]], repos.get(link["repo_url"].lower(), {})
         venue = parse_venue(paper["proceeding"])
         when, _ = paper_date(None, paper["arxiv_id"] or None, venue.venue, venue.year)
