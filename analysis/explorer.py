@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.papers import MIN_VENUE_PAPERS, venues_with_enough
 from analysis.shares import MIN_COUNT, ShareSpec, prepare_implementations, select_items, share_table
 from analysis.taxonomy import order_labels
+from analysis.weights import weight_share_table
 
 VIEWS: tuple[tuple[str, str], ...] = (
     ("venue-year", "year"), ("paper-date", "year"), ("paper-date", "quarter"), ("paper-date", "month"),
@@ -27,13 +28,18 @@ VIEW_LABELS = {"venue-year": "conference year", "paper-date": "paper date", "rep
 
 
 def explorer_payload(frame: pd.DataFrame | object, axis: str, freq: str, venues: Sequence[str] | None = None,
-                     min_count: int = MIN_COUNT, colours: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Everything the page's script draws from; the report's own axis/frequency comes first."""
+                     min_count: int = MIN_COUNT, colours: dict[str, str] | None = None,
+                     strata: pd.DataFrame | None = None) -> dict[str, Any]:  # fmt: skip
+    """Everything the page's script draws from; the report's own axis/frequency comes first.
+
+    ``strata``: a stratified sample's, so the all-venue venue-year shares are the same
+    population estimates as the report's series (analysis.weights).
+    """
     data = prepare_implementations(frame)  # type: ignore[arg-type]
     own = ShareSpec(axis=axis, freq=freq, min_count=min_count)
     kept, others = venues_with_enough(share_table(select_items(data, own, venues), own, by_venue=True))
     wanted = [(axis, freq), *[v for v in VIEWS if v != (axis, freq)]]
-    views = [_view(data, ShareSpec(axis=a, freq=f, min_count=min_count), venues, kept) for a, f in wanted]
+    views = [_view(data, ShareSpec(axis=a, freq=f, min_count=min_count), venues, kept, strata) for a, f in wanted]
     papers = _papers(data, venues)
     frameworks = order_labels({*papers.pop("_labels"), *[fw for v in views for fw in v.pop("_labels")]})
     for view in views:
@@ -45,7 +51,8 @@ def explorer_payload(frame: pd.DataFrame | object, axis: str, freq: str, venues:
             "views": views, "papers": papers}  # fmt: skip
 
 
-def _view(data: Any, spec: ShareSpec, venues: Sequence[str] | None, kept: list[str]) -> dict[str, Any]:
+def _view(data: Any, spec: ShareSpec, venues: Sequence[str] | None, kept: list[str],
+          strata: pd.DataFrame | None = None) -> dict[str, Any]:  # fmt: skip
     items = select_items(data, spec, venues)
     label = VIEW_LABELS[spec.axis] + ("" if spec.axis == "venue-year" else f", by {spec.freq}")
     view: dict[str, Any] = {"axis": spec.axis, "freq": spec.freq, "label": label,
@@ -54,6 +61,8 @@ def _view(data: Any, spec: ShareSpec, venues: Sequence[str] | None, kept: list[s
     for key, base in (("shares", "frameworks"), ("all", "all")):
         variant = spec.with_(base=base)
         view[key][""] = share_table(items, variant)
+        if spec.axis == "venue-year":
+            view[key][""] = weight_share_table(view[key][""], items, variant.view, base, strata)
         if kept:
             by_venue = share_table(items, variant, by_venue=True)
             groups = dict(iter(by_venue.groupby("venue", sort=False)))

@@ -101,7 +101,7 @@ def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None
     spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
     papers = counted_papers(data, spec, venues)
     colours = {label: style[0] for label, style in FRAMEWORK_STYLE.items()}
-    payload = explorer_payload(data, axis, freq, venues, colours=colours)
+    payload = explorer_payload(data, axis, freq, venues, colours=colours, strata=strata)
     empty_reason = explain_empty(data, spec, venues) if series["shares"].empty else ""
     return series, papers, payload, empty_reason
 

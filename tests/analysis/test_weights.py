@@ -103,3 +103,18 @@ def test_weighted_shares_of_a_period_sum_to_one() -> None:
     strata = pd.DataFrame({"venue": ["A", "B"], "year": [2019, 2019], "n_population": [30, 300]})
     table = weighted_shares(items, ["pytorch", "tensorflow", "keras"], strata, ["keras", "pytorch", "tensorflow"])
     assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_the_page_payload_shows_the_same_weighted_all_venue_shares() -> None:
+    from analysis.explorer import explorer_payload
+
+    rows = [{"paper_id": f"a{i}", "repo_key": f"a/{i}", "venue": "CVPR",
+             "framework": "pytorch" if i < 9 else "tensorflow"} for i in range(10)]  # fmt: skip
+    rows += [{"paper_id": f"b{i}", "repo_key": f"b/{i}", "venue": "ICML",
+              "framework": "pytorch" if i < 1 else "tensorflow"} for i in range(10)]  # fmt: skip
+    strata = pd.DataFrame({"venue": ["CVPR", "ICML"], "year": [2019, 2019], "n_population": [900, 100]})
+    payload = explorer_payload(implementations(rows), "venue-year", "year", strata=strata)
+    pytorch = payload["frameworks"].index("pytorch")
+    encoded = payload["views"][0]["shares"][""]
+    share = next(r[4] for r in encoded if r[1] == pytorch)
+    assert share == pytest.approx(0.82, abs=1e-3)
