@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from analysis.crossovers import crossovers_by_venue, find_crossovers  # noqa: F401  (public here too)
 from analysis.intervals import wilson_bounds, wilson_interval
 from analysis.periods import period_codes, period_labels  # noqa: F401  (period_labels: public here too)
 from analysis.published import COMPARISON_COLUMNS, comparison_table, finite_population_n  # noqa: F401
@@ -272,35 +273,6 @@ def period_totals(shares: pd.DataFrame) -> pd.Series:
 # --- reading the series ---------------------------------------------------------
 
 
-def find_crossovers(shares: pd.DataFrame, labels: Sequence[str] | None = None, top: int = 4) -> pd.DataFrame:
-    """When one framework first passes another: the first non-thin period it leads after trailing.
-
-    Checks every ordered pair among ``labels`` (default: the ``top`` frameworks by
-    count). Thin periods are skipped: a lead built on a handful of papers is noise.
-    Columns: period, framework, passed, share, passed_share (one row per pass).
-    """
-    solid = shares[~shares["is_thin"]]
-    if solid.empty:
-        return pd.DataFrame(columns=["period", "framework", "passed", "share", "passed_share"])
-    wide = solid.set_index(["period", "framework"])["share"].unstack(fill_value=0.0).sort_index()
-    if labels is None:
-        labels = solid.groupby("framework")["n_items"].sum().nlargest(top).index.tolist()
-    found = [row for a in labels for b in labels if a != b and (row := _first_pass(wide, a, b))]
-    columns = ["period", "framework", "passed", "share", "passed_share"]
-    return pd.DataFrame(found, columns=columns).sort_values(["period", "framework"]).reset_index(drop=True)
-
-
-def _first_pass(wide: pd.DataFrame, leader: str, other: str) -> tuple[str, str, str, float, float] | None:
-    if leader not in wide or other not in wide:
-        return None
-    was_behind = False
-    for period, a, b in zip(wide.index, wide[leader], wide[other], strict=True):
-        if a > b and was_behind:
-            return str(period), leader, other, float(a), float(b)
-        was_behind = was_behind or (a < b)
-    return None
-
-
 def items_behind(frame: pd.DataFrame | Implementations, spec: ShareSpec, period: str, framework: str,
                  venue: str | None = None) -> pd.DataFrame:  # fmt: skip
     """The papers and repositories behind one number of a share table, with their weights.
@@ -396,19 +368,3 @@ def report_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year
     chosen = keep_rows(data, ShareSpec(conference_only=False, include_ports=True), venues)
     series["agreement"] = agreement_matrix(data.frame.iloc[chosen], repo_codes=data.repo[chosen])
     return series
-
-
-def crossovers_by_venue(shares_by_venue: pd.DataFrame, leader: str = "pytorch",
-                        other: str = "tensorflow") -> pd.DataFrame:  # fmt: skip
-    """When ``leader`` first passed ``other`` at each venue (venues where it did); thin periods skipped."""
-    columns = ["venue", "period", "framework", "passed", "share", "passed_share"]
-    solid = shares_by_venue[~shares_by_venue["is_thin"] & shares_by_venue["framework"].isin([leader, other])]
-    if solid.empty:
-        return pd.DataFrame(columns=columns)
-    wide = solid.set_index(["venue", "period", "framework"])["share"].unstack(fill_value=0.0).sort_index()
-    found = []
-    for venue, group in wide.groupby(level="venue", sort=True):
-        row = _first_pass(group.droplevel("venue"), leader, other)
-        if row:
-            found.append((str(venue), *row))
-    return pd.DataFrame(found, columns=columns)
