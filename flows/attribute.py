@@ -9,6 +9,7 @@ stored facts without crawling.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -32,16 +33,26 @@ LEFT JOIN repos r ON r.repo_key = coalesce(old.renamed_to, l.repo_key)
 ORDER BY l.paper_id, l.repo_url
 """
 # Links whose stored attribution is missing, of another version, or older than the facts it used.
-_STALE = """
-WHERE l.attribution IS NULL OR l.attribution_version IS DISTINCT FROM ?
-   OR l.attributed_at < p.ingested_at OR l.attributed_at < r.crawled_at
-"""
+_STALE = """(l.attribution IS NULL OR l.attribution_version IS DISTINCT FROM ?
+   OR l.attributed_at < p.ingested_at OR l.attributed_at < r.crawled_at)"""
 
 
-def link_facts(wh: Warehouse, stale_only: bool = False) -> pd.DataFrame:
-    """One row per link with the paper's and repository's facts (paper dates filled in)."""
-    sql = _FACTS_SQL.format(where=_STALE if stale_only else "")
-    frame = wh.con.execute(sql, [ATTRIBUTION_VERSION] if stale_only else []).df()
+def link_facts(wh: Warehouse, stale_only: bool = False, paper_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per link with the paper's and repository's facts (paper dates filled in).
+
+    ``paper_ids`` narrows it to those papers' links (``explain`` asks about one paper:
+    it must not work out the attributions of 300,000).
+    """
+    conditions = ([_STALE] if stale_only else []) + ([] if paper_ids is None else
+                                                     ["l.paper_id IN (SELECT paper_id FROM _fact_papers)"])  # fmt: skip
+    sql = _FACTS_SQL.format(where=f"WHERE {' AND '.join(conditions)}" if conditions else "")
+    if paper_ids is not None:  # a semi-join on a registered table: fast for one paper or for all of them
+        wh.con.register("_fact_papers", pd.DataFrame({"paper_id": list(dict.fromkeys(paper_ids))}, dtype=object))
+    try:
+        frame = wh.con.execute(sql, [ATTRIBUTION_VERSION] if stale_only else []).df()
+    finally:
+        if paper_ids is not None:
+            wh.con.unregister("_fact_papers")
     return fill_paper_dates(frame)
 
 
@@ -75,6 +86,10 @@ def attribute_links(wh: Warehouse, force: bool = False, window: Window = DEFAULT
     return counts
 
 
+FEW_PAPERS = 10_000
+"""Up to this many papers, :func:`current_attributions` works out only theirs."""
+
+
 def current_attributions(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (rows of ``Warehouse.implementations``) with every attribution current.
 
@@ -84,7 +99,10 @@ def current_attributions(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
     stale = frame["attribution_version"].ne(ATTRIBUTION_VERSION) | frame["attribution"].isna()
     if not stale.any():
         return frame
-    fresh = attribution_frame(link_facts(wh, stale_only=True)).rename(columns={"repo_url": "_repo_url"})
+    papers = frame.loc[stale.to_numpy(), "paper_id"].unique().tolist()
+    # A few papers (explain): only theirs; most of the warehouse (a report): every stale link, no semi-join.
+    facts = link_facts(wh, stale_only=True, paper_ids=papers if len(papers) <= FEW_PAPERS else None)
+    fresh = attribution_frame(facts).rename(columns={"repo_url": "_repo_url"})
     merged = frame.merge(fresh, how="left", left_on=["paper_id", "repo_url"], right_on=["paper_id", "_repo_url"],
                          suffixes=("", "_now"))  # fmt: skip
     for column in ("attribution", "attribution_reason"):

@@ -21,6 +21,7 @@ from analysis.frameworks import CLASSIFIER_VERSION
 from analysis.paper_dates import paper_date
 from analysis.python_imports import MODEL_MARKER
 from analysis.rules import label_for_module
+from analysis.selection import COUNTING_SENTENCE
 from analysis.taxonomy import NONE, UNCLASSIFIED
 from analysis.urls import normalise_repo_url
 from flows.store import Warehouse
@@ -168,13 +169,11 @@ def repo_papers(wh: Warehouse, keys: Sequence[str]) -> list[dict[str, Any]]:
     """Every paper linked to the repository (by key, or by URL for other hosts), each link's attribution."""
     rows = wh.query(f"""
         SELECT p.paper_id, p.title, p.venue, p.year, p.published_date, l.repo_url, l.is_official,
-               {_attribution_columns(wh)}, l.pwc_framework, coalesce(old.renamed_to, l.repo_key) AS counted_key
-        FROM links l JOIN papers p USING (paper_id) LEFT JOIN repos old ON old.repo_key = l.repo_key
+               {_attribution_columns(wh)}, l.pwc_framework
+        FROM links l JOIN papers p USING (paper_id)
         WHERE list_contains(?::VARCHAR[], l.repo_key) OR list_contains(?::VARCHAR[], l.repo_url)
         ORDER BY p.year NULLS LAST, p.paper_id""", [list(keys), list(keys)])  # fmt: skip
-    counted = counted_links(wh, [r["paper_id"] for r in rows])
-    for row in rows:
-        row["counted_weight"] = counted.get(row["paper_id"], {}).get(row.pop("counted_key") or "", 0.0)
+    _apply_verdicts(rows, link_verdicts(wh, [r["paper_id"] for r in rows]))
     return rows
 
 
@@ -206,36 +205,68 @@ def explain_paper(wh: Warehouse, paper_id: str) -> dict[str, Any]:
         LEFT JOIN classifications c ON c.repo_key = r.repo_key AND c.classifier_version = ?
         WHERE l.paper_id = ? ORDER BY l.is_official DESC NULLS LAST, l.repo_url""",
                      [CLASSIFIER_VERSION, paper_id])  # fmt: skip
-    weights = counted_links(wh, [paper_id]).get(paper_id, {})
     for link in links:
-        link["counted_weight"] = weights.get(link["repo_key"] or "", 0.0)
+        link["paper_id"] = paper_id
+    _apply_verdicts(links, link_verdicts(wh, [paper_id]), paper)
+    for link in links:
+        del link["paper_id"]
     counted = [link for link in links if link["counted_weight"] > 0]
     return {"kind": "paper", **paper, "links": links, "counted": [
         {"repo_key": c["repo_key"], "framework": c["framework"] or UNCLASSIFIED, "weight": c["counted_weight"],
          "in_framework_shares": c["framework"] not in (None, NONE)} for c in counted],
-        "not_counted_reason": None if counted else why_not_counted(paper, links)}  # fmt: skip
+        "not_counted_reason": None if counted else why_not_counted(paper, links),
+        "counting_rule": COUNTING_SENTENCE[False]}  # fmt: skip
 
 
-def counted_links(wh: Warehouse, paper_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-    """paper_id -> {repo_key: weight} of the repositories the headline share series count.
+def link_verdicts(wh: Warehouse, paper_ids: Sequence[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(paper_id, repo_url) -> the link's current attribution and its weight in the headline share series.
 
-    Runs the series' own selection (:func:`analysis.shares.select_items`, default spec)
-    over these papers' rows, so the answer is the chart's by construction.
+    Attributions are current (stale ones worked out from stored facts, as the report
+    does), and the weight comes from the series' own selection
+    (:func:`analysis.shares.select_items`: conference papers, the paper's own code, one
+    link each by :func:`analysis.selection.choose_per_paper`), so explain says what the
+    chart counts by construction. Links that cannot be crawled are not in it.
     """
     if not paper_ids:
         return {}
     from analysis.shares import ShareSpec, select_items
     from flows.attribute import current_attributions
 
-    # attributions worked out now where the stored ones are stale, as the report does
     frame = current_attributions(wh, wh.implementations(CLASSIFIER_VERSION, paper_ids=paper_ids))
+    weights = dict.fromkeys(range(len(frame)), 0.0)
     items = select_items(frame, ShareSpec())
-    picked = frame.iloc[items["row"].to_numpy()]
-    found: dict[str, dict[str, float]] = {}
-    for paper_id, repo_key, weight in zip(picked["paper_id"], picked["repo_key"], items["weight"], strict=True):
-        per_paper = found.setdefault(str(paper_id), {})
-        per_paper[str(repo_key)] = per_paper.get(str(repo_key), 0.0) + float(weight)
-    return found
+    weights.update(zip(items["row"].tolist(), items["weight"].tolist(), strict=True))
+    return {(str(row.paper_id), str(row.repo_url)): {
+                "attribution": row.attribution, "attribution_reason": row.attribution_reason,
+                "counted_weight": float(weights[i])}
+            for i, row in enumerate(frame.itertuples(index=False))}  # fmt: skip
+
+
+def _apply_verdicts(rows: list[dict[str, Any]], verdicts: dict[tuple[str, str], dict[str, Any]],
+                    paper: dict[str, Any] | None = None) -> None:  # fmt: skip
+    """Each link row (with ``paper_id`` and ``repo_url``) gets its attribution, weight and why."""
+    for row in rows:
+        row.update(verdicts.get((row["paper_id"], row["repo_url"]), {"counted_weight": 0.0}))
+        facts = paper or row
+        row["why"] = why_link(row, in_series=facts.get("venue") is not None and facts.get("year") is not None)
+
+
+def why_link(link: dict[str, Any], in_series: bool = True) -> str:
+    """Why a link is counted or not, from its attribution and the selection's verdict."""
+    attribution = link.get("attribution")
+    if not in_series:
+        return "not counted: its paper is in no share series (no conference venue and year)"
+    if link.get("skip_reason"):
+        return f"not counted: not a repository that can be crawled ({link['skip_reason']})"
+    if link["counted_weight"]:
+        return {"official": "counted: its source marks it official",
+                "contemporaneous": "counted: its code starts within the paper's window, and no official or earlier "
+                                   "link comes first",
+                "unknown": "counted as unclassified: its repository was never decided"}.get(
+            attribution, "counted")  # fmt: skip
+    if attribution in ("later-port", "suspect", "unknown"):
+        return f"not counted: not the paper's own code ({attribution})"
+    return "not counted: another link of the paper comes first (official, else the earliest)"
 
 
 def why_not_counted(paper: dict[str, Any], links: list[dict[str, Any]]) -> str:
@@ -248,7 +279,8 @@ def why_not_counted(paper: dict[str, Any], links: list[dict[str, Any]]) -> str:
         return "it has no code link"
     if all(link["skip_reason"] for link in links):
         return "none of its links is a GitHub repository that can be crawled"
-    return "no link was chosen by the share rule"
+    words = sorted({link["attribution"] for link in links if link["attribution"]})
+    return f"none of its links is the paper's own code ({', '.join(words) or 'not attributed'})"
 
 
 def _one(wh: Warehouse, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:

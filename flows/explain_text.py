@@ -51,7 +51,7 @@ def _repo_lines(e: dict[str, Any]) -> list[str]:
     lines.append(f"papers      {len(e['papers'])}")
     for paper in e["papers"]:
         lines.append(f"  {_venue_text(paper)}  {paper['paper_id']}  {_short(paper['title'])}")
-        lines.append(f"      {_link_text({**paper, 'framework': decision['framework'] if decision else None})}")
+        lines += [f"      {t}" for t in _link_text({**paper, "framework": decision["framework"] if decision else None})]
     return lines
 
 
@@ -67,13 +67,14 @@ def _paper_lines(e: dict[str, Any]) -> list[str]:
         mark = "*" if link["counted_weight"] else " "
         lines.append(f"  {mark} {link['repo_key'] or link['repo_url']}  {label}{confidence}"
                      + (f"  ({link['repo_status']})" if link["repo_status"] not in (None, "ok") else ""))  # fmt: skip
-        lines.append(f"      {_link_text(link)}")
+        lines += [f"      {t}" for t in _link_text(link)]
     if e["counted"]:
         lines.append("counted     " + ", ".join(
             f"{c['repo_key']} as {c['framework']}" + (f" (weight {c['weight']:.2f})" if c["weight"] < 1 else "")
             for c in e["counted"]) + "  (* above)")  # fmt: skip
     else:
         lines.append(f"counted     nothing: {e['not_counted_reason']}")
+    lines.append(f"rule        {e['counting_rule']}")
     return lines
 
 
@@ -105,23 +106,22 @@ def _evidence_text(ev: dict[str, Any]) -> str:
     return f"{ev['path']}: {ev['module']} ({ev['kind']}{', weak' if ev['is_weak'] else ''}) -> {ev['label'] or '-'}"
 
 
-def _link_text(link: dict[str, Any]) -> str:
+def _link_text(link: dict[str, Any]) -> list[str]:
+    """Two lines: what the link is (official? whose code?), then whether the shares count it and why."""
     official = {True: "official", False: "not official", None: "official: unknown"}[link["is_official"]]
     attribution = link["attribution"] or "not attributed"
     reason = f" ({link['attribution_reason']})" if link["attribution_reason"] else ""
-    extra = f"; not crawled: {link['skip_reason']}" if link.get("skip_reason") else ""
-    return f"{official}; {attribution}{reason}{extra}{_counted_text(link)}"
+    return [f"{official}; {attribution}{reason}", link["why"] + _counted_text(link)]
 
 
 def _counted_text(link: dict[str, Any]) -> str:
     if not link["counted_weight"]:
         return ""
-    weight = "" if link["counted_weight"] >= 1 else f" with weight {link['counted_weight']:.2f}"
-    label = link["framework"]
-    if label in (None, NONE, UNCLASSIFIED):
-        return (f"; the paper's counted code{weight}, as {label or UNCLASSIFIED}: outside the framework shares, "
-                "in the 'all' series")  # fmt: skip
-    return f"; counted in the shares{weight}"
+    weight = "" if link["counted_weight"] >= 1 else f", with weight {link['counted_weight']:.2f} (a tie)"
+    if link["framework"] in (None, NONE, UNCLASSIFIED):
+        label = link["framework"] or UNCLASSIFIED
+        return f"{weight}; as {label} it is outside the framework shares, in the 'all' series"
+    return weight
 
 
 def _venue_text(row: dict[str, Any]) -> str:

@@ -72,12 +72,14 @@ def test_a_repository_shows_its_label_evidence_crawl_and_papers(db: str, capsys:
     assert set(papers) == {PAPER, "sample://cvpr-2019/test-paper-5"}
     assert papers[PAPER]["is_official"] is True
     assert {p["counted_weight"] for p in papers.values()} == {1.0}  # the shares count it for both papers
-    assert {"attribution", "attribution_reason"} <= set(papers[PAPER])
+    assert papers[PAPER]["attribution"] == "official"
+    assert papers[PAPER]["why"] == "counted: its source marks it official"
+    assert papers["sample://cvpr-2019/test-paper-5"]["attribution"] == "contemporaneous"
 
     assert main(["explain", REPO, "--db", db]) == EXIT_OK
     text = capsys.readouterr().out
     assert "label       pytorch" in text and "data.py: torch (python, weak) -> pytorch" in text
-    assert "torch -> pytorch: 2 files, 1 weak" in text and "counted in the shares" in text
+    assert "torch -> pytorch: 2 files, 1 weak" in text and "counted: its source marks it official" in text
 
 
 def test_a_paper_with_several_links_says_which_one_is_counted(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,12 +95,15 @@ def test_a_paper_with_several_links_says_which_one_is_counted(db: str, capsys: p
     assert result["counted"] == [{"repo_key": REPO, "framework": "pytorch", "weight": 1.0,
                                   "in_framework_shares": True}]  # fmt: skip
     assert [k for k, link in links.items() if link["counted_weight"]] == [REPO]
-    assert result["not_counted_reason"] is None
+    assert result["not_counted_reason"] is None and result["counting_rule"].startswith("Counted: each paper's own code")
+    assert links["https://gitlab.com/someone/port"]["why"].startswith("not counted: not a repository that can be")
+    assert links["test-owner/torch-net"]["why"] == (
+        "not counted: another link of the paper comes first (official, else the earliest)")
 
     assert main(["explain", PAPER, "--db", db]) == EXIT_OK
     text = capsys.readouterr().out
     assert f"  * {REPO}  pytorch" in text and f"counted     {REPO} as pytorch" in text
-    assert "not crawled:" in text and text.count("\n  * ") == 1
+    assert "not a repository that can be crawled" in text and text.count("\n  * ") == 1
 
 
 def test_a_missing_repository_counts_as_unclassified(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,3 +148,12 @@ def test_a_reader_that_stops_early_gets_no_error(db: str) -> None:
     result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120,
                             cwd=Path(__file__).resolve().parents[2])  # fmt: skip
     assert result.stderr == ""
+
+
+def test_explain_works_out_the_attributions_of_its_papers_only(db: str) -> None:
+    """A stale attribution is worked out from stored facts at read time: for the asked paper, not for all."""
+    from flows.attribute import link_facts
+
+    with Warehouse(db, read_only=True) as wh:
+        assert set(link_facts(wh, paper_ids=[PAPER])["paper_id"]) == {PAPER}
+        assert len(link_facts(wh, paper_ids=[PAPER])) == 4 < len(link_facts(wh))
