@@ -6,6 +6,7 @@ tests/flows/test_cli.py and test_crawl.py.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -59,12 +60,16 @@ def test_report_venue_aliases_name_the_canonical_venue(db: str, tmp_path: Path,
 
 def test_an_axis_that_yields_nothing_says_why_and_exits_1(db: str, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    argv = ["report", "--db", db, "--out", str(tmp_path), "--axis", "paper-date", "--freq", "month"]
+    undated = tmp_path / "undated.duckdb"  # repositories whose creation and first commit are unknown
+    shutil.copy(db, undated)
+    with Warehouse(undated) as wh:
+        wh.con.execute("UPDATE repos SET created_at = NULL, first_commit_at = NULL")
+    argv = ["report", "--db", str(undated), "--out", str(tmp_path / "out"), "--axis", "repo-created", "--freq", "month"]
     assert main(argv) == EXIT_FAILURE
     line = _one_error_line(capsys)
     assert line.startswith("papertrends report: error: nothing to chart: ")
-    assert "has a publication date (papers.published_date), which the paper-date axis needs" in line
-    assert (tmp_path / "all_paper-date_month" / "report.html").exists()  # the page still says what it holds
+    assert "a repository creation or first-commit date" in line and "repo-created axis" in line
+    assert (tmp_path / "out" / "all_repo-created_month" / "report.html").exists()  # the page still says what it holds
 
 
 def test_refresh_with_an_unknown_venue_is_a_usage_error_before_anything_starts(
