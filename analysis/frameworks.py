@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 
 from analysis.imports import Evidence, FileScan
 from analysis.layout import VENDORED_KIND, resolve_layout
-from analysis.python_imports import MODEL_MARKER
+from analysis.provenance import Provenance, read_provenance
+from analysis.python_imports import MAIN_MARKER, MODEL_MARKER
 from analysis.rules import (
     CODE_KINDS,
     CPP_INCLUDE_LABELS,
@@ -63,7 +64,7 @@ __all__ = [
     "label_for_module", "is_relevant", "relevant_evidence",
 ]  # fmt: skip
 
-CLASSIFIER_VERSION = "2026.11.3"
+CLASSIFIER_VERSION = "2026.12.1"
 
 
 # How much one file counts, by what kind of file it is and where it lives.
@@ -82,13 +83,22 @@ _DISCOUNTED_PATH = re.compile(
     r"|lib/python[\d.]*|site-packages|node_modules|venv|tests?|testing|docs?|examples?|tutorials?"
     r"|legacy|deprecated|old|archive|unused|baselines?|benchmarks?|convert\w*|converters?|sandbox|contrib)(/|$)"
     r"|(^|/)(convert|conversion|export|port|load_tf|tf2|torch2|caffe2pytorch)[^/]*\.py$"
-    r"|(^|/)test_[^/]*\.py$|_test\.py$"
+    r"|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)ut/|_ut\.py$"
     r"|(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)_?(2|to)_?"
     r"(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)[^/]*\.py$",
     re.IGNORECASE,
 )
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing|ut)/|(^|/)test_[^/]*\.py$|_(test|ut)\.py$", re.IGNORECASE)
 CONFIDENT = 0.75
 """A decision at or above this confidence is 'confident' (the property tests use it)."""
+UNCERTAIN_BELOW = 0.5
+"""A decision below this confidence is reported as uncertain: on the two development
+corpora those are right far less often than the rest (calibration table in
+bench/BENCHMARKS.md)."""
+MIN_SUPPORT = 0.5
+"""The least score a framework needs to be a repository's label: half of one ordinary
+code file (one manifest line, one imported module of a script). Below it (an optional
+import, a unit test, a file of a vendored copy) the repository is ``none``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +115,16 @@ class Decision:
     """Files the decision saw (evidence files and file markers)."""
     context: dict[str, float] = field(default_factory=dict)
     """Scores of context-only evidence (ambiguous libraries), kept for inspection."""
+
+    @property
+    def is_uncertain(self) -> bool:
+        """Below ``UNCERTAIN_BELOW``: say so wherever the decision is shown."""
+        return is_uncertain(self.confidence)
+
+
+def is_uncertain(confidence: float | None) -> bool:
+    """Whether a (stored) confidence is too low to present the label as settled."""
+    return confidence is not None and confidence < UNCERTAIN_BELOW
 
 
 # --- scoring --------------------------------------------------------------------
@@ -133,18 +153,29 @@ def _labelled(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
     """
     pairs = [(label, e) for e in evidence if (label := label_for_module(e.module, e.kind))]
     jax_files = {e.path for label, e in pairs if label == "jax" and not e.is_weak}
+    keras_models = {e.path for label, e in pairs if label == "keras" and e.module.startswith(_KERAS_BUILDERS)}
     return [
-        ("?" + label if e.path in jax_files and label in ("tensorflow", "pytorch") else label, e) for label, e in pairs
-    ]
+        ("?" + label if e.path in jax_files and label in ("tensorflow", "pytorch")
+         or e.path in keras_models and label == "tensorflow" and e.module.split(".")[0] == "tensorflow" else label, e)
+        for label, e in pairs
+    ]  # fmt: skip
+
+
+# Standalone Keras modules that build a network: beside them, ``import tensorflow`` is the
+# Keras backend's raw ops (a custom loss), not a second framework.
+_KERAS_BUILDERS = ("keras.layers", "keras.models", "keras.engine")
 
 
 def _file_votes(
-    pairs: list[tuple[str, Evidence]], model_files: set[str]
+    pairs: list[tuple[str, Evidence]], model_files: set[str], provenance: Provenance
 ) -> dict[tuple[str, str], tuple[float, Evidence]]:
-    """Each (label, file) votes once, with the weight of its strongest evidence."""
+    """Each (label, file) votes once, with the weight of its strongest evidence, times
+    what the file is to the paper (entry point, vendored copy, one backend of several)."""
     votes: dict[tuple[str, str], tuple[float, Evidence]] = {}
     for label, ev in pairs:
-        weight, key = file_weight(ev), (label, ev.path)
+        weight, key = file_weight(ev) * provenance.weight(ev.path, label), (label, ev.path)
+        if not weight:
+            continue
         if ev.path in model_files:
             weight *= MODEL_FACTOR
         if key not in votes or (-weight, ev) < (-votes[key][0], votes[key][1]):
@@ -152,13 +183,16 @@ def _file_votes(
     return votes
 
 
-def score_evidence(evidence: Iterable[Evidence]) -> tuple[dict[str, float], dict[str, list[Evidence]]]:
+def score_evidence(
+    evidence: Iterable[Evidence], provenance: Provenance | None = None
+) -> tuple[dict[str, float], dict[str, list[Evidence]]]:
     """Per-label scores (context labels keep their ``?``) and the evidence behind each."""
     scores: dict[str, float] = defaultdict(float)
     drivers: dict[str, list[Evidence]] = defaultdict(list)
     rows = list(evidence)
+    provenance = provenance if provenance is not None else read_provenance(rows)
     model_files = {e.path for e in rows if e.module == MODEL_MARKER}
-    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(rows), model_files).items()):
+    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(rows), model_files, provenance).items()):
         scores[label] += weight
         drivers[label].append(ev)
     return dict(scores), drivers
@@ -202,22 +236,81 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     n_files = len({e.path for e in rows})
     if not rows:
         return Decision("none", {}, 0.0, (), "no-evidence: no file that can carry framework evidence")
-    raw, drivers = score_evidence(rows)
+    provenance = read_provenance(rows)
+    raw, drivers = score_evidence(rows, provenance)
     scores, context = _resolve_context(raw)
     _fold_keras(scores, rows)
     scores = {k: round(v, 6) for k, v in sorted(scores.items()) if v > 0}
     context = {k: round(v, 6) for k, v in sorted(context.items())}
     if not scores:
         return Decision("none", {}, 1.0, (), "no-framework-imports", n_files=n_files, context=context)
-    best = max(sorted(scores), key=lambda label: scores[label])
+    best = _pick_best(scores, rows)
     top = _top_drivers(drivers, best)
     strength = _strength(scores, best)
-    coverage = _coverage(rows, drivers, best)
+    # coverage over the code that can vote for the winner: a vendored copy of another
+    # framework is neither for nor against it
+    voters = {e.path for e in drivers.get(best) or drivers.get("?" + best, [])}
+    own = [e for e in rows if e.path in voters or not provenance.is_vendored(e.path)] if provenance.vendored else rows
+    coverage = _coverage(own, drivers, best)
     confidence = round(strength * min(1.0, 5 * coverage), 4)
-    if _is_tutorial_only(rows, top) and strength < CONFIDENT or _is_minor_port(rows, drivers, best, coverage):
+    if _is_tutorial_only(rows, top) and strength < CONFIDENT or _is_minor_port(own, drivers, best, coverage):
         reason = "framework-only-in-a-minor-part-of-another-language-codebase"
         return Decision("none", scores, round(1 - confidence, 4), top, reason, n_files=n_files, context=context)
+    if thin := _thin_evidence(scores, drivers, best):
+        return Decision("none", scores, round(1 - confidence, 4), top, thin, n_files=n_files, context=context)
+    if (
+        len(scores) > 1 and sorted(scores.values())[-2] == scores[best]
+        or _only_backends_decide(provenance, scores)
+        or _copies_decide(rows, provenance, best)
+    ):
+        confidence = min(confidence, round(UNCERTAIN_BELOW - 0.01, 4))  # a tie is never settled
     return Decision(best, scores, confidence, top, "imports", n_files=n_files, context=context)
+
+
+def _only_backends_decide(provenance: Provenance, scores: dict[str, float]) -> bool:
+    """Side-by-side backends of different frameworks and no code outside them to choose:
+    the label rests on which tree has more files."""
+    return provenance.only_backends and len(set(provenance.backend_trees.values()) & set(scores)) >= 2
+
+
+def _copies_decide(rows: list[Evidence], provenance: Provenance, best: str) -> bool:
+    """The winner owes its place to vendored copies: the paper's own code alone would pick
+    another framework (pytracking copies outvoting a TF meta-learner)."""
+    if not provenance.vendored or len(provenance.own_labels) < 2:
+        return False
+    own_rows = [e for e in rows if not provenance.is_vendored(e.path)]
+    own_scores, _ = score_evidence(own_rows, provenance)
+    decisive = {k: v for k, v in own_scores.items() if not k.startswith("?")}
+    return bool(decisive) and max(sorted(decisive), key=lambda k: decisive[k]) != best
+
+
+def _pick_best(scores: dict[str, float], rows: list[Evidence]) -> str:
+    """The highest score; a tie goes to the label with more scripts (``@main`` files),
+    then alphabetically."""
+    high = max(scores.values())
+    tied = sorted(label for label, v in scores.items() if v == high)
+    if len(tied) == 1:
+        return tied[0]
+    mains = {e.path for e in rows if e.module == MAIN_MARKER}
+    per_label: dict[str, int] = defaultdict(int)
+    for label, e in _labelled(rows):
+        if e.path in mains and label in tied:
+            per_label[label] += 1
+    return max(tied, key=lambda label: per_label[label])
+
+
+def _thin_evidence(scores: dict[str, float], drivers: dict[str, list[Evidence]], best: str) -> str:
+    """Why the winner is too weak to be the repository's framework ('' when it is not):
+    every trace is an optional or unused import, or sits in unit tests, or the score is
+    below ``MIN_SUPPORT``."""
+    found = drivers.get(best) or drivers.get("?" + best, [])
+    if found and all(e.is_weak for e in found):
+        return "evidence-too-weak: only optional or unused imports"
+    if found and all(_TEST_PATH.search(e.path) for e in found):
+        return "evidence-too-weak: only tests import it"
+    if scores[best] < MIN_SUPPORT:
+        return f"evidence-too-weak: score {scores[best]:g} below {MIN_SUPPORT:g}"
+    return ""
 
 
 def _sort_key(e: Evidence) -> tuple[str, str, str, bool]:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from analysis.entry_points import license_marker, readme_markers, run_commands
 from analysis.manifests import (
     conda_imports,
     dockerfile_imports,
@@ -90,8 +91,10 @@ _SUFFIX_KINDS = {
     ".cpp": "cpp", ".cc": "cpp", ".cxx": "cpp", ".cu": "cpp", ".c": "cpp", ".h": "cpp",
     ".hpp": "cpp", ".hh": "cpp", ".cuh": "cpp",
     ".prototxt": "caffe_prototxt", ".cfg": "darknet_cfg", ".m": "matlab",
-    ".r": "r", ".rmd": "r",
+    ".r": "r", ".rmd": "r", ".sh": "shell",
 }  # fmt: skip
+# Files that carry provenance markers (``analysis.entry_points``), not framework evidence.
+_LICENSE_NAMES = ("license", "licence", "copying")
 _REQUIREMENTS = re.compile(r"(^|/)([\w.-]*requirements?[\w.-]*\.(txt|in|pip)|requirements/[^/]+\.txt)$")
 _CONDA = re.compile(r"(^|/)(environment|conda|env)[\w.-]*\.ya?ml$")
 
@@ -102,6 +105,10 @@ def evidence_kind(path: str) -> str | None:
     name = lower.rsplit("/", 1)[-1]
     if name in _MANIFEST_NAMES:
         return _MANIFEST_NAMES[name]
+    if name.startswith("readme"):
+        return "readme"
+    if name.split(".", 1)[0] in _LICENSE_NAMES:
+        return "license"
     if name.startswith("dockerfile") or name.endswith(".dockerfile"):
         return "dockerfile"
     if "requirement" in lower and _REQUIREMENTS.search(lower):  # substring test first: cheap
@@ -154,4 +161,7 @@ _READERS: dict[str, Callable[[str], tuple[Found, str | None]]] = {
     "darknet_cfg": darknet_cfg_imports,
     "matlab": matlab_imports,
     "r": r_imports,
+    "readme": readme_markers,
+    "shell": run_commands,
+    "license": license_marker,
 }

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 import re
 
-from analysis.python_imports import MODEL_MARKER, Found, python_imports
+from analysis.entry_points import SETUP_MARKER
+from analysis.python_imports import Found, python_imports
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _EGG = re.compile(r"#egg=([A-Za-z0-9._-]+)")
@@ -44,7 +45,9 @@ def setup_py_imports(text: str) -> tuple[Found, str | None]:
     is strong evidence of a PyTorch extension). A Python 2 setup.py that ``ast``
     rejects falls back to the string literals of its ``install_requires = [...]``.
     """
-    found = [pair for pair in python_imports(text)[0] if pair[0] != MODEL_MARKER]  # a manifest defines no model
+    # a manifest defines no model and is no script: drop the file markers of the Python reader
+    found = [pair for pair in python_imports(text)[0] if not pair[0].startswith("@")]
+    found.append((SETUP_MARKER, False))
     try:
         strings = _requirement_strings(ast.parse(text))
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -53,10 +53,15 @@ def python_imports(text: str) -> tuple[Found, str | None]:
         found.extend((f"KERAS_BACKEND={b}", False) for b in _KERAS_BACKEND.findall(text))
     if found and defines_or_trains_a_model(text):
         found.append((MODEL_MARKER, False))
+    if "__main__" in text and _MAIN_BLOCK.search(text):
+        found.append((MAIN_MARKER, False))
     return found, None
 
 
 MODEL_MARKER = "@model"
+MAIN_MARKER = "@main"
+"""Evidence module of a script: a file with an ``if __name__ == "__main__":`` block."""
+_MAIN_BLOCK = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.MULTILINE)
 """Evidence module of a file that defines or trains a network (see ``defines_or_trains_a_model``)."""
 
 # Substrings, not a regex: ``in`` scans run at memory speed and stop at the first hit.

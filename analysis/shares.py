@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.crossovers import crossovers_by_venue, find_crossovers  # noqa: F401  (public here too)
+from analysis.frameworks import UNCERTAIN_BELOW
 from analysis.intervals import wilson_bounds, wilson_interval
 from analysis.periods import period_codes, period_labels  # noqa: F401  (period_labels: public here too)
 from analysis.published import COMPARISON_COLUMNS, comparison_table, finite_population_n  # noqa: F401
@@ -288,7 +289,8 @@ def items_behind(frame: pd.DataFrame | Implementations, spec: ShareSpec, period:
     picked = items[mask.to_numpy()]
     detail = ["paper_id", "repo_key", "title", "venue", "year", "is_official", "n_stars", "confidence"]
     rows = data.frame.iloc[picked["row"].to_numpy()][detail].reset_index(drop=True)
-    return rows.assign(label=picked["label"].astype(object).to_numpy(), weight=picked["weight"].to_numpy())
+    return rows.assign(label=picked["label"].astype(object).to_numpy(), weight=picked["weight"].to_numpy(),
+                       is_uncertain=(rows["confidence"] < UNCERTAIN_BELOW).to_numpy())  # fmt: skip
 
 
 def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MIN_COUNT,

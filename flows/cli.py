@@ -47,14 +47,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "path": str(path), "framework": decision.framework, "scores": decision.scores,
-            "confidence": decision.confidence, "reason": decision.reason,
+            "confidence": decision.confidence, "is_uncertain": decision.is_uncertain, "reason": decision.reason,
             "classifier_version": decision.classifier_version,
             "evidence": [{"path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
                          for e in decision.evidence],
             "problems": [{"path": s.path, "problem": s.problem} for s in scans if s.problem],
         }))  # fmt: skip
         return EXIT_OK
-    print(f"{path}: {decision.framework} (confidence {decision.confidence:.2f}, {decision.reason})")
+    uncertain = ", uncertain" if decision.is_uncertain else ""
+    print(f"{path}: {decision.framework} (confidence {decision.confidence:.2f}{uncertain}, {decision.reason})")
     for label, score in sorted(decision.scores.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<12} {score:8.2f}")
     for ev in decision.evidence:

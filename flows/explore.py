@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.frameworks import CLASSIFIER_VERSION
+from analysis.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW, is_uncertain
 from flows.settings import Settings
 from flows.status import warehouse_status
 from flows.store import PARTITION_BY, Warehouse
@@ -79,6 +79,9 @@ def coverage(wh: Warehouse) -> dict[str, int]:
         "repos_pending": status["repos_by_status"].get("pending", 0),
         "repos_failed": status["failed"],
         "repos_classified": status["classified"],
+        "repos_classified_uncertain": int(wh.scalar(
+            "SELECT count(*) FROM classifications WHERE classifier_version = ? AND confidence < ?",
+            [CLASSIFIER_VERSION, UNCERTAIN_BELOW])),
     }  # fmt: skip
 
 
@@ -121,6 +124,7 @@ def repo_evidence(wh: Warehouse, repo_key: str) -> dict[str, Any]:
     if decision:
         decision[0]["scores"] = json.loads(decision[0]["scores"] or "{}")
         decision[0]["evidence"] = json.loads(decision[0]["evidence"] or "[]")
+        decision[0]["is_uncertain"] = is_uncertain(decision[0]["confidence"])
     return {"repo": repo[0] if repo else None, "decision": decision[0] if decision else None,
             "evidence": pd.DataFrame(evidence, columns=["path", "module", "kind", "is_weak"]),
             "papers": pd.DataFrame(papers)}  # fmt: skip

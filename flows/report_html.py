@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.frameworks import CLASSIFIER_VERSION
+from analysis.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW
 from analysis.papers import CROSSOVER_RULE, MIN_VENUE_PAPERS, format_count
 from analysis.shares import MIN_COUNT
 from analysis.taxonomy import agreement_rate
@@ -72,6 +72,8 @@ COUNTING_NOTES = [
     "(analysis/weights.py). Their counts stay the sample's; per-venue series are unweighted.",
     f"Framework labels come from the code's imports (classifier {CLASSIFIER_VERSION}); wrappers fold into their base.",
     "series/papers.csv (and .parquet) lists every paper counted; each series is a sum of its weight column.",
+    f"A label with confidence below {UNCERTAIN_BELOW} is uncertain (on the hand-labelled corpora such labels are "
+    "right less often; 'repos classified uncertain' counts them): they are counted like the rest.",
 ]
 
 

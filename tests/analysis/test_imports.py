@@ -57,7 +57,10 @@ def test_huge_file_is_cut_and_says_so() -> None:
         ("environment-gpu.yml", "conda"),
         ("docker/Dockerfile.gpu", "dockerfile"),
         ("cfg/yolov3.cfg", "darknet_cfg"),
-        ("README.md", None),
+        ("README.md", "readme"),
+        ("caffe/LICENSE", "license"),
+        ("scripts/train.sh", "shell"),
+        ("licenses.py", "python"),
         ("weights.caffemodel", None),
         ("notes.txt", None),  # a .txt that is not a requirements file
     ],

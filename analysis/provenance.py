@@ -1,0 +1,217 @@
+"""Whose code each file is: the paper's own, a vendored toolkit, or one backend of several.
+
+Read from evidence rows alone (paths, modules and the markers of
+``analysis.entry_points``), so stored evidence is enough. Three situations of
+2016-2019 research code that a plain file count gets wrong:
+
+* **Vendored toolkits.** A copy of someone else's code kept in a sub-folder (an attack
+  suite, BERT, pytracking, cleverhans, a Caffe fork): a folder with its own LICENSE or
+  setup.py, or one named like a known research codebase. When the paper's own code
+  (everything outside such folders) uses a framework, the copies do not vote.
+* **Multi-backend trees.** One implementation per framework side by side (``pytorch/``
+  and ``tensorflow/``, ``caffe_std11/`` and ``matconvnet_std11/``, ``q_networks_tf.py``):
+  a folder or file whose name names the framework its files use. When two or more
+  frameworks have such trees, each tree votes once, so the larger tree's file count
+  cannot decide; the code outside the trees and the entry points do.
+* **Entry points.** Scripts the README or a shell script tells people to run (and the
+  scripts those shell scripts run) are the paper's code: their votes count double.
+
+Old evidence without markers gets no entry points and no licence-marked copies; the
+name rules still apply, and everything else classifies as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from analysis.entry_points import LICENSE_MARKER, README_MARKER, RUN_PREFIX, SETUP_MARKER
+from analysis.imports import Evidence
+from analysis.rules import CODE_KINDS, label_for_module
+
+ENTRY_FACTOR = 2.0
+"""A file the README or a shell script runs counts double (like a model file)."""
+
+# Folder names of research codebases and toolkits that repositories copy in whole.
+# (Library packages named like a rules-table module are handled by analysis.layout.)
+KNOWN_TOOLKITS = frozenset({
+    "caffe", "caffe-fast-rcnn", "tensorpack", "pytracking", "ltr", "mmdetection", "detectron",
+    "detectron2", "maskrcnn-benchmark", "maskrcnn_benchmark", "cleverhans", "foolbox", "bert",
+    "baselines", "rllab", "openai-baselines", "py-faster-rcnn", "darknet", "matconvnet",
+    "flownet2", "flownet2-pytorch", "openpose", "pix2pix", "cyclegan", "deeplab", "slim",
+    "pysot", "pyvotkit", "dopamine", "robustness", "fairseq", "opennmt", "opennmt-py",
+})  # fmt: skip
+
+# Name tokens that say which framework a folder or file implements.
+_BACKEND_TOKENS = {
+    "tf": "tensorflow", "tensorflow": "tensorflow", "torch": "pytorch", "pytorch": "pytorch",
+    "theano": "theano", "lasagne": "theano", "caffe": "caffe", "matcaffe": "caffe", "keras": "keras",
+    "mxnet": "mxnet", "gluon": "mxnet", "chainer": "chainer", "matconvnet": "matconvnet",
+    "jax": "jax", "flax": "jax", "paddle": "paddle", "mindspore": "mindspore",
+}  # fmt: skip
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Per-file vote multipliers and what they rest on (for explanations and tests)."""
+
+    factors: dict[str, float] = field(default_factory=dict)
+    """path -> multiplier of its votes (absent = 1)."""
+    vendored: tuple[str, ...] = ()
+    """Folders whose files do not vote because the paper's own code decides."""
+    backend_trees: dict[str, str] = field(default_factory=dict)
+    """Folder or file of one backend -> its framework, when several backends sit side by
+    side. Each votes once when code outside the trees uses a framework; otherwise the
+    trees are all there is and vote as usual, and the decision is uncertain."""
+    entries: tuple[str, ...] = ()
+    """Code files a README or shell script runs."""
+    own_labels: frozenset[str] = frozenset()
+    """Frameworks the code outside vendored copies uses: a copy votes only for these."""
+    only_backends: bool = False
+    """Backend trees of several frameworks and no framework code beside them: nothing
+    but the trees' sizes can choose, so the decision is uncertain."""
+
+    def weight(self, path: str, label: str) -> float:
+        """Multiplier of one file's vote for one label; 0 for a vendored copy's vote for a
+        framework the paper's own code does not use."""
+        if self.vendored and label.lstrip("?") not in self.own_labels and _under_any(path, self.vendored):
+            return 0.0
+        return self.factors.get(path, 1.0)
+
+    def is_vendored(self, path: str) -> bool:
+        return bool(self.vendored) and _under_any(path, self.vendored)
+
+
+def read_provenance(rows: Iterable[Evidence]) -> Provenance:
+    """Vendored folders, backend trees and entry points of one repository's evidence."""
+    rows = list(rows)
+    labelled = [(e, lab.lstrip("?")) for e in rows if (lab := label_for_module(e.module, e.kind))]
+    code_paths = {e.path for e in rows if e.kind in CODE_KINDS}
+    named = _named_roots(labelled)
+    trees = named if len(set(named.values())) >= 2 else {}
+    # A folder named after the framework it uses (``pytorch/`` beside Caffe prototxts) is
+    # the paper's code in that framework, even with its own LICENSE: not a third-party copy.
+    copies = [r for r in _copy_roots(rows) if not any(r == t or _is_under(r, t) or _is_under(t, r) for t in named)]
+    own_labels = frozenset(label for e, label in labelled if not e.is_weak and not _under_any(e.path, copies))
+    vendored = tuple(copies) if own_labels else ()
+    entries = _entry_files(rows, code_paths, vendored)
+    vendored = tuple(root for root in vendored if not any(_is_under(p, root) for p in entries))
+    factors: dict[str, float] = dict.fromkeys(entries, ENTRY_FACTOR)
+    outside = any(not e.is_weak and not _under_any(e.path, (*vendored, *trees)) for e, _ in labelled)
+    if outside:  # the code beside the trees decides; each tree votes once
+        for root in trees:
+            paths = {e.path for e, _ in labelled if e.path == root or _is_under(e.path, root)}
+            for path in paths:
+                factors[path] = factors.get(path, 1.0) / len(paths)
+    return Provenance(factors, vendored, trees, tuple(sorted(entries)), own_labels, bool(trees) and not outside)
+
+
+def _copy_roots(rows: list[Evidence]) -> list[str]:
+    """Outermost sub-folders holding someone else's code: their own LICENSE, their own
+    setup.py beside a README, or a folder named like a known toolkit."""
+    roots = set()
+    setups, readmes = set(), set()
+    for e in rows:
+        directory = e.path.rpartition("/")[0]
+        if directory and e.module == LICENSE_MARKER:
+            roots.add(directory)
+        elif directory and e.module == SETUP_MARKER:
+            setups.add(directory)
+        elif directory and e.module == README_MARKER:
+            readmes.add(directory)
+    roots |= setups & readmes
+    for e in rows:
+        directory = e.path.rpartition("/")[0]
+        parts = directory.split("/") if directory else []
+        for i, part in enumerate(parts):
+            if _is_toolkit_name(part):
+                roots.add("/".join(parts[: i + 1]))
+                break
+    return sorted(r for r in roots if not any(r != o and _is_under(r, o) for o in roots))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_toolkit_name(name: str) -> bool:
+    lower = name.lower()
+    return lower in KNOWN_TOOLKITS or lower.split("-", 1)[0] in ("caffe", "darknet", "matconvnet")
+
+
+def _entry_files(rows: list[Evidence], code_paths: set[str], vendored: tuple[str, ...]) -> set[str]:
+    """Code files named by ``@run:`` markers of READMEs and shell scripts outside vendored
+    copies, following shell scripts that run other scripts (three levels)."""
+    runs: dict[str, list[str]] = defaultdict(list)
+    for e in rows:
+        if e.module.startswith(RUN_PREFIX) and not _under_any(e.path, vendored):
+            runs[e.path].append(e.module[len(RUN_PREFIX) :])
+    if not runs:
+        return set()
+    by_suffix = _index_suffixes(code_paths | set(runs))
+    found: set[str] = set()
+    frontier = [p for p in runs if not p.endswith(".sh")]  # READMEs first; scripts when named
+    frontier += [p for p in runs if p.endswith(".sh") and "/" not in p]  # top-level scripts run by hand
+    seen = set(frontier)
+    for _ in range(3):
+        nxt = []
+        for source in frontier:
+            base = source.rpartition("/")[0]
+            for target in runs.get(source, []):
+                for path in _resolve(target, base, by_suffix):
+                    if path.endswith(".sh"):
+                        if path not in seen:
+                            seen.add(path)
+                            nxt.append(path)
+                    elif path in code_paths and not _under_any(path, vendored):
+                        found.add(path)
+        frontier = nxt
+    return found
+
+
+def _index_suffixes(paths: set[str]) -> dict[str, list[str]]:
+    """file name -> paths ending with it (a command names ``train.py`` or ``tools/train.py``)."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for p in paths:
+        index[p.rpartition("/")[2]].append(p)
+    return index
+
+
+def _resolve(target: str, base: str, by_suffix: dict[str, list[str]]) -> list[str]:
+    """Paths a command's target may mean: relative to the script's folder, to the root, or
+    any file ending with it (commands are often run from a sub-folder)."""
+    candidates = by_suffix.get(target.rpartition("/")[2], [])
+    exact = [p for p in candidates if p in (target, f"{base}/{target}" if base else target)]
+    return exact or [p for p in candidates if p.endswith("/" + target) or p == target]
+
+
+def _named_roots(labelled: list[tuple[Evidence, str]]) -> dict[str, str]:
+    """Folder or file named after the framework its files use -> that framework. They are
+    backend trees when at least two frameworks have one (otherwise ``torch_utils.py`` is
+    just a helper)."""
+    trees: dict[str, str] = {}
+    for e, label in labelled:
+        if e.kind in CODE_KINDS and not e.is_weak and (root := _backend_root(e.path, label)):
+            trees.setdefault(root, label)
+    return dict(sorted(trees.items()))
+
+
+def _backend_root(path: str, label: str) -> str:
+    """The outermost path segment whose name names ``label`` ('' if none)."""
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        stem = part.rsplit(".", 1)[0] if i == len(parts) - 1 else part
+        named = {_BACKEND_TOKENS.get(tok) for tok in _TOKEN.findall(stem.lower())} - {None}
+        if named == {label}:  # two frameworks in one name is a converter (tf_to_pytorch)
+            return "/".join(parts[: i + 1])
+    return ""
+
+
+def _under_any(path: str, roots: Iterable[str]) -> bool:
+    """Inside one of ``roots`` (or the root itself: analysis.layout's one row per copy)."""
+    return any(path == r or _is_under(path, r) for r in roots)
+
+
+def _is_under(path: str, root: str) -> bool:
+    return path.startswith(root + "/")
