@@ -74,16 +74,18 @@ class Provenance:
     only_backends: bool = False
     """Backend trees of several frameworks and no framework code beside them: nothing
     but the trees' sizes can choose, so the decision is uncertain."""
+    vendored_paths: frozenset[str] = frozenset()
+    """Every evidence path inside a vendored copy (set lookups, not prefix scans)."""
 
     def weight(self, path: str, label: str) -> float:
         """Multiplier of one file's vote for one label; 0 for a vendored copy's vote for a
         framework the paper's own code does not use."""
-        if self.vendored and label.lstrip("?") not in self.own_labels and _under_any(path, self.vendored):
+        if path in self.vendored_paths and label.lstrip("?") not in self.own_labels:
             return 0.0
         return self.factors.get(path, 1.0)
 
     def is_vendored(self, path: str) -> bool:
-        return bool(self.vendored) and _under_any(path, self.vendored)
+        return path in self.vendored_paths
 
 
 def read_provenance(rows: Iterable[Evidence]) -> Provenance:
@@ -96,18 +98,39 @@ def read_provenance(rows: Iterable[Evidence]) -> Provenance:
     # A folder named after the framework it uses (``pytorch/`` beside Caffe prototxts) is
     # the paper's code in that framework, even with its own LICENSE: not a third-party copy.
     copies = [r for r in _copy_roots(rows) if not any(r == t or _is_under(r, t) or _is_under(t, r) for t in named)]
-    own_labels = frozenset(label for e, label in labelled if not e.is_weak and not _under_any(e.path, copies))
+    in_copy = _paths_under({e.path for e in rows}, copies)
+    own_labels = frozenset(label for e, label in labelled if not e.is_weak and e.path not in in_copy)
     vendored = tuple(copies) if own_labels else ()
-    entries = _entry_files(rows, code_paths, vendored)
+    entries = _entry_files(rows, code_paths, in_copy if vendored else {})
     vendored = tuple(root for root in vendored if not any(_is_under(p, root) for p in entries))
+    vendored_paths = frozenset(p for p, root in in_copy.items() if root in vendored)
     factors: dict[str, float] = dict.fromkeys(entries, ENTRY_FACTOR)
-    outside = any(not e.is_weak and not _under_any(e.path, (*vendored, *trees)) for e, _ in labelled)
+    in_tree = _paths_under({e.path for e, _ in labelled}, list(trees))
+    outside = any(not e.is_weak and e.path not in vendored_paths and e.path not in in_tree for e, _ in labelled)
     if outside:  # the code beside the trees decides; each tree votes once
-        for root in trees:
-            paths = {e.path for e, _ in labelled if e.path == root or _is_under(e.path, root)}
+        members: dict[str, set[str]] = defaultdict(set)
+        for path, root in in_tree.items():
+            members[root].add(path)
+        for paths in members.values():
             for path in paths:
                 factors[path] = factors.get(path, 1.0) / len(paths)
-    return Provenance(factors, vendored, trees, tuple(sorted(entries)), own_labels, bool(trees) and not outside)
+    only_backends = bool(trees) and not outside
+    return Provenance(factors, vendored, trees, tuple(sorted(entries)), own_labels, only_backends, vendored_paths)
+
+
+def _paths_under(paths: set[str], roots: list[str]) -> dict[str, str]:
+    """path -> the root it lies in (or is), for the paths inside any of ``roots``."""
+    if not roots:
+        return {}
+    wanted = set(roots)
+    found: dict[str, str] = {}
+    for path in paths:
+        cut = len(path)
+        while cut > 0:
+            if path[:cut] in wanted:
+                found[path] = path[:cut]
+            cut = path.rfind("/", 0, cut)
+    return found
 
 
 def _copy_roots(rows: list[Evidence]) -> list[str]:
@@ -124,8 +147,7 @@ def _copy_roots(rows: list[Evidence]) -> list[str]:
         elif directory and e.module == README_MARKER:
             readmes.add(directory)
     roots |= setups & readmes
-    for e in rows:
-        directory = e.path.rpartition("/")[0]
+    for directory in {e.path.rpartition("/")[0] for e in rows}:
         parts = directory.split("/") if directory else []
         for i, part in enumerate(parts):
             if _is_toolkit_name(part):
@@ -140,12 +162,12 @@ def _is_toolkit_name(name: str) -> bool:
     return lower in KNOWN_TOOLKITS or lower.split("-", 1)[0] in ("caffe", "darknet", "matconvnet")
 
 
-def _entry_files(rows: list[Evidence], code_paths: set[str], vendored: tuple[str, ...]) -> set[str]:
+def _entry_files(rows: list[Evidence], code_paths: set[str], in_copy: dict[str, str]) -> set[str]:
     """Code files named by ``@run:`` markers of READMEs and shell scripts outside vendored
     copies, following shell scripts that run other scripts (three levels)."""
     runs: dict[str, list[str]] = defaultdict(list)
     for e in rows:
-        if e.module.startswith(RUN_PREFIX) and not _under_any(e.path, vendored):
+        if e.module.startswith(RUN_PREFIX) and e.path not in in_copy:
             runs[e.path].append(e.module[len(RUN_PREFIX) :])
     if not runs:
         return set()
@@ -164,7 +186,7 @@ def _entry_files(rows: list[Evidence], code_paths: set[str], vendored: tuple[str
                         if path not in seen:
                             seen.add(path)
                             nxt.append(path)
-                    elif path in code_paths and not _under_any(path, vendored):
+                    elif path in code_paths and path not in in_copy:
                         found.add(path)
         frontier = nxt
     return found
@@ -202,15 +224,14 @@ def _backend_root(path: str, label: str) -> str:
     parts = path.split("/")
     for i, part in enumerate(parts):
         stem = part.rsplit(".", 1)[0] if i == len(parts) - 1 else part
-        named = {_BACKEND_TOKENS.get(tok) for tok in _TOKEN.findall(stem.lower())} - {None}
-        if named == {label}:  # two frameworks in one name is a converter (tf_to_pytorch)
+        if _named_frameworks(stem) == {label}:  # two frameworks in one name is a converter (tf_to_pytorch)
             return "/".join(parts[: i + 1])
     return ""
 
 
-def _under_any(path: str, roots: Iterable[str]) -> bool:
-    """Inside one of ``roots`` (or the root itself: analysis.layout's one row per copy)."""
-    return any(path == r or _is_under(path, r) for r in roots)
+@functools.lru_cache(maxsize=16384)
+def _named_frameworks(name: str) -> frozenset[str]:
+    return frozenset(_BACKEND_TOKENS[tok] for tok in _TOKEN.findall(name.lower()) if tok in _BACKEND_TOKENS)
 
 
 def _is_under(path: str, root: str) -> bool:

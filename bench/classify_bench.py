@@ -1,8 +1,8 @@
 """Classifier throughput on the development corpus, against baselines in the same run.
 
-The evidence files of every corpus repository (corpus/labels.csv, read from the
-snapshots in --mirror) are materialised once into a temp dir, so every contender
-reads the same bytes from the same (warm) page cache:
+The evidence files of every corpus repository with a snapshot in --mirror
+(corpus/labels.csv and corpus/labels2.csv) are materialised once into a temp dir, so
+every contender reads the same bytes from the same (warm) page cache:
 
 - papertrends: ``scan_directory`` + ``classify_evidence`` per repo, one process, one core;
 - grep: ``grep -rE '^\\s*(import|from)\\s'`` over the same tree (the physical floor);
@@ -26,28 +26,37 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.frameworks import classify_evidence, relevant_evidence  # noqa: E402
 from analysis.imports import evidence_kind  # noqa: E402
-from corpus.measure_accuracy import load_labels, mirror_index  # noqa: E402
+from corpus.measure_accuracy import load_labels, mirror_index, snapshot_rev  # noqa: E402
 from flows.sources.snapshot import find_git_dir, list_git_tree, scan_directory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def materialise(mirror: Path, out: Path) -> tuple[int, int]:
-    """Write each repo's evidence files (regular blobs only) under out/<owner+name>/."""
+LABEL_FILES = ("labels.csv", "labels2.csv")
+
+
+def materialise(mirror: Path, out: Path) -> tuple[int, int, int]:
+    """Write each repo's evidence files (regular blobs only) under out/<owner+name>/;
+    repositories without a snapshot are skipped. Returns (repos, files, bytes)."""
     index = mirror_index(mirror)
-    n_files = n_bytes = 0
-    for row in load_labels(ROOT / "corpus" / "labels.csv"):
-        git_dir = find_git_dir(index[row["repo"].lower()])
+    n_repos = n_files = n_bytes = 0
+    rows = [row for name in LABEL_FILES for row in load_labels(ROOT / "corpus" / name)]
+    for row in rows:
+        snapshot = index.get(row["repo"].lower())
+        git_dir = find_git_dir(snapshot) if snapshot else None
+        if git_dir is None:
+            continue
+        n_repos += 1
         dest = out / row["repo"].replace("/", "+")
         dest.mkdir(parents=True)
-        for mode, sha, size, path in list_git_tree(git_dir, row["commit"] or "HEAD"):
+        for mode, sha, size, path in list_git_tree(git_dir, snapshot_rev(git_dir, row["commit"])):
             if mode in ("100644", "100755") and size >= 0 and evidence_kind(path):
                 data = subprocess.run(["git", "-C", str(git_dir), "cat-file", "blob", sha], capture_output=True).stdout
                 target = dest / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 n_files, n_bytes = n_files + 1, n_bytes + len(data)
-    return n_files, n_bytes
+    return n_repos, n_files, n_bytes
 
 
 def best_of(repeat: int, fn) -> float:
@@ -82,7 +91,7 @@ def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, children included
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "corpus"
-        n_files, n_bytes = materialise(args.mirror, tree)
+        n_repos, n_files, n_bytes = materialise(args.mirror, tree)
         mb = n_bytes / 1e6
         run_grep(tree)  # warm the page cache for everyone
         rows = [("papertrends scan+classify", best_of(args.repeat, lambda: run_classifier(tree)))]
@@ -90,7 +99,6 @@ def main() -> None:
         exe = shutil.which("pipreqs") or shutil.which("pipreqs", path=str(Path(sys.executable).parent))
         if exe:
             rows.append(("pipreqs --use-local", best_of(1, lambda: run_pipreqs(tree, exe))))
-    n_repos = len(load_labels(ROOT / "corpus" / "labels.csv"))
     print(f"{n_repos} repos, {n_files} evidence files, {mb:.1f} MB, one core, best of {args.repeat}\n")
     print("| contender | seconds | MB/s | files/s | x grep |")
     print("| --- | ---: | ---: | ---: | ---: |")

@@ -214,6 +214,8 @@ def crawled_outcome(gh: GitHubSource, state: RepoState, meta: RepoMeta, etag: st
 
 def read_file(gh: GitHubSource, full_name: str, ref: str, entry: TreeEntry) -> FileScan:
     """Fetch and scan one file in a worker; the bytes never leave this function."""
+    if evidence_kind(entry.path) == "license":  # its presence is the evidence: no download
+        return scan_file(entry.path, b"")
     data, problem = gh.fetch_file(full_name, ref, entry.path, entry.size)
     if data is None:
         return FileScan(entry.path, evidence_kind(entry.path), (), problem)

@@ -34,8 +34,8 @@ def mixed_repos() -> list[FakeRepo]:
         FakeRepo("Owner/Off", status="disabled"),
         FakeRepo("Owner/Empty", status="empty"),
         FakeRepo("Owner/Old", renamed_to="NewOwner/New"),
-        FakeRepo("NewOwner/New", {"main.py": b"import tensorflow as tf\n"}),
-        FakeRepo("Owner/Flaky", {"a.py": b"import jax\n"}),
+        FakeRepo("NewOwner/New", {"main.py": b"import tensorflow as tf\ntf.constant(1)\n"}),
+        FakeRepo("Owner/Flaky", {"a.py": b"import jax\njax.numpy.ones(1)\n"}),
         FakeRepo("Owner/Broken", {"a.py": b"import jax\n"}),
     ]
 
@@ -87,9 +87,10 @@ def test_first_crawl_spends_at_most_two_quota_requests_per_repo(warehouse: Wareh
     add_repos(warehouse, ["Owner/Torch", "Owner/Flaky"])
     summary = crawl(warehouse, fake)
     assert fake.quota_used == 4 and summary["requests"]["quota_counted"] == 4 and summary["crawled"] == 2
-    assert fake.counts["raw"] == 3  # train.py, requirements.txt, a.py: README.md is not evidence
+    assert fake.counts["raw"] == 4  # train.py, requirements.txt, README.md (entry points), a.py
     files = warehouse.query("SELECT path, kind, n_bytes FROM repo_files WHERE repo_key = 'owner/torch' ORDER BY path")
-    assert files == [{"path": "requirements.txt", "kind": "requirements", "n_bytes": 6},
+    assert files == [{"path": "README.md", "kind": "readme", "n_bytes": 2},
+                     {"path": "requirements.txt", "kind": "requirements", "n_bytes": 6},
                      {"path": "train.py", "kind": "python", "n_bytes": 13}]  # fmt: skip
 
 
@@ -99,7 +100,7 @@ def test_refresh_of_unchanged_repos_is_free_and_a_push_is_recrawled(warehouse: W
     before = fake.quota_used
     again = crawl(warehouse, fake, full=True)
     assert again["unchanged"] == 2 and fake.quota_used == before and fake.counts["not_modified"] == 2
-    fake.push("Owner/Flaky", "a.py", b"import tensorflow\n")
+    fake.push("Owner/Flaky", "a.py", b"import tensorflow\ntensorflow.constant(1)\n")
     raw_before = fake.counts["raw"]
     third = crawl(warehouse, fake, full=True)
     assert third["crawled"] == 1 and third["unchanged"] == 1 and fake.counts["raw"] == raw_before + 1
@@ -234,7 +235,7 @@ def test_a_killed_crawl_resumes_and_stores_every_repo_exactly_once(tmp_path: Pat
         with Warehouse(db) as wh:
             assert wh.query("SELECT status, count(*) AS n FROM repos GROUP BY 1") == [{"status": "ok", "n": n_repos}]
             assert wh.scalar("SELECT count(DISTINCT repo_key) FROM repo_files") == n_repos
-            assert wh.scalar("SELECT count(*) FROM repo_files") == n_repos * 4  # each repo's 4 evidence files once
+            assert wh.scalar("SELECT count(*) FROM repo_files") == n_repos * 5  # 5 evidence files each, once
             assert wh.scalar("SELECT count(*) FROM classifications") == n_repos
             assert wh.scalar("SELECT count(*) FROM runs WHERE flow = 'crawl' AND status = 'completed'") == 1
     finally:

@@ -48,7 +48,7 @@ def test_a_200_mb_blob_in_a_git_snapshot_is_read_only_up_to_the_cap(tmp_path: Pa
     chunks = [b"import tensorflow as tf\n"] + [line * (MB // len(line))] * 200  # about 200 MB, streamed
     git_dir = build_git_repo(tmp_path / "big.git", [(b"README.md", b"hi", "100644")], {b"train.py": chunks})
     result = measure_scan(f"scan_git_snapshot({str(git_dir)!r})")
-    assert result["modules"] == ["tensorflow"] and result["problems"] == ["truncated"]
+    assert result["modules"] == ["@readme", "tensorflow"] and result["problems"] == ["truncated"]
     assert result["rss_growth_mb"] < RSS_BUDGET_MB, result
 
 
@@ -146,11 +146,12 @@ def test_non_utf8_paths_and_contents(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     bad_name = os.fsdecode(b"mod\xff\xfe.py")  # not UTF-8: a surrogate-escaped str on Linux
-    (repo / bad_name).write_bytes(b"import torch\n# \xff\xfe\n")
+    (repo / bad_name).write_bytes(b"import torch\ntorch.zeros(1)  # \xff\xfe\n")
     scans = scan_directory(repo)
     assert [e.module for s in scans for e in s.evidence] == ["torch"]
     assert scans[0].problem == "invalid-utf8"
-    git_dir = build_git_repo(tmp_path / "bad.git", [(b"mod\xff\xfe.py", b"import torch\n\xff\n", "100644")])
+    content = b"import torch\ntorch.zeros(1)\n\xff\n"
+    git_dir = build_git_repo(tmp_path / "bad.git", [(b"mod\xff\xfe.py", content, "100644")])
     assert [e.module for s in scan_git_snapshot(git_dir) for e in s.evidence] == ["torch"]
     out = _classify_cli(repo)
     assert out.returncode == 0 and json.loads(out.stdout)["framework"] == "pytorch"
