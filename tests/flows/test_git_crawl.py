@@ -27,7 +27,7 @@ TOKEN = "ghp" + "_FAKEgitTOKENsentinel0123456789abcd"  # split: a fake, not a se
 
 def fixture_repos() -> list[FakeRepo]:
     notebook = json.dumps({"cells": [{"cell_type": "code", "source": ["import torch\n"]}]}).encode()
-    big_code = b"import keras\n" + b"x = 1\n" * (MAX_READ_BYTES // 6 + 10)  # past the read cap: truncated
+    big_code = b"import keras\nkeras.layers.Dense(1)\n" + b"x = 1\n" * (MAX_READ_BYTES // 6 + 10)  # truncated
     big_notebook = notebook + b" " * MAX_READ_BYTES  # past the cap: a notebook is not read at all
     return [
         FakeRepo("Owner/Torch", {"train.py": b"import torch\n", "requirements.txt": b"torch\n",
