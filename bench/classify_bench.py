@@ -35,12 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 LABEL_FILES = ("labels.csv", "labels2.csv")
 
 
-def materialise(mirror: Path, out: Path) -> tuple[int, int, int]:
+def materialise(mirror: Path, out: Path, label_files: tuple[str, ...] = LABEL_FILES) -> tuple[int, int, int]:
     """Write each repo's evidence files (regular blobs only) under out/<owner+name>/;
     repositories without a snapshot are skipped. Returns (repos, files, bytes)."""
     index = mirror_index(mirror)
     n_repos = n_files = n_bytes = 0
-    rows = [row for name in LABEL_FILES for row in load_labels(ROOT / "corpus" / name)]
+    rows = [row for name in label_files for row in load_labels(ROOT / "corpus" / name)]
     for row in rows:
         snapshot = index.get(row["repo"].lower())
         git_dir = find_git_dir(snapshot) if snapshot else None
@@ -87,11 +87,12 @@ def main() -> None:
     parser.add_argument("--mirror", type=Path, default=Path(os.environ.get("SAMPLE_MIRROR", "snapshots")),
                         help="dir of {owner}+{name}/repo snapshots (default $SAMPLE_MIRROR, else ./snapshots)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--labels", nargs="+", default=list(LABEL_FILES), help="label files under corpus/")
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, children included
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "corpus"
-        n_repos, n_files, n_bytes = materialise(args.mirror, tree)
+        n_repos, n_files, n_bytes = materialise(args.mirror, tree, tuple(args.labels))
         mb = n_bytes / 1e6
         run_grep(tree)  # warm the page cache for everyone
         rows = [("papertrends scan+classify", best_of(args.repeat, lambda: run_classifier(tree)))]

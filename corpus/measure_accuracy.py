@@ -83,7 +83,8 @@ def dump(scans: list[FileScan]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--mirror", type=Path, default=Path(os.environ.get("SAMPLE_MIRROR", "snapshots")),
+                        help="dir of {owner}+{name}/repo snapshots (default $SAMPLE_MIRROR, else ./snapshots)")
     parser.add_argument("--labels", type=Path, nargs="+", default=[HERE / "labels.csv"])
     parser.add_argument("--classes", type=Path, default=HERE / "classes.csv", help="repo,class rows")
     parser.add_argument("--evidence", type=Path,
