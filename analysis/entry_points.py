@@ -39,12 +39,16 @@ _COMMAND = re.compile(
 # ``matlab -r "demo"`` / ``matlab -nodisplay -r run_all`` name a function: ``<name>.m``.
 _MATLAB = re.compile(r"\bmatlab\b[^\n]*?-r\s+[\"']?([A-Za-z]\w*)")
 _VARIABLE = re.compile(r"^(?:\$\{?\w+\}?/|~/)+")
+_SCRIPT_SUFFIX = re.compile(r"\.(?:py|lua|sh|ipynb|m)\b")
 
 
 def run_commands(text: str) -> tuple[Found, str | None]:
     """``@run:<path>`` markers for the scripts a shell script runs."""
-    paths = {_normalise(m.group(1)) for m in _COMMAND.finditer(text)}
-    paths.update(f"{name}.m" for name in _MATLAB.findall(text))
+    # Only lines that name a script can hold a command: skip the prose (READMEs are long).
+    lines = "\n".join(line for line in text.splitlines() if _SCRIPT_SUFFIX.search(line))
+    paths = {_normalise(m.group(1)) for m in _COMMAND.finditer(lines)}
+    if "matlab" in text:
+        paths.update(f"{name}.m" for name in _MATLAB.findall(text))
     return [(RUN_PREFIX + p, False) for p in sorted(paths) if p], None
 
 

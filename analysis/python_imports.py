@@ -53,7 +53,7 @@ def python_imports(text: str) -> tuple[Found, str | None]:
         found.extend((f"KERAS_BACKEND={b}", False) for b in _KERAS_BACKEND.findall(text))
     if found and defines_or_trains_a_model(text):
         found.append((MODEL_MARKER, False))
-    if "__main__" in text and _MAIN_BLOCK.search(text):
+    if "__main__" in text and _has_main_block(text):
         found.append((MAIN_MARKER, False))
     return found, None
 
@@ -61,7 +61,19 @@ def python_imports(text: str) -> tuple[Found, str | None]:
 MODEL_MARKER = "@model"
 MAIN_MARKER = "@main"
 """Evidence module of a script: a file with an ``if __name__ == "__main__":`` block."""
-_MAIN_BLOCK = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.MULTILINE)
+_MAIN_BLOCK = re.compile(r"""if\s+__name__\s*==\s*['"]__main__['"]""")
+
+
+def _has_main_block(text: str) -> bool:
+    """``if __name__ == "__main__":`` at the start of a line (found from the rare word, not
+    by a regex over the whole file)."""
+    at = text.find("__main__")
+    while at != -1:
+        start = text.rfind("\n", 0, at) + 1
+        if _MAIN_BLOCK.match(text, start, at + 10):
+            return True
+        at = text.find("__main__", at + 8)
+    return False
 """Evidence module of a file that defines or trains a network (see ``defines_or_trains_a_model``)."""
 
 # Substrings, not a regex: ``in`` scans run at memory speed and stop at the first hit.
