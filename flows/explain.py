@@ -262,7 +262,7 @@ def why_link(link: dict[str, Any], in_series: bool = True) -> str:
         return {"official": "counted: its source marks it official",
                 "contemporaneous": "counted: its code starts within the paper's window, and no official or earlier "
                                    "link comes first",
-                "unknown": "counted as unclassified: its repository was never decided"}.get(
+                "unknown": "counted: its repository was never decided (missing or failed)"}.get(
             attribution, "counted")  # fmt: skip
     if attribution in ("later-port", "suspect", "unknown"):
         return f"not counted: not the paper's own code ({attribution})"
