@@ -16,7 +16,7 @@ import duckdb
 # Columns that record how and when a run did its work, not what it found.
 VOLATILE = {
     "papers": {"ingested_at"},
-    "links": {"ingested_at"},
+    "links": {"ingested_at", "attributed_at"},  # when the link was attributed, not what it was found to be
     "repos": {"crawled_at", "n_attempts", "etag", "tree_etag", "status_reason", "checked_at"},
     "repo_files": set(),
     "repo_evidence": set(),
