@@ -13,6 +13,7 @@ from typing import Any
 
 from analysis.frameworks import CLASSIFIER_VERSION, Decision, classify_evidence
 from analysis.imports import Evidence
+from flows.interrupts import check_stop
 from flows.store import Warehouse, utcnow
 
 BATCH_REPOS = 2_000
@@ -49,8 +50,16 @@ def evidence_of(wh: Warehouse, keys: Sequence[str]) -> dict[str, list[list[Any]]
 
 
 def classify_batch_rows(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
-    """One ``classifications`` row per repository, from its evidence alone (pure, no I/O)."""
-    return [decision_row(key, classify_evidence(Evidence(*e) for e in ev)) for key, ev in evidence.items()]
+    """One ``classifications`` row per repository, from its evidence alone (no I/O).
+
+    An interrupted run stops between repositories rather than after the whole batch:
+    a Ctrl-C must not wait for thousands of decisions nobody will store.
+    """
+    rows = []
+    for key, ev in evidence.items():
+        check_stop()
+        rows.append(decision_row(key, classify_evidence(Evidence(*e) for e in ev)))
+    return rows
 
 
 def decision_row(repo_key: str, decision: Decision) -> dict[str, Any]:
