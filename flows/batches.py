@@ -9,15 +9,12 @@ crossing that line is picklable (lists, dicts, pyarrow tables) and holds no secr
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from analysis.frameworks import CLASSIFIER_VERSION
 from flows.classify import BATCH_REPOS, classify_batch_rows, evidence_of  # noqa: F401 - the flow calls them as batches.*
 from flows.settings import Settings
 from flows.store import Warehouse, utcnow
@@ -61,14 +58,6 @@ def repos_to_crawl(wh: Warehouse, *, full: bool = False, limit: int | None = Non
 
 
 # --- the work itself (runs anywhere) ---------------------------------------------------
-
-
-def evidence_fingerprint(evidence: dict[str, list[list[Any]]]) -> str:
-    """A stable hash of a classify batch's input: equal evidence, equal fingerprint."""
-    digest = hashlib.sha256(CLASSIFIER_VERSION.encode())
-    for key in sorted(evidence):
-        digest.update(json.dumps([key, sorted(evidence[key])], default=str).encode())
-    return digest.hexdigest()
 
 
 _SHARED: dict[str, Any] = {}
