@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fakes.github_server import make_repos  # noqa: E402
 
-from flows.crawl import add_repos, crawl_repos  # noqa: E402
+from flows.crawl import add_repos  # noqa: E402
+from flows.crawl_driver import crawl_repos  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from flows.store import Warehouse  # noqa: E402
 

@@ -95,7 +95,7 @@ def seeded_warehouse(path: Path, n_repos: int) -> Path:
 
 def run_direct(db: Path, out: Path) -> float:
     """The same work as the flow, as plain function calls in this process."""
-    from flows.crawl import crawl_repos
+    from flows.crawl_driver import crawl_repos
     from flows.report import write_report
     from flows.settings import Settings
     from flows.store import Warehouse

@@ -107,7 +107,8 @@ def phase_crawl(n_repos: int, data: Path) -> dict[str, Any]:
     """Crawl ``n_repos`` generated repositories from a fake GitHub in its own process, classify, export."""
     from fakes.github_server import make_repos
 
-    from flows.crawl import add_repos, crawl_repos
+    from flows.crawl import add_repos
+    from flows.crawl_driver import crawl_repos
     from flows.settings import Settings
     from flows.store import Warehouse
 

@@ -231,7 +231,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     import uuid
 
-    from flows.crawl import add_repos, crawl_repos
+    from flows.crawl import add_repos
+    from flows.crawl_driver import crawl_repos
     from flows.explore import unavailable_repos
     from flows.settings import Settings
     from flows.store import Warehouse
@@ -373,7 +374,8 @@ def _add_options(name: str, cmd: argparse.ArgumentParser) -> None:
     elif name == "crawl":
         cmd.add_argument("--repo", action="append", metavar="OWNER/NAME", help="crawl only these (repeatable)")
         cmd.add_argument("--limit", type=int, help="at most N repositories")
-        cmd.add_argument("--full", action="store_true", help="revisit every repository (unchanged ones cost ~nothing)")
+        cmd.add_argument("--full", action="store_true",
+                         help="also revisit ok repositories not due yet (unchanged ones cost ~nothing)")
         _add_via_option(cmd)
         cmd.add_argument("--json", action="store_true", help="print the summary as one JSON object")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -1,4 +1,4 @@
-"""Crawl GitHub repositories into the warehouse: resumable, incremental, within quota.
+"""One repository's crawl through the GitHub API: metadata, tree, evidence files, rows to store.
 
 Per repository (first crawl): metadata (``GET /repos``, or one GraphQL query per 50
 repositories when a token is set) and the recursive tree of the default branch: at
@@ -13,29 +13,29 @@ files are read at the branch name: a push between the tree call and the file rea
 can show a newer file, which the next refresh corrects.
 
 Renames: the old key keeps a row with status ``renamed`` and ``renamed_to`` = the new
-key; the new key gets its own row with the data, files and evidence.
+key; the new key gets its own row with the data, files and evidence. When the renamed
+repository's head is the one already stored under the old key, its files and evidence
+move to the new key and nothing is fetched again.
 
-Workers (threads) only fetch; the main thread owns the DuckDB connection and commits
-each finished batch of repositories in one transaction, so a kill loses at most the
-repositories in flight, and the next run resumes with the pending and failed ones
-(``MAX_ATTEMPTS`` tries each). Classification of the crawled keys runs at the end.
+Every row written says when the repository is next due (``repos.next_check_at``): an
+``ok`` one after ``RECHECK_OK``; a gone one (missing, blocked, disabled, empty) and a
+failed one past its ``MAX_ATTEMPTS`` on a backoff in days that doubles with each check
+that finds it still gone; a failed one with tries left at once. The driver that picks
+and runs repositories is flows/crawl_driver.py.
 """
 
 from __future__ import annotations
 
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from analysis.frameworks import relevant_evidence
 from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
-from flows.crawl_git import choose_via, git_outcome, transport_from_settings
-from flows.settings import Settings
-from flows.sources.git_process import stop_git_processes
-from flows.sources.git_transport import GRAPHQL_BATCH_GIT, GitTransport
+from flows.crawl_git import git_outcome
+from flows.sources.git_transport import GitTransport
 from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, TreeEntry, safe_reason
 from flows.store import Warehouse, utcnow
 
@@ -45,9 +45,12 @@ MAX_FILES_PER_REPO = 300
 """Evidence files read per repository; manifests and top-level code first, the cut recorded."""
 REPO_WORKERS = 8
 FILE_WORKERS = 16
-MAX_IN_FLIGHT = 4 * REPO_WORKERS
-FLUSH_EVERY = 100
-FLUSH_SECONDS = 1.0
+RECHECK_OK = timedelta(days=30)
+"""An ``ok`` repository is asked again (with its ETag: a free 304 when unchanged) after this long."""
+RECHECK_GONE_FIRST = timedelta(days=7)
+RECHECK_GONE_MAX = timedelta(days=180)
+"""A gone repository is asked again after 7, 14, 28, ... days, at most 180, growing per check."""
+GONE_STATUSES = ("missing", "blocked", "disabled", "empty")
 SOURCE = "github-api"
 SKIPPED_DIRS = {".git", "node_modules", "site-packages", "__pycache__", ".ipynb_checkpoints", ".tox", ".venv",
                 "venv", "env", "third_party", "thirdparty", "vendor", "external", "dist-packages"}  # fmt: skip
@@ -79,38 +82,16 @@ class Outcome:
     """What one repository's crawl produced, for the main thread to store."""
 
     key: str
-    kind: str  # crawled | unchanged | missing | blocked | disabled | empty | failed
+    kind: str  # crawled | unchanged | moved | missing | blocked | disabled | empty | failed
     rows: list[dict[str, Any]] = field(default_factory=list)  # repos rows to upsert (full rows)
     files_key: str | None = None  # whose files/evidence to replace; None leaves them alone
     files: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
+    moved_from: str | None = None  # a renamed repository's unchanged files move from this key to files_key
 
 
 # --- selection and state ---------------------------------------------------------
-
-
-def select_repo_keys(wh: Warehouse, repo_keys: Sequence[str] | None = None, limit: int | None = None,
-                     full: bool = False) -> list[str]:  # fmt: skip
-    """Keys to visit: pending ones and failed ones with tries left; every crawlable one when ``full``.
-
-    ``repo_keys`` (from ``--repo``) are visited whatever their status: a conditional
-    request makes that cheap when nothing changed.
-    """
-    if repo_keys:
-        wanted = sorted({k.lower() for k in repo_keys})
-        rows = wh.con.execute("SELECT repo_key FROM repos WHERE repo_key IN (SELECT unnest(?)) ORDER BY repo_key",
-                              [wanted]).fetchall()  # fmt: skip
-    elif full:
-        rows = wh.con.execute("SELECT repo_key FROM repos WHERE status <> 'renamed' ORDER BY repo_key").fetchall()
-    else:
-        rows = wh.con.execute(
-            "SELECT repo_key FROM repos "
-            "WHERE status = 'pending' OR (status = 'failed' AND coalesce(n_attempts, 0) < ?) "
-            "ORDER BY status = 'failed', repo_key", [MAX_ATTEMPTS],
-        ).fetchall()  # fmt: skip
-    keys = [r[0] for r in rows]
-    return keys[:limit] if limit is not None else keys
 
 
 def add_repos(wh: Warehouse, full_names: Sequence[str], source: str = "cli") -> list[str]:
@@ -155,24 +136,36 @@ def _crawl_repo(gh: GitHubSource, state: RepoState, file_pool: ThreadPoolExecuto
     else:
         answer = gh.fetch_metadata(state.full_name, state.row.get("etag") if state.is_ok else None)
     if answer.status == "not_modified":
-        return Outcome(state.key, "unchanged")
+        return Outcome(state.key, "unchanged", [checked_row(state)])
     if answer.status != "ok" or answer.meta is None:
         return status_outcome(state, answer.status, answer.reason)
     meta = answer.meta
     renamed = meta.full_name.lower() != state.key
-    if not renamed and head_unchanged(state, meta):
-        return Outcome(state.key, "unchanged", [repo_row(state, meta, answer.etag)])
+    if head_unchanged(state, meta):
+        return unchanged_outcome(state, meta, answer.etag, None, renamed)
     if meta.default_branch is None:
         return status_outcome(state, "empty", "no default branch")
     if git is not None:
         return git_outcome(git, state, meta, answer)
-    same_branch = state.is_ok and not renamed and meta.default_branch == state.row.get("default_branch")
+    # The stored tree's ETag holds for the renamed repository too: a tree's ETag follows its content.
+    same_branch = state.is_ok and meta.default_branch == state.row.get("default_branch")
     tree = gh.fetch_tree(meta.full_name, meta.default_branch, state.row.get("tree_etag") if same_branch else None)
     if tree.status == "not_modified" or (same_branch and tree.sha == state.row.get("head_tree")):
-        return Outcome(state.key, "unchanged", [repo_row(state, meta, answer.etag, tree)])
+        return unchanged_outcome(state, meta, answer.etag, tree, renamed)
     if tree.status != "ok":
         return status_outcome(state, tree.status, tree.reason)
     return crawled_outcome(gh, state, meta, answer.etag, tree, file_pool)
+
+
+def unchanged_outcome(state: RepoState, meta: RepoMeta, etag: str | None, tree: TreeAnswer | None,
+                      renamed: bool) -> Outcome:  # fmt: skip
+    """The stored crawl still holds; under a new name, its files and evidence move there unread."""
+    if not renamed:
+        return Outcome(state.key, "unchanged", [repo_row(state, meta, etag, tree)])
+    key = meta.full_name.lower()
+    row = repo_row(state, meta, etag, tree)
+    row.update(repo_key=key, source=state.row.get("source"))
+    return Outcome(state.key, "moved", [renamed_row(state, meta), row], files_key=key, moved_from=state.key)
 
 
 def head_unchanged(state: RepoState, meta: RepoMeta) -> bool:
@@ -279,7 +272,7 @@ def repo_row(state: RepoState, meta: RepoMeta, etag: str | None, tree: TreeAnswe
         created_at=meta.created_at, pushed_at=meta.pushed_at, n_stars=meta.n_stars, language=meta.language,
         description=meta.description,
         default_branch=meta.default_branch, is_archived=meta.is_archived, etag=etag, dates_from=SOURCE,
-        n_attempts=0, crawled_at=utcnow(),
+        n_attempts=0, crawled_at=utcnow(), next_check_at=utcnow() + RECHECK_OK,
     )  # fmt: skip
     if meta.head_commit:
         row["head_commit"] = meta.head_commit
@@ -288,26 +281,46 @@ def repo_row(state: RepoState, meta: RepoMeta, etag: str | None, tree: TreeAnswe
     return row
 
 
-def renamed_row(state: RepoState, meta: RepoMeta) -> dict[str, Any]:
+def checked_row(state: RepoState) -> dict[str, Any]:
+    """The stored row, asked about just now and found unchanged (a free 304)."""
     row = dict(state.row)
-    row.update(status="renamed", status_reason=f"renamed to {meta.full_name}", renamed_to=meta.full_name.lower(),
-               n_attempts=0, crawled_at=utcnow())  # fmt: skip
+    row.update(crawled_at=utcnow(), next_check_at=utcnow() + RECHECK_OK)
     return row
 
 
+def renamed_row(state: RepoState, meta: RepoMeta) -> dict[str, Any]:
+    row = dict(state.row)
+    row.update(status="renamed", status_reason=f"renamed to {meta.full_name}", renamed_to=meta.full_name.lower(),
+               n_attempts=0, crawled_at=utcnow(), next_check_at=None)  # fmt: skip
+    return row
+
+
+def gone_backoff(n_checks: int, now: datetime | None = None) -> datetime:
+    """When a repository found gone ``n_checks`` times in a row is next asked about."""
+    wait = min(RECHECK_GONE_FIRST * 2 ** max(n_checks - 1, 0), RECHECK_GONE_MAX)
+    return (now or utcnow()) + wait
+
+
 def status_outcome(state: RepoState, status: str, reason: str | None) -> Outcome:
-    """A repository GitHub will not give us (missing, blocked, ...): recorded, files left as they were."""
+    """A repository GitHub will not give us (missing, blocked, ...): recorded, files left as they were.
+
+    ``n_attempts`` counts the checks in a row that found it so, and sets the backoff.
+    """
     if status == "failed":
         return failed_outcome(state, reason or "unknown")
     row = dict(state.row)
-    row.update(status=status, status_reason=reason, n_attempts=0, crawled_at=utcnow())
+    n_checks = int(row.get("n_attempts") or 0) + 1 if row.get("status") == status else 1
+    row.update(status=status, status_reason=reason, n_attempts=n_checks, crawled_at=utcnow(),
+               next_check_at=gone_backoff(n_checks))  # fmt: skip
     return Outcome(state.key, status, [row], reason=reason)
 
 
 def failed_outcome(state: RepoState, reason: str) -> Outcome:
+    """Retried by the next run while it has tries left, then on the gone repositories' backoff."""
     row = dict(state.row)
-    row.update(status="failed", status_reason=reason, n_attempts=int(row.get("n_attempts") or 0) + 1,
-               crawled_at=utcnow())  # fmt: skip
+    n_attempts = int(row.get("n_attempts") or 0) + 1 if row.get("status") == "failed" else 1
+    due = None if n_attempts < MAX_ATTEMPTS else gone_backoff(n_attempts - MAX_ATTEMPTS + 1)
+    row.update(status="failed", status_reason=reason, n_attempts=n_attempts, crawled_at=utcnow(), next_check_at=due)
     return Outcome(state.key, "failed", [row], reason=reason)
 
 
@@ -315,150 +328,16 @@ def store_outcomes(wh: Warehouse, outcomes: Sequence[Outcome]) -> None:
     """Commit a batch of finished repositories in one transaction (main thread only)."""
     rows = [r for o in outcomes for r in o.rows]
     keys = [o.files_key for o in outcomes if o.files_key]
+    moves = [(o.moved_from, o.files_key) for o in outcomes if o.moved_from and o.files_key]
     with wh.transaction():
         if rows:
             wh.upsert("repos", rows)
         if keys:
             for table in ("repo_evidence", "repo_files"):
                 wh.con.execute(f"DELETE FROM {table} WHERE repo_key IN (SELECT unnest(?))", [keys])
+                for old, new in moves:  # a renamed repository's unchanged files: re-keyed, not fetched again
+                    wh.con.execute(f"INSERT INTO {table} BY NAME SELECT * REPLACE (?::VARCHAR AS repo_key) "
+                                   f"FROM {table} WHERE repo_key = ?", [new, old])  # fmt: skip
+                    wh.con.execute(f"DELETE FROM {table} WHERE repo_key = ?", [old])
             wh.upsert("repo_files", [f for o in outcomes for f in o.files])
             wh.upsert("repo_evidence", [e for o in outcomes for e in o.evidence])
-
-
-# --- the run ------------------------------------------------------------------------
-
-
-def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | None = None, limit: int | None = None,
-                client: GitHubSource | None = None, progress: bool = True, full: bool = False,
-                classify: bool = True, via: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """Crawl the selected repositories and return a summary; see the module docstring.
-
-    ``via``: ``git`` (trees and files through git), ``api`` (REST trees and the raw host)
-    or None for git when a usable git is installed.
-    """
-    from tqdm import tqdm
-
-    started = time.monotonic()
-    gh = client or GitHubSource.from_settings(settings)
-    git = transport_from_settings(settings) if choose_via(via, settings.crawl_via) == "git" else None
-    if git is not None and gh.has_token:
-        gh.graphql_batch = GRAPHQL_BATCH_GIT
-    keys = select_repo_keys(wh, repo_keys, limit, full)
-    tally: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    changed: list[str] = []
-    with tqdm(total=len(keys), unit="repo", desc="crawl", disable=not progress) as bar:
-        gh.set_on_wait(lambda why, s: tqdm.write(f"waiting {s:.0f}s: {why}"))
-
-        def record(batch: list[Outcome]) -> None:
-            store_outcomes(wh, batch)
-            for o in batch:
-                tally[o.kind] += 1
-                if o.kind == "failed":
-                    reasons[o.reason or "unknown"] += 1
-                if o.files_key:
-                    changed.append(o.files_key)
-            bar.update(len(batch))
-
-        run_pool(wh, gh, keys, record, git)
-    if classify:
-        classify_crawled(wh, changed)
-    summary = summarise(keys, tally, reasons, gh, time.monotonic() - started)
-    summary.update(via="git" if git else "api", git_fetches=git.n_fetches if git else 0)
-    return summary
-
-
-def classify_crawled(wh: Warehouse, changed: Sequence[str]) -> None:
-    """Re-decide repositories whose evidence was replaced, then any crawled one still undecided.
-
-    The second pass picks up repositories a killed run stored but never got to classify.
-    """
-    from flows.classify import classify_stored
-
-    if changed:
-        classify_stored(wh, force=True, repo_keys=list(changed))
-    classify_stored(wh)
-
-
-def run_pool(wh: Warehouse, gh: GitHubSource, keys: Sequence[str], record: Callable[[list[Outcome]], None],
-             git: GitTransport | None = None) -> None:  # fmt: skip
-    """Feed repositories to the workers chunk by chunk; store what finished, batched.
-
-    At most ``MAX_IN_FLIGHT`` repositories are being fetched and at most ``FLUSH_EVERY``
-    (or ``FLUSH_SECONDS``' worth) wait to be written, so memory stays flat however many
-    keys there are and a kill loses only those. Batching matters: each DuckDB statement
-    costs tens of milliseconds whatever its size.
-    """
-    in_flight: set[Future[Outcome]] = set()
-    writer = _BatchWriter(record)
-    workers = git.slots.n if git else REPO_WORKERS  # a git crawl waits on the network, not on the cores
-    with ThreadPoolExecutor(workers, "repo") as repo_pool, ThreadPoolExecutor(FILE_WORKERS, "file") as file_pool:
-        try:
-            for states in _chunks_of_states(wh, keys, gh.graphql_batch):
-                hints = graphql_hints(gh, states)
-                for state in states:
-                    in_flight.add(repo_pool.submit(crawl_repo, gh, state, file_pool, hints.get(state.key), git))
-                    while len(in_flight) >= max(MAX_IN_FLIGHT, 2 * workers):
-                        in_flight = _drain(in_flight, writer)
-            while in_flight:
-                in_flight = _drain(in_flight, writer)
-        except BaseException:
-            for future in in_flight:
-                future.cancel()
-            stop_git_processes()  # an interrupted crawl leaves no git process behind
-            raise
-    writer.flush()
-
-
-class _BatchWriter:
-    """Collects finished outcomes and hands them to ``record`` in batches."""
-
-    def __init__(self, record: Callable[[list[Outcome]], None]) -> None:
-        self.record = record
-        self.buffer: list[Outcome] = []
-        self.last_flush = time.monotonic()
-
-    def add(self, outcomes: list[Outcome]) -> None:
-        self.buffer.extend(outcomes)
-        if len(self.buffer) >= FLUSH_EVERY or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.record(self.buffer)
-        self.buffer = []
-        self.last_flush = time.monotonic()
-
-
-def _chunks_of_states(wh: Warehouse, keys: Sequence[str], size: int) -> Iterator[list[RepoState]]:
-    for start in range(0, len(keys), size):
-        yield load_states(wh, keys[start : start + size])
-
-
-def _drain(in_flight: set[Future[Outcome]], writer: _BatchWriter) -> set[Future[Outcome]]:
-    done, pending = wait(in_flight, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
-    writer.add([f.result() for f in done])
-    return pending
-
-
-def graphql_hints(gh: GitHubSource, states: Sequence[RepoState]) -> dict[str, RepoMeta]:
-    """GraphQL metadata for a chunk when a token is set; repos it cannot resolve fall back to REST."""
-    if not gh.has_token or not states:
-        return {}
-    try:
-        answers = gh.fetch_graphql_metadata([s.full_name for s in states])
-    except Exception:  # GraphQL down or limited: REST answers the same questions
-        return {}
-    return {s.key: meta for s in states if (meta := answers.get(s.full_name)) is not None}
-
-
-def summarise(keys: Sequence[str], tally: Counter[str], reasons: Counter[str], gh: GitHubSource,
-              seconds: float) -> dict[str, Any]:  # fmt: skip
-    usage = gh.usage()
-    return {
-        "selected": len(keys), "crawled": tally["crawled"], "unchanged": tally["unchanged"],
-        "by_status": {k: v for k, v in sorted(tally.items()) if k not in ("crawled", "unchanged")},
-        "failed": dict(sorted(reasons.items())), "requests": usage, "quota_left": gh.quota_left(),
-        "quota_per_repo": round(usage["quota_counted"] / len(keys), 3) if keys else 0.0,
-        "seconds": round(seconds, 2),
-    }  # fmt: skip

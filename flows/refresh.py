@@ -107,8 +107,11 @@ def ingest_catalog(wh: Warehouse, settings: Settings, venues: list[str] | None, 
 @task(name="crawl_batch", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
 def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> dict[str, Any]:
     """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
+    from flows.crawl_driver import crawl_batch_outcomes
+
+    check_stop()  # a batch still queued when the run is interrupted is not started
     with global_limit(limit_name):
-        return batches.crawl_batch_outcomes(states, via)
+        return crawl_batch_outcomes(states, via)
 
 
 # Not cached: each batch's decisions are stored as it completes, so a rerun never
@@ -179,11 +182,12 @@ def refresh(
 ) -> dict[str, Any]:
     """Bring the warehouse up to date and redraw the report; incremental unless ``full``.
 
-    Incremental: new papers (the catalog since the last run), new and failed
-    repositories, and crawled ones unchecked for 30 days (a free 304 when their head
-    has not moved). ``full`` asks about every repository again (still conditionally:
-    an unchanged head is not re-read, its content is the same by definition), reads
-    the catalog from the start and re-decides every repository.
+    Incremental: new papers (the catalog since the last run) and the repositories the
+    crawl driver finds due (flows/crawl_driver.py: new, failed with tries left, ``ok``
+    ones unchecked for 30 days, gone ones whose backoff ran out). ``full`` asks about
+    every ``ok`` repository again (still conditionally: an unchanged head is not re-read,
+    its content is the same by definition), reads the catalog from the start and
+    re-decides every repository.
 
     Sources: ``sample`` (bundled, offline; ``sample_dir`` for another folder in its
     format), ``links``+``papers`` (archive files, path or URL), ``catalog`` or
@@ -284,27 +288,38 @@ def _last_catalog_date(wh: Warehouse) -> date | None:
 
 
 def _crawl_stage(wh: Warehouse, p: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Crawl the chosen repositories in batches on the task runner; store each as it completes."""
-    from flows.crawl import load_states
-
-    keys = batches.repos_to_crawl(wh, full=p["full"], limit=p["limit"])
-    starts = [load_states(wh, chunk) for chunk in batches.chunked(keys, p["crawl_batch_size"])]
-    totals: dict[str, Any] = {"selected": len(keys), "batches": len(starts), "failed_batches": 0}
-    recrawled: list[str] = []
+    """Crawl the chosen repositories through the crawl driver, each batch a task on the runner."""
+    from flows.crawl_driver import drive_crawl, select_repos
     from flows.crawl_git import choose_via
 
-    via = totals["via"] = choose_via(p.get("via"), Settings.from_env().crawl_via)
+    logger = get_run_logger()
+    # decided once here, so every worker (thread or Dask process) uses the same transport
+    via = choose_via(p.get("via"), Settings.from_env().crawl_via)
+    keys = select_repos(wh, full=p["full"], limit=p["limit"])
     if keys:
         _check_github_reachable(via)
-    submits = ({"states": s, "limit_name": p["github_limit"], "via": via} for s in starts)
+
+    def submit(states: list[Any]) -> PrefectFuture[Any]:
+        return crawl_batch.submit(states, p["github_limit"], via)
+
     with stage_bar("crawl", len(keys), p["progress"]) as bar:
 
-        def store(result: dict[str, Any]) -> None:
-            recrawled.extend(batches.store_crawl_batch(wh, result, totals))
-            bar.update(len(result["outcomes"]))
+        def stored(n: int) -> None:
+            bar.update(n)
+            logger.info("crawl_batch: batch stored (%d item(s))", n)
 
-        totals["failed_batches"] = _run_batches(crawl_batch, submits, p["max_in_flight"], store)
-    return totals, recrawled
+        tally = drive_crawl(wh, keys, submit, _first_completed, batch_size=p["crawl_batch_size"],
+                            max_in_flight=p["max_in_flight"], on_batch=stored)  # fmt: skip
+    totals = {"selected": tally.selected, "batches": tally.batches, "failed_batches": tally.failed_batches,
+              **tally.kinds, "quota_left": tally.quota_left, "via": via}  # fmt: skip
+    if tally.failed_reasons:
+        totals["failed_reasons"] = tally.failed_reasons
+    logger.info("crawl: %s", totals)
+    return totals, tally.changed
+
+
+def _first_completed(futures: list[PrefectFuture[Any]]) -> PrefectFuture[Any]:
+    return next(as_completed(list(futures)))
 
 
 def _check_github_reachable(via: str) -> None:
@@ -322,8 +337,8 @@ def _classify_stage(wh: Warehouse, recrawled: list[str], p: dict[str, Any]) -> d
     from flows.classify import repos_to_classify
 
     keys = sorted(set(repos_to_classify(wh, force=p["reclassify"] or p["full"])) | set(recrawled))
-    inputs = [batches.evidence_of(wh, chunk) for chunk in batches.chunked(keys, p["classify_batch_size"])]
-    totals: dict[str, Any] = {"classified": 0, "batches": len(inputs), "failed_batches": 0}
+    n_batches = -(-len(keys) // p["classify_batch_size"])
+    totals: dict[str, Any] = {"classified": 0, "batches": n_batches, "failed_batches": 0}
     with stage_bar("classify", len(keys), p["progress"]) as bar:
 
         def store(rows: list[dict[str, Any]]) -> None:
@@ -334,7 +349,8 @@ def _classify_stage(wh: Warehouse, recrawled: list[str], p: dict[str, Any]) -> d
                 totals[label] = totals.get(label, 0) + 1
             bar.update(len(rows))
 
-        submits = ({"evidence": e} for e in inputs)
+        # evidence loaded per batch as it is submitted: at most max_in_flight batches are out
+        submits = ({"evidence": batches.evidence_of(wh, c)} for c in batches.chunked(keys, p["classify_batch_size"]))
         totals["failed_batches"] = _run_batches(classify_batch, submits, p["max_in_flight"], store)
     return totals
 

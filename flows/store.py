@@ -172,6 +172,19 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS description VARCHAR;
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS readme_title VARCHAR;
     """,
+    # 7 (scale): when a repository is next due for a check, so gone ones (missing, blocked,
+    # disabled, empty, failed past their tries) are re-asked on a growing backoff, not every run.
+    # NULL means due now (pending, or failed with tries left). Existing rows get the rule's dates.
+    7: """
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS next_check_at TIMESTAMP;
+    UPDATE repos SET next_check_at = CASE
+        WHEN status = 'ok' THEN coalesce(crawled_at, TIMESTAMP '1970-01-01') + INTERVAL 30 DAY
+        WHEN status IN ('missing', 'blocked', 'disabled', 'empty')
+            OR (status = 'failed' AND coalesce(n_attempts, 0) >= 3)
+            THEN coalesce(crawled_at, TIMESTAMP '1970-01-01') + INTERVAL 7 DAY
+        END
+    WHERE next_check_at IS NULL;
+    """,
     10: """
     -- the bundled sample's strata: how many links the source lists hold per (venue, year)
     -- and how many the sample drew, so all-venue shares can be weighted like the population

@@ -16,7 +16,8 @@ import pytest
 from fakes.github_server import FakeGitHub, FakeRepo, Fault, make_repos
 
 from flows.cli import main
-from flows.crawl import MAX_ATTEMPTS, TreeEntry, add_repos, crawl_repos, select_files
+from flows.crawl import MAX_ATTEMPTS, TreeEntry, add_repos, select_files
+from flows.crawl_driver import crawl_repos
 from flows.http import RetryPolicy
 from flows.settings import Settings
 from flows.sources.github import GitHubSource

@@ -15,7 +15,8 @@ import pytest
 from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 
 from analysis.imports import MAX_READ_BYTES
-from flows.crawl import add_repos, crawl_repos
+from flows.crawl import add_repos
+from flows.crawl_driver import crawl_repos
 from flows.http import RetryPolicy
 from flows.settings import Settings
 from flows.sources.git_transport import parse_ls_tree

@@ -30,22 +30,9 @@ def _repo(key: str, status: str, crawled_days_ago: float | None = None, source: 
 # --- choosing and storing batches (no Prefect) ----------------------------------------------
 
 
-def test_repos_to_crawl_is_incremental(warehouse: Warehouse) -> None:
-    warehouse.upsert("repos", [
-        _repo("a/new", "pending"),
-        _repo("a/failed", "failed", 1),
-        _repo("a/fresh", "ok", 1),          # crawled yesterday: not asked again
-        _repo("a/stale", "ok", 45),         # past the recheck window: asked with its ETag
-        _repo("a/gone", "missing", 45),     # final outcome: never retried incrementally
-        _repo("a/demo", "pending", source="sample"),  # the sample has no network origin
-    ])  # fmt: skip
-    assert batches.repos_to_crawl(warehouse) == ["a/new", "a/stale", "a/failed"]
-    assert batches.repos_to_crawl(warehouse, limit=1) == ["a/new"]
-    assert set(batches.repos_to_crawl(warehouse, full=True)) == {"a/new", "a/failed", "a/fresh", "a/stale", "a/gone"}
-
-
-def test_store_crawl_batch_replaces_files_of_recrawled_repos_only(warehouse: Warehouse) -> None:
-    from flows.crawl import Outcome
+def test_store_outcomes_replaces_files_of_recrawled_repos_only(warehouse: Warehouse) -> None:
+    from flows.crawl import Outcome, store_outcomes
+    from flows.crawl_driver import CrawlTally
 
     warehouse.upsert("repos", [_repo("a/changed", "ok", 40), _repo("a/same", "ok", 40), _repo("a/bad", "pending")])
     for key in ("a/changed", "a/same"):
@@ -58,11 +45,13 @@ def test_store_crawl_batch_replaces_files_of_recrawled_repos_only(warehouse: War
         Outcome("a/same", "unchanged"),
         Outcome("a/bad", "failed", [{**_repo("a/bad", "failed", 0), "n_attempts": 1}], reason="HTTP 502"),
     ]  # fmt: skip
-    totals: dict = {}
-    assert batches.store_crawl_batch(warehouse, {"outcomes": outcomes, "quota_left": {}}, totals) == ["a/changed"]
+    store_outcomes(warehouse, outcomes)
+    tally = CrawlTally()
+    tally.add({"outcomes": outcomes, "quota_left": {}})
     modules = dict(warehouse.con.execute("SELECT repo_key, module FROM repo_evidence ORDER BY 1").fetchall())
     assert modules == {"a/changed": "torch", "a/same": "theano"}
-    assert totals == {"crawled": 1, "unchanged": 1, "failed": 1, "failed_reasons": {"HTTP 502": 1}, "quota_left": {}}
+    assert tally.changed == ["a/changed"] and tally.failed_reasons == {"HTTP 502": 1}
+    assert tally.kinds == {"crawled": 1, "unchanged": 1, "failed": 1}
 
 
 def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, sample_dir: Path) -> None:
@@ -252,7 +241,8 @@ def test_refresh_crawls_new_repos_then_only_changed_ones(prefect_server: str, fa
     changed = next(iter(fake_github.repos.values()))
     fake_github.push(changed.full_name, "model.py", b"import jax\nimport flax\n")
     with Warehouse(db) as wh:  # a month passes: every repository is due for a (conditional) check
-        wh.con.execute("UPDATE repos SET crawled_at = crawled_at - INTERVAL 40 DAY")
+        wh.con.execute("UPDATE repos SET crawled_at = crawled_at - INTERVAL 40 DAY, "
+                       "next_check_at = next_check_at - INTERVAL 40 DAY")
     quota_before, raw_before = fake_github.quota_used, fake_github.counts["raw"]
     third = run_refresh(**paths)
     assert third.is_ok, third.error

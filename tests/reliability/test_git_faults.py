@@ -11,7 +11,8 @@ from fakes.faults import TRANSIENT_KINDS, FaultProxy
 from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 from reliability.warehouse_compare import warehouse_differences
 
-from flows.crawl import add_repos, crawl_repos
+from flows.crawl import add_repos
+from flows.crawl_driver import crawl_repos
 from flows.http import RetryPolicy
 from flows.settings import Settings
 from flows.sources.github import GitHubSource

@@ -17,7 +17,8 @@ import pytest
 from fakes.git_host import GitStore
 from fakes.github_server import FakeGitHub, FakeRepo
 
-from flows.crawl import add_repos, crawl_repos
+from flows.crawl import add_repos
+from flows.crawl_driver import crawl_repos
 from flows.settings import Settings
 from flows.store import Warehouse
 

@@ -17,7 +17,7 @@ import duckdb
 VOLATILE = {
     "papers": {"ingested_at"},
     "links": {"ingested_at", "attributed_at"},  # when the link was attributed, not what it was found to be
-    "repos": {"crawled_at", "n_attempts", "etag", "tree_etag", "status_reason", "checked_at"},
+    "repos": {"crawled_at", "n_attempts", "etag", "tree_etag", "status_reason", "checked_at", "next_check_at"},
     "repo_files": set(),
     "repo_evidence": set(),
     "classifications": {"classified_at"},
