@@ -39,7 +39,7 @@ def n_requests(fake: FakeGitHub) -> int:
 def table_contents(wh: Warehouse) -> dict[str, Any]:
     """What the crawl and classify stages stored, without the columns that hold wall-clock times."""
     return {
-        "repos": wh.query("SELECT * EXCLUDE (crawled_at) FROM repos ORDER BY repo_key"),
+        "repos": wh.query("SELECT * EXCLUDE (crawled_at, next_check_at) FROM repos ORDER BY repo_key"),
         "repo_files": wh.query("SELECT * FROM repo_files ORDER BY ALL"),
         "repo_evidence": wh.query("SELECT * FROM repo_evidence ORDER BY ALL"),
         "classifications": wh.query("SELECT * EXCLUDE (classified_at) FROM classifications ORDER BY repo_key"),
