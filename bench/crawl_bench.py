@@ -7,7 +7,10 @@ Measures, over N generated repositories (default 1,000):
 - repositories per second end to end (fetch, scan, store, classify) against a
   baseline in the same run: a bare thread pool sending the same GETs with no
   parsing and no storing (the ceiling the fake server and HTTP stack allow);
-- peak RSS of this process.
+- peak RSS of this process;
+- the quota an immediate second crawl spends per repository of a set with gone (404, 451,
+  403) and renamed repositories (``make_mixed_repos``), plain and ``--full``
+  (``--second-only`` runs just this).
 
 The fake runs in its own process (as GitHub would), with no added latency.
 Run: ``PYTHONPATH=. python bench/crawl_bench.py --repos 1000``
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -44,10 +48,12 @@ TOKEN = "ghp" + "_benchFAKEtoken000000000000000000000"  # split: a fake, not a s
 class FakeProcess:
     """The fake GitHub in a subprocess; ``counts()`` asks it what it served."""
 
-    def __init__(self, n_repos: int, token: str | None = None) -> None:
+    def __init__(self, n_repos: int, token: str | None = None, mixed: bool = False) -> None:
         args = [sys.executable, "tests/fakes/github_server.py", "--repos", str(n_repos)]
         if token:
             args += ["--token", token]
+        if mixed:
+            args.append("--mixed")
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline().split()[1])}"
@@ -99,7 +105,7 @@ def crawl_once(wh: Warehouse, settings: Settings, fake: FakeProcess, full: bool)
     after = fake.counts()
     n = summary["selected"]
     return {"repos": n, "seconds": round(seconds, 2), "repos_per_s": round(n / seconds, 1),
-            "quota_counted": quota(before, after), "quota_per_repo": round(quota(before, after) / n, 4),
+            "quota_counted": quota(before, after), "quota_per_repo": round(quota(before, after) / max(n, 1), 4),
             "crawled": summary["crawled"], "unchanged": summary["unchanged"]}  # fmt: skip
 
 
@@ -123,16 +129,45 @@ def bench_mode(n_repos: int, token: str | None, tmp: Path) -> dict[str, Any]:
     return out
 
 
+def bench_second_crawl(n_repos: int, token: str | None, tmp: Path) -> dict[str, Any]:
+    """A set with gone and renamed repositories (``make_mixed_repos``) crawled once, then at once
+    again (plain, then ``--full``): the quota the second crawls spend per repository of the set."""
+    fake = FakeProcess(n_repos, token, mixed=True)
+    try:
+        settings = Settings(data_dir=tmp, github_api_url=fake.url, github_raw_url=fake.url + "/raw", github_token=token)
+        with Warehouse(tmp / f"second-{'token' if token else 'rest'}.duckdb") as wh:
+            add_repos(wh, [r.full_name for r in make_repos(n_repos)], source="bench")
+            first = crawl_once(wh, settings, fake, full=False)
+            statuses = dict(wh.con.execute("SELECT status, count(*) FROM repos GROUP BY 1 ORDER BY 1").fetchall())
+            again = [crawl_once(wh, settings, fake, full=full) for full in (False, True)]
+    finally:
+        fake.stop()
+    n_set = sum(statuses.values())
+    return {"set": n_set, "statuses_after_first": statuses,
+            "first_quota_per_repo": round(first["quota_counted"] / n_set, 4),
+            **{f"second_{name}": {"selected": r["repos"], "quota_counted": r["quota_counted"],
+                                 "quota_per_repo_of_set": round(r["quota_counted"] / n_set, 4)}
+               for name, r in zip(("plain", "full"), again, strict=True)}}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000)
     parser.add_argument("--with-git", action="store_true", help="also git vs API (bench/crawl_git_bench.py; slow)")
+    parser.add_argument("--second-only", action="store_true", help="only the second-crawl measurement")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.second_only:
+            print(json.dumps({"repos": args.repos, "load_average": os.getloadavg(),
+                              "second_crawl_rest": bench_second_crawl(args.repos, None, Path(tmp)),
+                              "second_crawl_graphql": bench_second_crawl(args.repos, TOKEN, Path(tmp))}, indent=2))
+            return
         results = {
             "repos": args.repos,
             "rest_no_token": bench_mode(args.repos, None, Path(tmp)),
             "graphql_with_token": bench_mode(args.repos, TOKEN, Path(tmp)),
+            "second_crawl_rest": bench_second_crawl(args.repos, None, Path(tmp)),
+            "second_crawl_graphql": bench_second_crawl(args.repos, TOKEN, Path(tmp)),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
     if args.with_git:

@@ -1,12 +1,16 @@
-"""Scale simulation: a synthetic PWC archive of 300,000 links over 200,000 repositories, served by
-the loopback fakes, ingested in full; the GitHub crawl (+ classify + export) run at a smaller
-scale and at a 5x smaller baseline in the same command, so the per-repository cost and the
-memory growth between the two show whether a linear extrapolation to 200,000 holds.
+"""Scale simulation through the refresh flow at 200,000 repositories (synthetic, loopback fakes).
 
-Each phase runs in its own child process so its peak RSS (``ru_maxrss``) is its own; growth is
-measured from the child's baseline after imports and fake set-up.
+Phases, each in its own child process so its peak RSS (``ru_maxrss``) is its own:
+- ingest: a synthetic PWC archive of 300,000 links over 200,000 repositories, downloaded from the
+  fake Hugging Face and ingested;
+- seed: a warehouse as a finished crawl of 200,000 repositories leaves it, evidence copied from
+  the bundled sample's real repositories (about 285 rows a repository);
+- bare: the baseline, the bare rules over 10,000 of those repositories' evidence, in memory;
+- reclassify: ``refresh --reclassify`` through the flow: every repository re-decided;
+- full: ``refresh --full`` through the flow against the fake GitHub (its own process): every
+  repository checked (a free 304 each), every one re-decided, exported and reported.
 
-    PYTHONPATH=.:tests python bench/scale_sim.py --links 300000 --repos 200000 --crawl 5000 --baseline 1000
+    PYTHONPATH=.:tests nice python bench/scale_sim.py --repos 200000 --links 300000
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,41 +108,111 @@ sys.stdin.read()
 """
 
 
-def phase_crawl(n_repos: int, data: Path) -> dict[str, Any]:
-    """Crawl ``n_repos`` generated repositories from a fake GitHub in its own process, classify, export."""
-    from fakes.github_server import make_repos
+def phase_seed(n_repos: int, data: Path) -> dict[str, Any]:
+    """A warehouse as a finished crawl of ``n_repos`` fake repositories leaves it: every repository
+    ``ok`` with the fake's ETag and tree (so a ``--full`` check is a free 304), one CVPR paper each,
+    and evidence copied from the bundled sample's real repositories in turn (about 285 rows and
+    85 KB as Python objects per repository), so the classifier has real work."""
+    import pyarrow as pa
+    from fakes.github_server import _etag, _Handler, make_repos
 
-    from flows.crawl import add_repos
-    from flows.crawl_driver import crawl_repos
-    from flows.settings import Settings
-    from flows.store import Warehouse
+    from flows.sources.github import parse_time
+    from flows.sources.sample import load_sample
+    from flows.store import Warehouse, utcnow
+
+    start = time.perf_counter()
+    with Warehouse(":memory:") as sample:
+        load_sample(sample, ROOT / "data" / "sample")
+        evidence = sample.con.execute(
+            "SELECT dense_rank() OVER (ORDER BY repo_key) - 1 AS idx, path, module, kind, is_weak FROM repo_evidence"
+        ).to_arrow_table()  # fmt: skip
+    n_sample = int(pa.compute.max(evidence["idx"]).as_py()) + 1
+    now = utcnow()
+    repos = make_repos(n_repos)
+    rows = pa.table({
+        "repo_key": [r.full_name.lower() for r in repos], "full_name": [r.full_name for r in repos],
+        "etag": [_etag(json.dumps(_Handler.metadata(None, r), sort_keys=True).encode()) for r in repos],  # type: ignore[arg-type]
+        "head_tree": [r.tree_sha for r in repos], "pushed_at": [parse_time(r.pushed_at) for r in repos],
+        "created_at": [parse_time(r.created_at) for r in repos], "i": list(range(n_repos)),
+    })  # fmt: skip
+    del repos
+    with Warehouse(data / "warehouse.duckdb") as wh, wh.transaction():
+        wh.con.register("seed", rows)
+        wh.con.register("sample_ev", evidence)
+        wh.con.execute(
+            "INSERT INTO repos BY NAME SELECT repo_key, full_name, 'ok' AS status, etag, head_tree, pushed_at, "
+            "created_at, 'main' AS default_branch, 'github-api' AS dates_from, 0 AS n_attempts, ? AS crawled_at, "
+            "? + INTERVAL 30 DAY AS next_check_at, 'bench' AS source FROM seed", [now, now])  # fmt: skip
+        wh.con.execute(
+            "INSERT INTO papers BY NAME SELECT 'bench://paper/' || i AS paper_id, 'Paper ' || i AS title, "
+            "'CVPR' AS venue, 2015 + i % 10 AS year, false AS is_workshop, 'CVPR ' || (2015 + i % 10) AS proceeding, "
+            "make_date(2015 + i % 10, 6, 15) AS published_date, 'bench' AS source, ? AS ingested_at FROM seed", [now])
+        wh.con.execute(
+            "INSERT INTO links BY NAME SELECT 'bench://paper/' || i AS paper_id, 'https://github.com/' || full_name "
+            "AS repo_url, repo_key, 'github.com' AS host, true AS is_official, 'bench' AS source, ? AS ingested_at "
+            "FROM seed", [now])  # fmt: skip
+        wh.con.execute(
+            "INSERT INTO repo_evidence SELECT s.repo_key, e.path, e.module, e.kind, e.is_weak FROM seed s "
+            f"JOIN sample_ev e ON e.idx = s.i % {n_sample} ORDER BY s.repo_key")  # fmt: skip
+        n_evidence = wh.count("repo_evidence")
+    return {"repos": n_repos, "evidence_rows": n_evidence, "sample_repos": n_sample,
+            "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+
+
+def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
+    """``refresh --full`` (every repository checked against the fake GitHub, all re-decided) or
+    ``refresh --reclassify`` (every repository re-decided from stored evidence), through the flow."""
+    from flows.runner import run_refresh
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-    fake = subprocess.Popen([sys.executable, "-c", _FAKE_GITHUB, str(n_repos)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
-    try:
+    fake = None
+    if mode == "full":
+        fake = subprocess.Popen([sys.executable, "-c", _FAKE_GITHUB, str(n_repos)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
         assert fake.stdout
-        port = int(fake.stdout.readline().split()[1])
-        url = f"http://127.0.0.1:{port}"
-        settings = Settings(data_dir=data, github_api_url=url, github_raw_url=url + "/raw")
-        with Warehouse(data / "warehouse.duckdb") as wh:
-            add_repos(wh, [r.full_name for r in make_repos(n_repos)])
-            base_rss, start = rss_mb(), time.perf_counter()
-            summary = crawl_repos(wh, settings, progress=False)
-            crawl_seconds = time.perf_counter() - start
-            export_start = time.perf_counter()
-            wh.export_parquet(data / "parquet")
-            export_seconds = time.perf_counter() - export_start
-            ok = wh.scalar("SELECT count(*) FROM repos WHERE status = 'ok'")
-            classified = wh.count("classifications")
+        url = f"http://127.0.0.1:{int(fake.stdout.readline().split()[1])}"
+        os.environ.update(GITHUB_API_URL=url, PAPERTRENDS_GITHUB_RAW_URL=url + "/raw")
+    try:
+        base_rss, start = rss_mb(), time.perf_counter()
+        outcome = run_refresh(db=str(db), parquet_dir=str(db.parent / "parquet"),
+                              reports_dir=str(db.parent / "reports"), full=mode == "full",
+                              reclassify=mode == "reclassify")  # fmt: skip
+        seconds = time.perf_counter() - start
     finally:
-        fake.kill()
-        fake.wait(timeout=10)
-    usage = summary["requests"]
-    return {"repos": n_repos, "crawl_seconds": crawl_seconds, "export_seconds": export_seconds,
-            "repos_per_s": n_repos / crawl_seconds, "rss_growth_mb": rss_mb() - base_rss, "peak_rss_mb": rss_mb(),
-            "ok": ok, "classified": classified, "quota_per_repo": usage["quota_counted"] / n_repos,
-            "raw_per_repo": usage["raw"] / n_repos}  # fmt: skip
+        if fake is not None:
+            fake.kill()
+            fake.wait(timeout=10)
+    if not outcome.is_ok:
+        raise RuntimeError(outcome.error)
+    counts = outcome.counts
+    classified = counts["classify"]["classified"]
+    return {"mode": mode, "repos": n_repos, "seconds": round(seconds, 1), "peak_rss_mb": round(rss_mb()),
+            "start_rss_mb": round(base_rss), "classified": classified,
+            "crawl": {k: v for k, v in counts.get("crawl", {}).items() if isinstance(v, int)},
+            "classify_seconds": counts.get("timings", {}).get("classify")}  # fmt: skip
+
+
+def phase_bare(n_repos: int, db: Path) -> dict[str, Any]:
+    """The baseline: the bare rules (``classify_evidence`` per repository) over the first
+    ``n_repos`` repositories' evidence, already in memory as Evidence objects; nothing loaded,
+    nothing stored, one process, no Prefect."""
+    from analysis.frameworks import classify_evidence
+    from analysis.imports import Evidence
+    from flows.store import Warehouse
+
+    with Warehouse(db, read_only=True) as wh:
+        table = wh.con.execute(
+            "SELECT repo_key, path, module, kind, is_weak FROM repo_evidence WHERE repo_key IN "
+            "(SELECT repo_key FROM repos ORDER BY repo_key LIMIT ?) ORDER BY repo_key", [n_repos],
+        ).fetchall()  # fmt: skip
+    grouped: dict[str, list[Evidence]] = {}
+    for key, path, module, kind, is_weak in table:
+        grouped.setdefault(key, []).append(Evidence(path, module, kind, is_weak))
+    start = time.perf_counter()
+    for evidence in grouped.values():
+        classify_evidence(evidence)
+    seconds = time.perf_counter() - start
+    return {"repos": len(grouped), "seconds": round(seconds, 2), "repos_per_s": round(len(grouped) / seconds, 1)}
 
 
 def run_child(*args: str) -> dict[str, Any]:
@@ -151,30 +226,46 @@ def run_child(*args: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--links", type=int, default=300_000)
-    parser.add_argument("--repos", type=int, default=200_000, help="distinct repositories in the archive")
-    parser.add_argument("--crawl", type=int, default=5_000, help="repositories crawled in the measured run")
-    parser.add_argument("--baseline", type=int, default=1_000, help="repositories crawled in the baseline run")
-    parser.add_argument("--phase", choices=["ingest", "crawl"], help=argparse.SUPPRESS)
+    parser.add_argument("--repos", type=int, default=200_000, help="distinct repositories")
+    parser.add_argument("--bare", type=int, default=10_000, help="repositories the bare-rules baseline decides")
+    parser.add_argument("--modes", default="ingest,reclassify,full", help="phases to run, comma-separated")
+    parser.add_argument("--phase", choices=["ingest", "seed", "flow", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.phase == "ingest":
-        print(json.dumps(phase_ingest(Path(args.args[0]), Path(args.args[1]), Path(args.args[2]))))
+    if args.phase:
+        a = args.args
+        result = {"ingest": lambda: phase_ingest(Path(a[0]), Path(a[1]), Path(a[2])),
+                  "seed": lambda: phase_seed(int(a[0]), Path(a[1])),
+                  "flow": lambda: phase_flow(a[0], int(a[1]), Path(a[2])),
+                  "bare": lambda: phase_bare(int(a[0]), Path(a[1]))}[args.phase]()  # fmt: skip
+        print(json.dumps(result))
         return
-    if args.phase == "crawl":
-        print(json.dumps(phase_crawl(int(args.args[0]), Path(args.args[1]))))
-        return
+    modes = args.modes.split(",")
+    results: dict[str, Any] = {"load_average_start": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="scale-sim-") as tmp:
         folder = Path(tmp)
-        start = time.perf_counter()
-        links, papers = write_archive(folder, args.links, args.repos)
-        results: dict[str, Any] = {"archive_seconds": time.perf_counter() - start,
-                                   "archive_mb": (links.stat().st_size + papers.stat().st_size) / 2**20}  # fmt: skip
-        results["ingest"] = run_child("--phase", "ingest", "--args", str(links), str(papers), str(folder / "ingest"))
-        results["baseline"] = run_child("--phase", "crawl", "--args", str(args.baseline), str(folder / "base"))
-        results["crawl"] = run_child("--phase", "crawl", "--args", str(args.crawl), str(folder / "crawl"))
-    base, big = results["baseline"], results["crawl"]
-    results["per_repo_time_ratio"] = (big["crawl_seconds"] / big["repos"]) / (base["crawl_seconds"] / base["repos"])
-    results["extrapolated_200k_crawl_hours"] = args.repos / big["repos_per_s"] / 3600
+        # the flow's Prefect state in the run's folder; a loaded machine starts its server slowly
+        os.environ.update(PREFECT_HOME=str(folder / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300")
+        if "ingest" in modes:
+            links, papers = write_archive(folder, args.links, args.repos)
+            ingest_args = [str(links), str(papers), str(folder / "ingest")]
+            results["ingest"] = run_child("--phase", "ingest", "--args", *ingest_args)
+        seed = folder / "seed"
+        results["seed"] = run_child("--phase", "seed", "--args", str(args.repos), str(seed))
+        for mode in ("reclassify", "full"):
+            if mode not in modes:
+                continue
+            run = folder / mode
+            run.mkdir()
+            shutil.copy(seed / "warehouse.duckdb", run / "warehouse.duckdb")
+            if mode == "reclassify":
+                results["bare"] = run_child("--phase", "bare", "--args", str(args.bare), str(run / "warehouse.duckdb"))
+            results[mode] = run_child("--phase", "flow", "--args", mode, str(args.repos), str(run / "warehouse.duckdb"))
+            results[f"load_average_after_{mode}"] = os.getloadavg()
+    if "reclassify" in results:
+        flow_rate = results["reclassify"]["classified"] / results["reclassify"]["seconds"]
+        results["reclassify"]["repos_per_s"] = round(flow_rate, 1)
+        results["reclassify_vs_bare_rules"] = round(flow_rate / results["bare"]["repos_per_s"], 2)
     print(json.dumps(results, indent=1, default=str))
 
 

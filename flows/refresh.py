@@ -114,13 +114,15 @@ def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> 
         return crawl_batch_outcomes(states, via)
 
 
-# Not cached: each batch's decisions are stored as it completes, so a rerun never
-# selects them again, and a cache would only pile result files up in PREFECT_HOME.
+# Not cached: each batch's decisions are stored as it completes, so a rerun never selects
+# them again; fingerprinting a batch's evidence to cache it cost about as much as deciding again.
 @task(name="classify_batch", cache_policy=NO_CACHE, persist_result=False)
-def classify_batch(evidence: dict[str, list[list[Any]]]) -> list[dict[str, Any]]:
-    """Decisions for one batch of repositories from their stored evidence (pure CPU work)."""
+def classify_batch(batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """Decisions for one batch of repositories (keys + an Arrow table of their evidence); pure CPU work."""
+    from flows.classify import decide_batch
+
     check_stop()  # a batch still queued when the run is interrupted is not started
-    return batches.classify_batch_rows(evidence)
+    return decide_batch(batch)
 
 
 @task(name="attribute_links", cache_policy=NO_CACHE, persist_result=False)
@@ -175,6 +177,7 @@ def refresh(
     crawl_batch_size: PositiveInt = batches.CRAWL_BATCH,
     classify_batch_size: PositiveInt = batches.CLASSIFY_BATCH,
     max_in_flight: PositiveInt = 8,
+    classify_processes: PositiveInt | None = None,
     github_limit: str | None = None,
     catalog_limit: str | None = None,
     progress: bool = False,
@@ -195,7 +198,9 @@ def refresh(
     catalog refresh). ``parquet_dir`` may be an fsspec URL
     (``s3://bucket/papertrends``). ``github_limit``/``catalog_limit`` name Prefect
     global concurrency limits shared between processes. ``reclassify`` re-decides
-    every crawled repository from stored evidence, with no network. ``via``: how
+    every crawled repository from stored evidence, with no network.
+    ``classify_processes`` (default: one per CPU) decide the classify batches that run in
+    this process; batches on Dask workers are decided by the workers. ``via``: how
     repositories are fetched (git, or the API and raw host; None: git when installed).
     ``include_ports`` makes the report count every linked implementation, not only
     each paper's own code.
@@ -334,11 +339,20 @@ def _check_github_reachable(via: str) -> None:
 
 def _classify_stage(wh: Warehouse, recrawled: list[str], p: dict[str, Any]) -> dict[str, Any]:
     """Decide repositories lacking a current decision, plus those whose evidence just changed."""
-    from flows.classify import repos_to_classify
+    from flows.classify import decision_pool, default_processes, repos_to_classify
 
     keys = sorted(set(repos_to_classify(wh, force=p["reclassify"] or p["full"])) | set(recrawled))
     n_batches = -(-len(keys) // p["classify_batch_size"])
     totals: dict[str, Any] = {"classified": 0, "batches": n_batches, "failed_batches": 0}
+    processes = p["classify_processes"] or default_processes()
+    # a pool costs a second or two to start: worth it only for more than one batch
+    with decision_pool(processes if n_batches > 1 else 1):
+        _classify_batches(wh, keys, totals, p)
+    return totals
+
+
+def _classify_batches(wh: Warehouse, keys: list[str], totals: dict[str, Any], p: dict[str, Any]) -> None:
+    """Evidence loaded per batch as it is submitted (at most ``max_in_flight`` out); decisions stored on arrival."""
     with stage_bar("classify", len(keys), p["progress"]) as bar:
 
         def store(rows: list[dict[str, Any]]) -> None:
@@ -349,10 +363,8 @@ def _classify_stage(wh: Warehouse, recrawled: list[str], p: dict[str, Any]) -> d
                 totals[label] = totals.get(label, 0) + 1
             bar.update(len(rows))
 
-        # evidence loaded per batch as it is submitted: at most max_in_flight batches are out
-        submits = ({"evidence": batches.evidence_of(wh, c)} for c in batches.chunked(keys, p["classify_batch_size"]))
+        submits = ({"batch": batches.evidence_of(wh, c)} for c in batches.chunked(keys, p["classify_batch_size"]))
         totals["failed_batches"] = _run_batches(classify_batch, submits, p["max_in_flight"], store)
-    return totals
 
 
 def _run_batches(batch_task: Any, submits: Iterable[dict[str, Any]], max_in_flight: int,

@@ -496,14 +496,35 @@ def make_repos(n: int, seed: int = 0, n_extra_files: int = 2) -> list[FakeRepo]:
     return repos
 
 
+def make_mixed_repos(n: int) -> list[FakeRepo]:
+    """``make_repos(n)`` with some gone the ways GitHub has: about 5% missing, 2% DMCA-blocked,
+    2% disabled, and 3% renamed (the old name answers 301 to a new one, same content)."""
+    repos: list[FakeRepo] = []
+    for i, repo in enumerate(make_repos(n)):
+        if i % 20 == 1:
+            repo.status = "missing"
+        elif i % 50 == 2:
+            repo.status = "dmca"
+        elif i % 50 == 3:
+            repo.status = "disabled"
+        elif i % 33 == 4:
+            moved = FakeRepo(f"Moved{i}/{repo.full_name.split('/')[1]}", repo.files, created_at=repo.created_at)
+            repos.append(moved)
+            repo = FakeRepo(repo.full_name, renamed_to=moved.full_name)
+        repos.append(repo)
+    return repos
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="a loopback fake GitHub for benches and kill tests")
     parser.add_argument("--repos", type=int, default=1000)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--token", help="require this bearer token on the API")
+    parser.add_argument("--mixed", action="store_true", help="some repositories gone or renamed (make_mixed_repos)")
     args = parser.parse_args(argv)
-    fake = FakeGitHub(make_repos(args.repos), latency=args.latency, require_token=args.token)
+    repos = make_mixed_repos(args.repos) if args.mixed else make_repos(args.repos)
+    fake = FakeGitHub(repos, latency=args.latency, require_token=args.token)
     fake.start(args.port)
     print(f"PORT {fake.server.server_address[1]}", flush=True)  # type: ignore[union-attr]
     try:

@@ -67,6 +67,19 @@ def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, samp
     assert stored["test-owner/torch-net"] == "pytorch"
 
 
+def test_the_decision_pool_decides_as_this_process_does(warehouse: Warehouse, sample_dir: Path) -> None:
+    from flows.classify import decide_batch, decision_pool, repos_to_classify
+    from flows.sources.sample import load_sample
+
+    load_sample(warehouse, sample_dir)
+    batch = batches.evidence_of(warehouse, repos_to_classify(warehouse)[:40])
+    here = decide_batch(batch)
+    with decision_pool(2):
+        pooled = decide_batch(batch)
+    assert [{**r, "classified_at": None} for r in pooled] == [{**r, "classified_at": None} for r in here]
+    assert len(here) == 40
+
+
 @pytest.mark.parametrize("scheme", ["memory", "file"])
 def test_publish_exports_to_an_fsspec_url(warehouse: Warehouse, sample_dir: Path, tmp_path: Path, scheme: str) -> None:
     import fsspec
