@@ -189,7 +189,7 @@ def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
     return {"mode": mode, "repos": n_repos, "seconds": round(seconds, 1), "peak_rss_mb": round(rss_mb()),
             "start_rss_mb": round(base_rss), "classified": classified,
             "crawl": {k: v for k, v in counts.get("crawl", {}).items() if isinstance(v, int)},
-            "classify_seconds": counts.get("timings", {}).get("classify")}  # fmt: skip
+            "classify_seconds": counts["classify"].get("seconds")}  # fmt: skip
 
 
 def phase_bare(n_repos: int, db: Path) -> dict[str, Any]:
@@ -263,9 +263,10 @@ def main() -> None:
             results[mode] = run_child("--phase", "flow", "--args", mode, str(args.repos), str(run / "warehouse.duckdb"))
             results[f"load_average_after_{mode}"] = os.getloadavg()
     if "reclassify" in results:
-        flow_rate = results["reclassify"]["classified"] / results["reclassify"]["seconds"]
-        results["reclassify"]["repos_per_s"] = round(flow_rate, 1)
-        results["reclassify_vs_bare_rules"] = round(flow_rate / results["bare"]["repos_per_s"], 2)
+        run = results["reclassify"]
+        stage_rate = run["classified"] / run["classify_seconds"]
+        run.update(repos_per_s=round(run["classified"] / run["seconds"], 1), stage_repos_per_s=round(stage_rate, 1))
+        results["classify_stage_vs_bare_rules"] = round(stage_rate / results["bare"]["repos_per_s"], 2)
     print(json.dumps(results, indent=1, default=str))
 
 

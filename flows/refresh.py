@@ -14,6 +14,7 @@ a parameter, a result or a log line.
 
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -345,9 +346,11 @@ def _classify_stage(wh: Warehouse, recrawled: list[str], p: dict[str, Any]) -> d
     n_batches = -(-len(keys) // p["classify_batch_size"])
     totals: dict[str, Any] = {"classified": 0, "batches": n_batches, "failed_batches": 0}
     processes = p["classify_processes"] or default_processes()
+    started = time.monotonic()
     # a pool costs a second or two to start: worth it only for more than one batch
     with decision_pool(processes if n_batches > 1 else 1):
         _classify_batches(wh, keys, totals, p)
+    totals["seconds"] = round(time.monotonic() - started, 1)
     return totals
 
 
