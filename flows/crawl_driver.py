@@ -158,15 +158,15 @@ TRANSPORTS: dict[str, Callable[[Settings, GitHubSource | None], GitHubTransport]
 """Transport name (``--via``) -> factory from settings (and a GitHub client to use, if given);
 the token is read from the settings by the factory, never passed."""
 
-_SHARED: dict[tuple[str, str], Transport] = {}
+_SHARED: dict[tuple[str, ...], Transport] = {}
 _SHARED_LOCK = threading.Lock()
 
 
 def shared_transport(via: str, settings: Settings) -> Transport:
-    """One transport per (name, API URL) per process: batches in threads share its limits and pools."""
+    """One transport per (name, hosts) per process: batches in threads share its limits and pools."""
     if via not in TRANSPORTS:
         raise ValueError(f"unknown transport {via!r}; known: {', '.join(sorted(TRANSPORTS))}")
-    key = (via, settings.github_api_url)
+    key = (via, settings.github_api_url, settings.github_raw_url, settings.github_git_url, str(settings.git_work_dir))
     with _SHARED_LOCK:
         if key not in _SHARED:
             _SHARED[key] = TRANSPORTS[via](settings, None)

@@ -38,7 +38,7 @@ def test_dask_runner_stores_what_the_default_runner_stores(prefect_server: str, 
             with Warehouse(db, read_only=True) as wh:
                 contents[runner] = table_contents(wh)
             if runner == "dask":  # the workers crawled: this process never made a GitHub client for the fake
-                assert all(url != fake.url for _via, url in crawl_driver._SHARED)
+                assert all(key[1] != fake.url for key in crawl_driver._SHARED)
     finally:
         fake.stop()
     assert contents["dask"] == contents["default"]

@@ -234,8 +234,8 @@ def test_the_cap_on_git_processes_holds_across_processes(tmp_path: Path) -> None
 def test_refresh_batches_crawl_through_git_too(
     tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import batches
     from flows.crawl import load_states
+    from flows.crawl_driver import crawl_batch_outcomes
 
     for name, value in (("GITHUB_API_URL", fake.url), ("PAPERTRENDS_GITHUB_RAW_URL", fake.raw_url),
                         ("PAPERTRENDS_GITHUB_GIT_URL", fake.url + "/git"),
@@ -244,7 +244,7 @@ def test_refresh_batches_crawl_through_git_too(
     with Warehouse(tmp_path / "wh.duckdb") as wh:
         add_repos(wh, ["Owner/Torch", "Owner/Deep"])
         states = load_states(wh, ["owner/torch", "owner/deep"])
-    result = batches.crawl_batch_outcomes(states, "git")
+    result = crawl_batch_outcomes(states, "git")
     assert [o.kind for o in result["outcomes"]] == ["crawled", "crawled"]
     assert fake.counts["git"] > 0 and fake.counts.get("raw", 0) == 0
 
