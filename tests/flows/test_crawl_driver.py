@@ -90,7 +90,8 @@ def test_a_failed_batch_is_counted_and_the_others_are_stored(warehouse: Warehous
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitHub]:
-    repos = [FakeRepo("Owner/Torch", {"train.py": b"import torch\n"}), FakeRepo("Owner/Gone", status="missing"),
+    code = b"import torch\nnet = torch.nn.Linear(2, 2)\n"  # a used import: a bare one is too weak to count
+    repos = [FakeRepo("Owner/Torch", {"train.py": code}), FakeRepo("Owner/Gone", status="missing"),
              FakeRepo("Owner/Dmca", status="dmca"), FakeRepo("Owner/Off", status="disabled")]  # fmt: skip
     server = FakeGitHub(repos)
     server.start()
@@ -138,7 +139,7 @@ def test_a_renamed_repositorys_unchanged_tree_is_not_fetched_again(warehouse: Wa
     assert fake.quota_used == before_quota + 2 and fake.counts["raw"] == before_raw
     status = dict(warehouse.con.execute("SELECT repo_key, status FROM repos").fetchall())
     assert status == {"owner/torch": "renamed", "newowner/torch": "ok"}
-    files = warehouse.con.execute("SELECT repo_key, path FROM repo_files").fetchall()
+    files = warehouse.con.execute("SELECT repo_key, path FROM repo_files").fetchall()  # moved, not read again
     assert files == [("newowner/torch", "train.py")]
     assert warehouse.scalar("SELECT count(*) FROM repo_evidence WHERE repo_key = 'owner/torch'") == 0
     label = warehouse.scalar("SELECT framework FROM classifications WHERE repo_key = 'newowner/torch'")
