@@ -1,7 +1,7 @@
 """The seeded random draw of the second development corpus (see corpus/README.md).
 
 Pool: distinct repositories of the 2016-2019 rows of
-/work/shared/sample-sources/conference-code-links.tsv (tab-separated, no quoting)
+../shared/sample-sources/conference-code-links.tsv (tab-separated, no quoting)
 with ``monorepo != 1``, minus every repository of the first corpus (labels.csv).
 The pool is sorted, shuffled with a fixed seed and cut to ``--n``; repositories
 without a snapshot are dropped later, in draw order, so the draw is repeatable.
@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SEED = 20160101
-TSV = Path("/work/shared/sample-sources/conference-code-links.tsv")
+# ../shared beside the checkout, as the workplace lays it out; override with --tsv or $SAMPLE_SOURCES_TSV.
+TSV = Path(os.environ.get("SAMPLE_SOURCES_TSV", HERE.parent.parent / "shared/sample-sources/conference-code-links.tsv"))
 
 
 def repo_of(url: str) -> str:

@@ -1,8 +1,8 @@
 """The seeded random part of the development corpus (see corpus/README.md).
 
 Pool: distinct repositories of the 2014-2020, monorepo=0 rows of
-/work/shared/sample-sources/conference-code-links.tsv whose snapshot was already in
-/work/.mirror (fetched by the bundled-sample draw, itself seeded and random) and that
+../shared/sample-sources/conference-code-links.tsv whose snapshot was already in
+the snapshot folder ($SAMPLE_MIRROR) (fetched by the bundled-sample draw, itself seeded and random) and that
 are not among our hand-picked repositories. The pool as seen is written to
 corpus/random_pool.txt, so the draw can be repeated after the mirror changes.
 
@@ -19,7 +19,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SEED = 20141126
-TSV = Path("/work/shared/sample-sources/conference-code-links.tsv")
+# ../shared beside the checkout, as the workplace lays it out; override with --tsv or $SAMPLE_SOURCES_TSV.
+TSV = Path(os.environ.get("SAMPLE_SOURCES_TSV", HERE.parent.parent / "shared/sample-sources/conference-code-links.tsv"))
 
 
 def eligible_repos(tsv: Path) -> set[str]:
@@ -49,7 +50,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=65)
     args = parser.parse_args()
     hand = {line.split(",")[0].lower() for line in (HERE / "hand_picked.txt").read_text().splitlines() if line}
-    pool = args.pool.read_text().split() if args.pool else build_pool(Path("/work/.mirror"), hand)
+    mirror = Path(os.environ.get("SAMPLE_MIRROR", "snapshots"))
+    pool = args.pool.read_text().split() if args.pool else build_pool(mirror, hand)
     if not args.pool:
         (HERE / "random_pool.txt").write_text("\n".join(pool) + "\n")
     print("\n".join(draw(pool, args.n)))

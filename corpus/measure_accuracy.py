@@ -5,7 +5,7 @@ snapshot at that commit with the same code the CLI uses, and prints the accuracy
 the confusion, every miss, and a naive baseline (count the files importing each
 framework, majority wins) with the repos where the baseline fails.
 
-    PYTHONPATH=. python corpus/measure_accuracy.py [--labels FILE ...] [--mirror /work/.mirror] [--dump REPO ...]
+    PYTHONPATH=. python corpus/measure_accuracy.py [--labels FILE ...] [--mirror DIR] [--dump REPO ...]
 
 With several label files, each is reported on its own and then together, with the
 results per hard class (corpus/classes.csv) and a calibration table (confidence bucket
