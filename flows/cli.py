@@ -479,8 +479,29 @@ def _silence_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C from the first moment, remembering which signal it was.
+
+    Python's default for SIGTERM ends the process with no word and no exit code of ours;
+    a refresh installs its own handlers only once Prefect has been imported, seconds later.
+    """
+    from flows.interrupts import request_stop
+
+    def handle(signum: int, frame: object) -> None:
+        request_stop(signum)
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGTERM, handle)
+
+
 def entrypoint() -> None:
-    code = main()
+    _stop_on_sigterm()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a signal before main's own handling was reached (parsing the options)
+        from flows.interrupts import exit_code
+
+        code = exit_code()
     try:
         sys.stdout.flush()  # output still buffered meets a closed pipe here, not in the interpreter's shutdown
     except BrokenPipeError:
