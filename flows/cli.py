@@ -447,24 +447,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return COMMANDS[args.command][0](args)
-    except UsageError as exc:
-        print(f"papertrends {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        from flows.interrupts import exit_code
-
-        code = exit_code()
-        print(f"papertrends {args.command}: stopped by {signal.Signals(code - 128).name}; what was stored is kept "
-              "and the next run resumes from there", file=sys.stderr)  # fmt: skip
-        return code
     except BrokenPipeError:  # the reader went away (`papertrends explain X | head`): not an error to report
         _silence_stdout()
         return EXIT_FAILURE
     except Exception as exc:
-        if args.debug:
-            raise
-        print(f"papertrends {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_FAILURE
+        if not _stopping():
+            return _report_error(args, exc)
+        # the signal surfaced wrapped in another error (e.g. Prefect's parameter serialisation)
+    except KeyboardInterrupt:
+        pass
+    from flows.interrupts import exit_code
+
+    code = exit_code()
+    print(f"papertrends {args.command}: stopped by {signal.Signals(code - 128).name}; what was stored is kept "
+          "and the next run resumes from there", file=sys.stderr)  # fmt: skip
+    return code
+
+
+def _stopping() -> bool:
+    """True once SIGINT/SIGTERM was received (cheap: flows.interrupts imports no Prefect)."""
+    from flows.interrupts import signal_received
+
+    return signal_received()
+
+
+def _report_error(args: argparse.Namespace, exc: Exception) -> int:
+    """One line for the user (the traceback with --debug); 2 for usage errors, else 1."""
+    if isinstance(exc, UsageError):
+        print(f"papertrends {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.debug:
+        raise exc
+    print(f"papertrends {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+    return EXIT_FAILURE
 
 
 def _one_line(exc: BaseException) -> str:
@@ -479,11 +494,12 @@ def _silence_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _stop_on_sigterm() -> None:
-    """Make SIGTERM unwind like Ctrl-C from the first moment, remembering which signal it was.
+def _stop_on_signals_early() -> None:
+    """Make SIGINT and SIGTERM unwind from the first moment, remembering which signal it was.
 
-    Python's default for SIGTERM ends the process with no word and no exit code of ours;
-    a refresh installs its own handlers only once Prefect has been imported, seconds later.
+    Python's default for SIGTERM ends the process with no word and no exit code of ours,
+    and its default SIGINT is not seen by the threads; a refresh installs its own handlers
+    only once Prefect has been imported, seconds later.
     """
     from flows.interrupts import request_stop
 
@@ -491,11 +507,12 @@ def _stop_on_sigterm() -> None:
         request_stop(signum)
         raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
-    signal.signal(signal.SIGTERM, handle)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handle)
 
 
 def entrypoint() -> None:
-    _stop_on_sigterm()
+    _stop_on_signals_early()
     try:
         code = main()
     except KeyboardInterrupt:  # a signal before main's own handling was reached (parsing the options)

@@ -57,6 +57,11 @@ def sleep_unless_stopped(seconds: float) -> None:
         check_stop()
 
 
+def signal_received() -> bool:
+    """True once SIGINT or SIGTERM reached this process (not merely a stop asked by code)."""
+    return bool(_received)
+
+
 def exit_code() -> int:
     """128 + the first signal received (130 for Ctrl-C), the shell's convention."""
     return 128 + (_received[0] if _received else signal.SIGINT)

@@ -25,7 +25,7 @@ from flows.store import Warehouse
 BIG = 200 << 20
 _FILES = {
     ".gitattributes": b"* filter=evil diff=evil merge=evil\n*.py text eol=crlf\n",
-    "train.py": b"import torch\n",
+    "train.py": b"import torch\nmodel = torch.nn.Linear(2, 2)\n",
     ".gitmodules": b'[submodule "sub"]\n\tpath = sub\n\turl = {victim}\n'
     b'[submodule "up"]\n\tpath = up\n\turl = ../../x\n',
     "hooks/post-checkout": b"#!/bin/sh\ntouch {marker}\n",
@@ -103,7 +103,7 @@ def test_a_hostile_repository_runs_nothing_writes_nothing_outside_scratch_and_ne
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(_hostile_user_config(home, marker)))
     monkeypatch.setenv("GIT_TRACE", str(tmp_path / "trace.log"))  # the crawler's git must not inherit this either
-    fake = FakeGitHub([FakeRepo("Evil/Repo", {"train.py": b"import torch\n"})])
+    fake = FakeGitHub([FakeRepo("Evil/Repo", {"train.py": b"import torch\nmodel = torch.nn.Linear(2, 2)\n"})])
     fake.use_git_store(store)
     fake.start()
     victim = store.path.parent / "victim.git"
