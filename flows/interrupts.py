@@ -124,7 +124,9 @@ def is_interrupt(exc: BaseException) -> bool:
     """Ctrl-C, SIGTERM (Prefect's TerminationSignal, also how a cancelled run is stopped), or a noticed stop."""
     from prefect.exceptions import TerminationSignal
 
-    return isinstance(exc, KeyboardInterrupt | TerminationSignal | StopRequested)
+    # After a signal, whatever surfaces is the interrupt in another guise: DuckDB, for one,
+    # answers Ctrl-C during a COPY with its own InterruptException.
+    return isinstance(exc, KeyboardInterrupt | TerminationSignal | StopRequested) or signal_received()
 
 
 def is_worth_retrying(task: Any, task_run: Any, state: Any) -> bool:

@@ -40,15 +40,16 @@ class _After:
         return time.monotonic() - self.t0 > self.seconds
 
 
-TRIGGERS = [
-    # (stage, when to send the signal)
-    ("start-up", _After(2.5)),  # Prefect importing and starting the flow run
-    ("download", lambda w, r: w.hf_proxy.n_bytes_relayed > 256 * 1024),
-    ("crawl", lambda w, r: w.github.counts["raw"] >= 10),
-    ("classify", lambda w, r: "classify" in _markers(r.text())),
-    ("export", lambda w, r: "export" in _markers(r.text())),
-    ("report", lambda w, r: "report" in _markers(r.text())),
-]
+def _triggers() -> list[tuple[str, object]]:
+    """(stage, when to send the signal); made anew per test, so a clock starts with its own process."""
+    return [
+        ("start-up", _After(2.5)),  # Prefect importing and starting the flow run
+        ("download", lambda w, r: w.hf_proxy.n_bytes_relayed > 256 * 1024),
+        ("crawl", lambda w, r: w.github.counts["raw"] >= 10),
+        ("classify", lambda w, r: "classify" in _markers(r.text())),
+        ("export", lambda w, r: "export" in _markers(r.text())),
+        ("report", lambda w, r: "report" in _markers(r.text())),
+    ]
 
 
 def _runs(db: Path) -> list[tuple[str, dict]]:
@@ -78,8 +79,9 @@ def test_interrupts_at_every_stage_end_fast_are_recorded_and_resume(tmp_path: Pa
     other = signal.SIGTERM if first == signal.SIGINT else signal.SIGINT
     data = tmp_path / "data"
     outcomes = []
+    triggers = _triggers()
     with fake_world(N_REPOS, n_padding_papers=N_PADDING_PAPERS) as world:
-        for i, (stage, trigger) in enumerate(TRIGGERS):
+        for i, (stage, trigger) in enumerate(triggers):
             sig = first if i % 2 == 0 else other
             n_rows = len(_runs(data / "warehouse.duckdb")) if (data / "warehouse.duckdb").exists() else 0
             code, took, text = _interrupt(world, data, tmp_path, stage, trigger, sig)
@@ -97,7 +99,7 @@ def test_interrupts_at_every_stage_end_fast_are_recorded_and_resume(tmp_path: Pa
     print(f"interrupts: {outcomes}")  # figures for the docs
     runs = _runs(data / "warehouse.duckdb")
     # the start-up interrupt may come before the run wrote its row
-    assert [status for status, _ in runs].count("interrupted") >= len(TRIGGERS) - 1, runs
+    assert [status for status, _ in runs].count("interrupted") >= len(triggers) - 1, runs
     status, counts = runs[-1]
     assert status == "completed"
     assert counts["crawl"]["selected"] < N_REPOS  # resumed: what the interrupted runs stored was not crawled again
