@@ -81,6 +81,9 @@ def stop_on_signals(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
         _start_watchdog(grace_seconds)
         raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield

@@ -36,7 +36,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from flows import batches  # noqa: E402
 from flows.exports import is_remote  # noqa: E402
 from flows.http import check_reachable  # noqa: E402
-from flows.interrupts import check_stop, is_interrupt, is_worth_retrying, request_stop  # noqa: E402
+from flows.interrupts import check_stop, is_interrupt, is_worth_retrying, request_stop, stop_on_signals  # noqa: E402
 from flows.progress import stage_bar  # noqa: E402
 from flows.run_logs import logs_to_flow_run  # noqa: E402
 from flows.store import Warehouse  # noqa: E402
@@ -224,7 +224,10 @@ def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[s
     wh.start_run(run_id, "refresh", params)
     counts: dict[str, Any] = {}
     try:
-        _run_stages(counts, settings, wh, params)
+        # Ours again inside the flow: Prefect's SIGTERM handler raises an exception that a
+        # running DuckDB query turns into a plain RuntimeError, and the signal is lost.
+        with stop_on_signals():
+            _run_stages(counts, settings, wh, params)
     except BaseException as exc:
         if is_interrupt(exc):
             request_stop()  # batches on other threads stop at their next request instead of finishing
