@@ -48,8 +48,8 @@ TOKEN = "ghp" + "_benchFAKEtoken000000000000000000000"  # split: a fake, not a s
 class FakeProcess:
     """The fake GitHub in a subprocess; ``counts()`` asks it what it served."""
 
-    def __init__(self, n_repos: int, token: str | None = None, mixed: bool = False) -> None:
-        args = [sys.executable, "tests/fakes/github_server.py", "--repos", str(n_repos)]
+    def __init__(self, n_repos: int, token: str | None = None, mixed: bool = False, latency: float = 0.0) -> None:
+        args = [sys.executable, "tests/fakes/github_server.py", "--repos", str(n_repos), "--latency", str(latency)]
         if token:
             args += ["--token", token]
         if mixed:
@@ -67,7 +67,7 @@ class FakeProcess:
     def stop(self) -> None:
         assert self.proc.stdin
         self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+        self.proc.wait(timeout=60)
 
 
 def quota(before: dict[str, int], after: dict[str, int]) -> int:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from crawl_bench import FakeProcess  # noqa: E402
 from fakes.github_server import make_repos  # noqa: E402
 
 from flows.crawl import add_repos  # noqa: E402
@@ -46,26 +46,9 @@ QUOTA_PER_HOUR = 5000
 TARGET = 200_000
 
 
-class Fake:
+def Fake(n_repos: int, latency: float) -> FakeProcess:  # noqa: N802 - reads as the class it builds
     """The fake GitHub (with its git host) in its own process, with an added latency per request."""
-
-    def __init__(self, n_repos: int, latency: float) -> None:
-        args = [sys.executable, "tests/fakes/github_server.py", "--repos", str(n_repos), "--latency", str(latency),
-                "--token", TOKEN]  # fmt: skip
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline().split()[1])}"
-
-    def counts(self) -> dict[str, int]:
-        assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write("counts\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
-
-    def stop(self) -> None:
-        assert self.proc.stdin
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
+    return FakeProcess(n_repos, token=TOKEN, latency=latency)
 
 
 def crawl_measured(wh: Warehouse, settings: Settings, fake: Fake, via: str, full: bool) -> dict[str, Any]:
