@@ -30,7 +30,6 @@ How a repository is decided (each step is one small function below):
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 
 from analysis.imports import Evidence, FileScan
 from analysis.layout import VENDORED_KIND, resolve_layout
+from analysis.path_discount import is_discounted
 from analysis.provenance import Provenance, read_provenance
 from analysis.python_imports import MAIN_MARKER, MODEL_MARKER
 from analysis.rules import (
@@ -54,6 +54,7 @@ from analysis.rules import (
     R_LIBRARY_LABELS,
     is_relevant,
     label_for_module,
+    label_pairs,
     relevant_evidence,
 )
 
@@ -78,16 +79,7 @@ MODEL_FACTOR = 2.0
 """A file that defines or trains a network (``@model`` marker) counts double: the labelling
 rule is the framework of the model/training code, not of data scripts."""
 PATH_DISCOUNT = 0.2
-_DISCOUNTED_PATH = re.compile(
-    r"(^|/)(third[_-]?party|3rd[_-]?party|external|externals|vendor|vendored|extern|deps|submodules?"
-    r"|lib/python[\d.]*|site-packages|node_modules|venv|tests?|testing|docs?|examples?|tutorials?"
-    r"|legacy|deprecated|old|archive|unused|baselines?|benchmarks?|convert\w*|converters?|sandbox|contrib)(/|$)"
-    r"|(^|/)(convert|conversion|export|port|load_tf|tf2|torch2|caffe2pytorch)[^/]*\.py$"
-    r"|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)ut/|_ut\.py$"
-    r"|(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)_?(2|to)_?"
-    r"(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)[^/]*\.py$",
-    re.IGNORECASE,
-)
+"""What code counts in a path that ``analysis.path_discount.DISCOUNTED_PATH`` matches."""
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing|ut)/|(^|/)test_[^/]*\.py$|_(test|ut)\.py$", re.IGNORECASE)
 CONFIDENT = 0.75
 """A decision at or above this confidence is 'confident' (the property tests use it)."""
@@ -133,27 +125,26 @@ def is_uncertain(confidence: float | None) -> bool:
 def file_weight(evidence: Evidence) -> float:
     """How much one file's vote counts: code over manifests, the repo's own code over copies."""
     weight = KIND_WEIGHT.get(evidence.kind, MANIFEST_WEIGHT)
-    if _is_discounted(evidence.path):
+    if is_discounted(evidence.path):
         weight *= PATH_DISCOUNT
     if evidence.is_weak:
         weight *= WEAK_FACTOR
     return weight
 
 
-@functools.lru_cache(maxsize=4096)
-def _is_discounted(path: str) -> bool:
-    return _DISCOUNTED_PATH.search(path) is not None
-
-
-def _labelled(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
+def _labelled(
+    evidence: list[Evidence], pairs: list[tuple[str, Evidence]] | None = None
+) -> list[tuple[str, Evidence]]:
     """(label, evidence) pairs; in a file that imports JAX, TF and PyTorch turn to context.
 
     JAX code loads data with tf.data/tfds or torch's DataLoader: those imports say
     nothing about the model's framework.
     """
-    pairs = [(label, e) for e in evidence if (label := label_for_module(e.module, e.kind))]
+    pairs = label_pairs(evidence) if pairs is None else pairs
     jax_files = {e.path for label, e in pairs if label == "jax" and not e.is_weak}
     keras_models = {e.path for label, e in pairs if label == "keras" and e.module.startswith(_KERAS_BUILDERS)}
+    if not jax_files and not keras_models:
+        return pairs
     return [
         ("?" + label if e.path in jax_files and label in ("tensorflow", "pytorch")
          or e.path in keras_models and label == "tensorflow" and e.module.split(".")[0] == "tensorflow" else label, e)
@@ -172,27 +163,39 @@ def _file_votes(
     """Each (label, file) votes once, with the weight of its strongest evidence, times
     what the file is to the paper (entry point, vendored copy, one backend of several)."""
     votes: dict[tuple[str, str], tuple[float, Evidence]] = {}
+    file_weights: dict[tuple[str, str, bool], float] = {}  # a file's path comes once per import
+    plain = not provenance.factors and not provenance.vendored_paths  # every file's multiplier is 1
     for label, ev in pairs:
-        weight, key = file_weight(ev) * provenance.weight(ev.path, label), (label, ev.path)
+        file_key = (ev.path, ev.kind, ev.is_weak)
+        weight = file_weights.get(file_key)
+        if weight is None:
+            weight = file_weights[file_key] = file_weight(ev)
+        if not plain:
+            weight *= provenance.weight(ev.path, label)
         if not weight:
             continue
+        key = (label, ev.path)
         if ev.path in model_files:
             weight *= MODEL_FACTOR
-        if key not in votes or (-weight, ev) < (-votes[key][0], votes[key][1]):
+        # the heavier vote, then the smaller evidence: (-weight, ev) < (-kept weight, kept ev)
+        kept = votes.get(key)
+        if kept is None or weight > kept[0] or weight == kept[0] and ev < kept[1]:
             votes[key] = (weight, ev)
     return votes
 
 
 def score_evidence(
-    evidence: Iterable[Evidence], provenance: Provenance | None = None
+    evidence: Iterable[Evidence], provenance: Provenance | None = None, pairs: list[tuple[str, Evidence]] | None = None
 ) -> tuple[dict[str, float], dict[str, list[Evidence]]]:
-    """Per-label scores (context labels keep their ``?``) and the evidence behind each."""
+    """Per-label scores (context labels keep their ``?``) and the evidence behind each
+    (``pairs``: the rows' ``label_pairs``, when the caller has them)."""
     scores: dict[str, float] = defaultdict(float)
     drivers: dict[str, list[Evidence]] = defaultdict(list)
     rows = list(evidence)
-    provenance = provenance if provenance is not None else read_provenance(rows)
+    pairs = label_pairs(rows) if pairs is None else pairs
+    provenance = provenance if provenance is not None else read_provenance(rows, pairs)
     model_files = {e.path for e in rows if e.module == MODEL_MARKER}
-    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(rows), model_files, provenance).items()):
+    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(rows, pairs), model_files, provenance).items()):
         scores[label] += weight
         drivers[label].append(ev)
     return dict(scores), drivers
@@ -232,12 +235,15 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     Takes evidence rows (as stored) or the FileScans of ``scan_directory``; scans are
     reduced with ``relevant_evidence`` first, so both give the same answer.
     """
-    rows = resolve_layout(set(_as_evidence(evidence)))
+    items = evidence if isinstance(evidence, list | tuple) else list(evidence)
+    # rows as stored need no conversion (one C-level look at their types)
+    rows = resolve_layout(set(_as_evidence(items)) if FileScan in set(map(type, items)) else set(items))
     n_files = len({e.path for e in rows})
     if not rows:
         return Decision("none", {}, 0.0, (), "no-evidence: no file that can carry framework evidence")
-    provenance = read_provenance(rows)
-    raw, drivers = score_evidence(rows, provenance)
+    pairs = label_pairs(rows)
+    provenance = read_provenance(rows, pairs)
+    raw, drivers = score_evidence(rows, provenance, pairs)
     scores, context = _resolve_context(raw)
     _fold_keras(scores, rows)
     scores = {k: round(v, 6) for k, v in sorted(scores.items()) if v > 0}
@@ -311,10 +317,6 @@ def _thin_evidence(scores: dict[str, float], drivers: dict[str, list[Evidence]],
     if scores[best] < MIN_SUPPORT:
         return f"evidence-too-weak: score {scores[best]:g} below {MIN_SUPPORT:g}"
     return ""
-
-
-def _sort_key(e: Evidence) -> tuple[str, str, str, bool]:
-    return (e.path, e.module, e.kind, e.is_weak)  # a tuple key: ~5x faster than dataclass __lt__
 
 
 def _as_evidence(items: Iterable[Evidence | FileScan]) -> Iterable[Evidence]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from analysis.entry_points import license_marker, readme_markers, run_commands
 from analysis.manifests import (
@@ -51,13 +52,16 @@ MAX_READ_BYTES = 2_000_000
 notebook cut here is still read by the notebook fallback."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One module (or package, or framework marker) a file asks for.
 
     ``module == ""`` is a file marker: a code file with no framework evidence, kept so
     the classifier knows how much code the repository holds (see
     ``analysis.frameworks.relevant_evidence``).
+
+    A named tuple, not a dataclass: a reclassification builds, hashes and sorts some
+    40 million of them, and a tuple does each in C (about 3x faster to build). Its
+    order is the fields' order, the same as the frozen ordered dataclass it replaced.
     """
 
     path: str

@@ -17,6 +17,7 @@ Two quirks of research code this handles:
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -49,15 +50,15 @@ class LocalPackage:
 def resolve_layout(rows: Iterable[Evidence]) -> list[Evidence]:
     """Evidence with each vendored copy replaced by one vote for its library, and imports
     that a local module shadows dropped. Rows are returned sorted by path."""
-    rows = sorted(rows, key=lambda e: (e.path, e.module, e.kind, e.is_weak))
+    rows = sorted(rows)  # Evidence is a tuple: (path, module, kind, is_weak) order
     locals_ = list(find_local_packages({e.path for e in rows}))
     if not locals_:
         return rows
     for local in locals_:
         if not local.is_module_file and _is_vendored_copy(rows, local):
             rows = _replace_copy(rows, local)
-        else:
-            rows = [e for e in rows if not _is_shadowed(e, local)]
+        else:  # (a shadowed import starts with the local name: a cheap test first)
+            rows = [e for e in rows if not (e.module.startswith(local.name) and _is_shadowed(e, local))]
     return rows
 
 
@@ -69,11 +70,12 @@ def find_local_packages(paths: set[str]) -> Iterable[LocalPackage]:
         parent, _, name = package.rpartition("/")
         if name in MODULE_RULES and parent not in packages:
             yield LocalPackage(name, _copy_root(package, name), parent, False)
-    for path in sorted(paths):
+    # the few files named like a library first: sorting every path of a repository cost more
+    named = [p for p in paths if p.endswith(".py") and p.rpartition("/")[2][:-3] in MODULE_RULES]
+    for path in sorted(named):
         parent, _, file_name = path.rpartition("/")
-        name = file_name[:-3]
-        if file_name.endswith(".py") and name in MODULE_RULES and parent not in packages:
-            yield LocalPackage(name, path, parent, True)
+        if parent not in packages:
+            yield LocalPackage(file_name[:-3], path, parent, True)
 
 
 def _copy_root(package: str, name: str) -> str:
@@ -92,7 +94,8 @@ def _is_vendored_copy(rows: list[Evidence], local: LocalPackage) -> bool:
     Theano, a transformers copy imports torch); a repo's own ``blocks/`` importing torch
     is not a copy of Theano's Blocks."""
     library = (MODULE_RULES[local.name]).lstrip("?")
-    inside = [e for e in rows if _is_under(e.path, local.root) and e.module.split(".")[0] != local.name]
+    start, end = _span_under(rows, local.root)
+    inside = [e for e in rows[start:end] if e.module.split(".")[0] != local.name]
     labels = {label.lstrip("?") for e in inside if (label := label_for_module(e.module, e.kind))}
     return library in labels or bool(labels & _BACKENDS.get(library, set()))
 
@@ -102,9 +105,20 @@ def _replace_copy(rows: list[Evidence], local: LocalPackage) -> list[Evidence]:
     paper's heads inside is still PyTorch code); those of other frameworks go (Keras's
     Theano backend, transformers' TF models); one row stands for the copy itself."""
     library = MODULE_RULES[local.name].lstrip("?")
-    kept = [e for e in rows if not _is_under(e.path, local.root) or _points_to(e, library)]
-    kept.append(Evidence(local.root, local.name, VENDORED_KIND))
-    return sorted(kept, key=lambda e: (e.path, e.module, e.kind, e.is_weak))
+    start, end = _span_under(rows, local.root)
+    kept = rows[:start] + [e for e in rows[start:end] if _points_to(e, library)] + rows[end:]
+    insort(kept, Evidence(local.root, local.name, VENDORED_KIND))
+    return kept
+
+
+def _span_under(rows: list[Evidence], root: str) -> tuple[int, int]:
+    """The rows whose path lies under ``root``, as a slice of ``rows`` (sorted by path):
+    they sit together, between ``root + "/"`` and ``root + "0"`` (the next character)."""
+    return bisect_left(rows, root + "/", key=_path_of), bisect_left(rows, root + "0", key=_path_of)
+
+
+def _path_of(e: Evidence) -> str:
+    return e.path
 
 
 def _points_to(e: Evidence, library: str) -> bool:

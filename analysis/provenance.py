@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from analysis.entry_points import LICENSE_MARKER, README_MARKER, RUN_PREFIX, SETUP_MARKER
 from analysis.imports import Evidence
-from analysis.rules import CODE_KINDS, label_for_module
+from analysis.rules import CODE_KINDS, label_pairs
 
 ENTRY_FACTOR = 2.0
 """A file the README or a shell script runs counts double (like a model file)."""
@@ -53,6 +53,11 @@ _BACKEND_TOKENS = {
     "jax": "jax", "flax": "jax", "paddle": "paddle", "mindspore": "mindspore",
 }  # fmt: skip
 _TOKEN = re.compile(r"[a-z0-9]+")
+# Every token above contains one of these: a path without any names no framework.
+_ANY_BACKEND_TOKEN = re.compile(
+    "tf|tensorflow|torch|theano|lasagne|caffe|keras|mxnet|gluon|chainer|matconvnet|jax|flax|paddle|mindspore"
+)
+_FOLDER_MARKERS = frozenset({LICENSE_MARKER, SETUP_MARKER, README_MARKER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +93,20 @@ class Provenance:
         return path in self.vendored_paths
 
 
-def read_provenance(rows: Iterable[Evidence]) -> Provenance:
-    """Vendored folders, backend trees and entry points of one repository's evidence."""
+def read_provenance(rows: Iterable[Evidence], pairs: list[tuple[str, Evidence]] | None = None) -> Provenance:
+    """Vendored folders, backend trees and entry points of one repository's evidence
+    (``pairs``: the rows' ``label_pairs``, when the caller has them)."""
     rows = list(rows)
-    labelled = [(e, lab.lstrip("?")) for e in rows if (lab := label_for_module(e.module, e.kind))]
+    labelled = [(e, lab.lstrip("?")) for lab, e in (label_pairs(rows) if pairs is None else pairs)]
     code_paths = {e.path for e in rows if e.kind in CODE_KINDS}
+    paths = {e.path for e in rows}
     named = _named_roots(labelled)
     trees = named if len(set(named.values())) >= 2 else {}
     # A folder named after the framework it uses (``pytorch/`` beside Caffe prototxts) is
     # the paper's code in that framework, even with its own LICENSE: not a third-party copy.
-    copies = [r for r in _copy_roots(rows) if not any(r == t or _is_under(r, t) or _is_under(t, r) for t in named)]
-    in_copy = _paths_under({e.path for e in rows}, copies)
+    roots = _copy_roots(rows, paths)
+    copies = [r for r in roots if not any(r == t or _is_under(r, t) or _is_under(t, r) for t in named)]
+    in_copy = _paths_under(paths, copies)
     own_labels = frozenset(label for e, label in labelled if not e.is_weak and e.path not in in_copy)
     vendored = tuple(copies) if own_labels else ()
     entries = _entry_files(rows, code_paths, in_copy if vendored else {})
@@ -133,12 +141,14 @@ def _paths_under(paths: set[str], roots: list[str]) -> dict[str, str]:
     return found
 
 
-def _copy_roots(rows: list[Evidence]) -> list[str]:
+def _copy_roots(rows: list[Evidence], paths: set[str]) -> list[str]:
     """Outermost sub-folders holding someone else's code: their own LICENSE, their own
-    setup.py beside a README, or a folder named like a known toolkit."""
+    setup.py beside a README, or a folder named like a known toolkit (``paths``: the rows' paths)."""
     roots = set()
     setups, readmes = set(), set()
     for e in rows:
+        if e.module not in _FOLDER_MARKERS:
+            continue
         directory = e.path.rpartition("/")[0]
         if directory and e.module == LICENSE_MARKER:
             roots.add(directory)
@@ -147,7 +157,7 @@ def _copy_roots(rows: list[Evidence]) -> list[str]:
         elif directory and e.module == README_MARKER:
             readmes.add(directory)
     roots |= setups & readmes
-    for directory in {e.path.rpartition("/")[0] for e in rows}:
+    for directory in {p.rpartition("/")[0] for p in paths}:
         parts = directory.split("/") if directory else []
         for i, part in enumerate(parts):
             if _is_toolkit_name(part):
@@ -213,20 +223,32 @@ def _named_roots(labelled: list[tuple[Evidence, str]]) -> dict[str, str]:
     backend trees when at least two frameworks have one (otherwise ``torch_utils.py`` is
     just a helper)."""
     trees: dict[str, str] = {}
+    segments: dict[str, tuple[tuple[str, str], ...]] = {}  # a file's path comes once per import
     for e, label in labelled:
-        if e.kind in CODE_KINDS and not e.is_weak and (root := _backend_root(e.path, label)):
+        if e.kind not in CODE_KINDS or e.is_weak:
+            continue
+        named = segments.get(e.path)
+        if named is None:
+            named = segments[e.path] = _named_segments(e.path)
+        root = next((root for root, framework in named if framework == label), "") if named else ""
+        if root:
             trees.setdefault(root, label)
     return dict(sorted(trees.items()))
 
 
-def _backend_root(path: str, label: str) -> str:
-    """The outermost path segment whose name names ``label`` ('' if none)."""
+def _named_segments(path: str) -> tuple[tuple[str, str], ...]:
+    """(path up to the segment, framework) for each segment naming exactly one framework,
+    outermost first (the first one naming a label is its backend root); most paths name none."""
+    if not _ANY_BACKEND_TOKEN.search(path.lower()):
+        return ()
     parts = path.split("/")
+    found = []
     for i, part in enumerate(parts):
         stem = part.rsplit(".", 1)[0] if i == len(parts) - 1 else part
-        if _named_frameworks(stem) == {label}:  # two frameworks in one name is a converter (tf_to_pytorch)
-            return "/".join(parts[: i + 1])
-    return ""
+        named = _named_frameworks(stem)
+        if len(named) == 1:  # two frameworks in one name is a converter (tf_to_pytorch)
+            found.append(("/".join(parts[: i + 1]), next(iter(named))))
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=16384)

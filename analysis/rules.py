@@ -164,6 +164,11 @@ def label_for_module(module: str, kind: str = "python") -> str | None:
     return _python_label(module)
 
 
+def label_pairs(rows: Iterable[Evidence]) -> list[tuple[str, Evidence]]:
+    """(label, evidence) for each row that points to a label, in the rows' order."""
+    return [(label, e) for e in rows if (label := label_for_module(e.module, e.kind))]
+
+
 def _python_label(module: str) -> str | None:
     """Longest dotted prefix in MODULE_RULES; transformers' TF*/Flax* classes decide themselves."""
     parts = module.split(".")

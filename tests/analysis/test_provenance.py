@@ -153,3 +153,13 @@ def test_markers_come_from_the_extractor() -> None:
     assert {e.module for e in scan_file("x/setup.py", b"from setuptools import setup").evidence} >= {"@setup"}
     readme = scan_file("README.md", b"Run `python tools/train.py`.\n").evidence
     assert {e.module for e in readme} == {"@readme", "@run:tools/train.py"}
+
+
+def test_the_quick_backend_filter_lets_every_framework_name_through() -> None:
+    """``_named_segments`` skips paths the filter rejects: no framework name may be rejected."""
+    from analysis.provenance import _ANY_BACKEND_TOKEN, _BACKEND_TOKENS, _named_segments
+
+    assert [token for token in _BACKEND_TOKENS if not _ANY_BACKEND_TOKEN.search(token)] == []
+    assert _named_segments("src/PyTorch/model.py") == (("src/PyTorch", "pytorch"),)
+    assert _named_segments("tf_impl/tf_to_torch.py") == (("tf_impl", "tensorflow"),)
+    assert _named_segments("src/models/resnet.py") == ()
