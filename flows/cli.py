@@ -501,9 +501,10 @@ def _stop_on_signals_early() -> None:
     and its default SIGINT is not seen by the threads; a refresh installs its own handlers
     only once Prefect has been imported, seconds later.
     """
-    from flows.interrupts import request_stop
+    from flows.interrupts import on_repeated_signal, request_stop
 
     def handle(signum: int, frame: object) -> None:
+        on_repeated_signal(signum)
         request_stop(signum)
         raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
@@ -523,6 +524,10 @@ def entrypoint() -> None:
         sys.stdout.flush()  # output still buffered meets a closed pipe here, not in the interpreter's shutdown
     except BrokenPipeError:
         _silence_stdout()
+    except KeyboardInterrupt:  # the first signal arrived just as the command ended
+        from flows.interrupts import exit_code
+
+        code = exit_code()
     sys.exit(code)
 
 

@@ -62,9 +62,26 @@ def signal_received() -> bool:
     return bool(_received)
 
 
+def first_signal() -> int:
+    """The first signal received (SIGINT when the stop was asked by code)."""
+    return _received[0] if _received else signal.SIGINT
+
+
 def exit_code() -> int:
     """128 + the first signal received (130 for Ctrl-C), the shell's convention."""
-    return 128 + (_received[0] if _received else signal.SIGINT)
+    return 128 + first_signal()
+
+
+def on_repeated_signal(signum: int) -> None:
+    """A signal after the first ends the process at once, with the first one's code.
+
+    The repeat is a second Ctrl-C, or the same SIGTERM passed on again: Prefect's flow
+    engine re-sends a SIGTERM it caught to the process after restoring our handler. Raising
+    another ``KeyboardInterrupt`` then would cut short the unwinding of the first, or
+    escape after the command has printed its result and end the process by SIGINT.
+    """
+    if _received:
+        hard_exit(first_signal())
 
 
 @contextmanager
@@ -75,8 +92,7 @@ def stop_on_signals(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
     """
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        if STOP.is_set() and _received:
-            hard_exit(signum)
+        on_repeated_signal(signum)
         request_stop(signum)
         _start_watchdog(grace_seconds)
         raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
@@ -93,7 +109,7 @@ def stop_on_signals(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
 
 
 def _start_watchdog(grace_seconds: float) -> None:
-    timer = threading.Timer(grace_seconds, lambda: hard_exit(_received[0] if _received else signal.SIGINT))
+    timer = threading.Timer(grace_seconds, lambda: hard_exit(first_signal()))
     timer.daemon = True
     timer.start()
 
