@@ -35,7 +35,8 @@ def test_a_signal_passed_on_again_ends_with_the_first_signals_code() -> None:
 
 
 def test_sigterm_before_any_work_ends_with_143() -> None:
-    code = "import os, signal, flows.cli as c\nc.main = lambda argv=None: os.kill(os.getpid(), signal.SIGTERM) or 0\nc.entrypoint()"
+    code = "\n".join(["import os, signal, flows.cli as c",
+                      "c.main = lambda argv=None: os.kill(os.getpid(), signal.SIGTERM) or 0", "c.entrypoint()"])
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=PROJECT_ROOT)  # fmt: skip
     assert proc.returncode == 143, (proc.returncode, proc.stderr)
