@@ -1,7 +1,8 @@
 """``papertrends serve --cron`` really runs on schedule, with its own server or a given one.
 
-Each test waits for the next minute's run of a ``* * * * *`` schedule (up to about two
-minutes), so they are marked slow; they use the small test sample to keep the run short.
+Both serve processes start together (a module fixture), so the two tests wait for the
+same next minute of their ``* * * * *`` schedules instead of one minute each; they are
+marked slow and use the small test sample to keep the run short.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -108,57 +111,83 @@ def _assert_run_row_completed(db: Path, run: dict) -> None:
     assert json.loads(rows[0]["counts"])["classify"]["classified"] == 8
 
 
-def test_serve_owns_a_server_runs_on_schedule_and_leaves_nothing(sample_dir: Path, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # the server's state, not the suite's
-    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "240"  # a loaded 2-core machine
-    db = tmp_path / "wh.duckdb"
-    lines: list[str] = []
-    proc = _start_serve("own-server", db, sample_dir, env, tmp_path, lines)
+@dataclass
+class Serving:
+    """One ``serve`` process under test, with what the test needs to check it."""
+
+    name: str
+    db: Path
+    home: Path
+    proc: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+    reader: subprocess.Popen[str] | None = None
+
+
+_READER_CODE = "\n".join([  # what the notebook does, kept open and asking again every half second
+    "import sys, time", "from flows.explore import coverage, open_warehouse",
+    "wh = open_warehouse(sys.argv[1])", "print('open', coverage(wh)['papers'], flush=True)",
+    "while True:", "    coverage(wh)", "    time.sleep(0.5)"])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def servings(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serving]]:
+    """Both serve processes, started at once: one owning its server, one on the suite's server."""
+    from sample_factory import write_sample
+
+    from flows.sources.sample import load_sample
+
+    started: dict[str, Serving] = {}
     try:
-        api = _api_of(proc, None, lines)
-        run = _completed_scheduled_run(api, "own-server", proc)
-        took = _stop_and_check(proc, lines)
+        own = tmp_path_factory.mktemp("own")
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env["PREFECT_HOME"] = str(own / "prefect-home")  # the server's state, not the suite's
+        env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "240"  # a loaded 2-core machine
+        lines: list[str] = []
+        proc = _start_serve("own-server", own / "wh.duckdb", write_sample(own / "sample"), env, own, lines)
+        started["own"] = Serving("own-server", own / "wh.duckdb", own, proc, lines)
+
+        given = tmp_path_factory.mktemp("given")
+        sample_dir = write_sample(given / "sample")
+        with Warehouse(given / "wh.duckdb") as wh:  # what an earlier refresh left: a warehouse with exports
+            load_sample(wh, sample_dir)
+            wh.export_parquet(given / "wh-parquet")
+        reader = subprocess.Popen([sys.executable, "-c", _READER_CODE, str(given / "wh.duckdb")],
+                                  stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)  # fmt: skip
+        assert reader.stdout and reader.stdout.readline().startswith("open 9")
+        lines = []
+        proc = _start_serve("given-server", given / "wh.duckdb", sample_dir, dict(os.environ), given, lines)
+        started["given"] = Serving("given-server", given / "wh.duckdb", given, proc, lines, reader)
+        yield started
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0 and took < 15, "".join(lines)
-    assert "Traceback" not in "".join(lines)
-    assert (tmp_path / "prefect-home" / "prefect.db").exists()  # its state lived in PREFECT_HOME
+        for serving in started.values():
+            for p in (serving.proc, serving.reader):
+                if p is not None and p.poll() is None:
+                    p.kill()
+                    p.wait(timeout=10)
+
+
+def test_serve_owns_a_server_runs_on_schedule_and_leaves_nothing(servings: dict[str, Serving]) -> None:
+    own = servings["own"]
+    api = _api_of(own.proc, None, own.lines)
+    run = _completed_scheduled_run(api, own.name, own.proc)
+    took = _stop_and_check(own.proc, own.lines)
+    assert own.proc.returncode == 0 and took < 15, "".join(own.lines)
+    assert "Traceback" not in "".join(own.lines)
+    assert (own.home / "prefect-home" / "prefect.db").exists()  # its state lived in PREFECT_HOME
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{api}/health", timeout=5)  # the server is gone
-    _assert_run_row_completed(db, run)
+    _assert_run_row_completed(own.db, run)
 
 
 @pytest.mark.prefect
-def test_serve_uses_the_given_server_while_a_reader_stays_open(prefect_server: str, sample_dir: Path,
-                                                               tmp_path: Path) -> None:  # fmt: skip
+def test_serve_uses_the_given_server_while_a_reader_stays_open(servings: dict[str, Serving],
+                                                               prefect_server: str) -> None:  # fmt: skip
     """A notebook-style reader holds the warehouse across the whole scheduled run; the run completes."""
-    from flows.sources.sample import load_sample
-
-    db = tmp_path / "wh.duckdb"
-    with Warehouse(db) as wh:  # what an earlier refresh left: a warehouse with exports beside it
-        load_sample(wh, sample_dir)
-        wh.export_parquet(tmp_path / "wh-parquet")
-    reader_code = "\n".join([  # what the notebook does, kept open and asking again every half second
-        "import sys, time", "from flows.explore import coverage, open_warehouse",
-        "wh = open_warehouse(sys.argv[1])", "print('open', coverage(wh)['papers'], flush=True)",
-        "while True:", "    coverage(wh)", "    time.sleep(0.5)"])  # fmt: skip
-    reader = subprocess.Popen([sys.executable, "-c", reader_code, str(db)], stdout=subprocess.PIPE, text=True,
-                              cwd=PROJECT_ROOT)  # fmt: skip
-    lines: list[str] = []
-    proc = _start_serve("given-server", db, sample_dir, dict(os.environ), tmp_path, lines)
-    try:
-        assert reader.stdout and reader.stdout.readline().startswith("open 9")
-        api = _api_of(proc, prefect_server, lines)
-        run = _completed_scheduled_run(api, "given-server", proc)
-        assert reader.poll() is None  # the reader was open the whole time, and still is
-        took = _stop_and_check(proc, lines)
-    finally:
-        for p in (proc, reader):
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
-    assert proc.returncode == 0 and took < 15, "".join(lines)
-    _assert_run_row_completed(db, run)
+    given = servings["given"]
+    api = _api_of(given.proc, prefect_server, given.lines)
+    run = _completed_scheduled_run(api, given.name, given.proc)
+    assert given.reader is not None and given.reader.poll() is None  # open the whole time, and still is
+    took = _stop_and_check(given.proc, given.lines)
+    assert given.proc.returncode == 0 and took < 15, "".join(given.lines)
+    _assert_run_row_completed(given.db, run)
     assert requests.get(f"{prefect_server}/health", timeout=5).ok  # a server serve did not start is left alone
