@@ -21,8 +21,9 @@ from flows.store import Warehouse, utcnow
 
 SOURCE = "sample"
 REQUIRED_FILES = ("papers.csv", "links.csv", "repos.csv", "evidence.csv.gz", "files.csv.gz")
-# Snapshot outcomes -> repos.status; a snapshot over the size limit is a failed crawl.
-_STATUS = {"ok": "ok", "missing": "missing", "too-large": "failed", "error": "failed"}
+# Snapshot outcomes -> repos.status; a snapshot over the size limit is a failed crawl, and
+# a drawn repository whose fetch was never tried is still to be crawled.
+_STATUS = {"ok": "ok", "missing": "missing", "too-large": "failed", "error": "failed", "not-fetched": "pending"}
 
 
 def read_csv(path: Path) -> Iterator[dict[str, str]]:

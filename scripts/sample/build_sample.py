@@ -17,7 +17,9 @@ Where snapshots come from:
   (case-insensitive); a ``.git`` inside gives head commit and dates.
 ``fetch_log.csv`` says which repositories were never available (missing,
 too-large, error); a repository logged ``ok`` but absent here is an error, so a
-rebuild on another machine never silently turns evidence into "missing".
+rebuild on another machine never silently turns evidence into "missing". A drawn
+repository the log does not hold was never tried (the build session's fetch budget
+ran out): it is written ``not-fetched``, and a later build with its snapshot fills it.
 
 Run from the repository root: ``python3 scripts/sample/build_sample.py``.
 """
@@ -287,14 +289,15 @@ def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool 
         papers.append(paper)
         links.append(link)
         url = row["repo_url"]
-        if url.lower() in built:
+        if url.lower() in built and built[url.lower()]["status"] != "not-fetched":
             kept = built[url.lower()]
             repos.append(kept)
             key = (kept["full_name"] or full_name_of(url)).lower()
             evidence.extend(built_evidence.get(key, []))
             files.extend(built_files.get(key, []))
             continue
-        outcome = log.get(url.lower(), {}).get("outcome", "missing")
+        # not in the log: drawn, but no fetch was tried yet (a later build session fetches it)
+        outcome = log.get(url.lower(), {}).get("outcome", "not-fetched")
         snap = locate(full_name_of(url), mirrors, trees)
         if outcome != "ok" and snap is None:
             repos.append(unavailable_repo(url, outcome))

@@ -31,7 +31,13 @@ Phases (in this order; phase 1 is the original 324-row sample, unchanged):
    held 80 (the first four) or 30 rows that were fetched ok or not yet tried; the
    session's fetch budget (500 repositories, shared with another helper) ran out
    during ICML 2019 and before any failed fetch could be replaced, so the sizes are
-   frozen here as reached (data/sample/README.md, "Counts").
+   frozen here as reached (data/sample/README.md, "Counts");
+4. ``fetched-top-up`` (with ``--fetch-log``): those strata's permutations continue
+   until each holds 80 rows fetched ok or not tried yet; a failed row stays and the
+   next row replaces it (draw, fetch, record, draw again until nothing changes);
+5. ``year-quota-2``: the year-quota round-robin again, to 60 papers per year;
+6. ``total-quota``: one row per stratum per round of ``EXTRA_STRATA`` until the
+   sample holds 1,500 rows.
 
 Only the standard library is used so the script runs anywhere.
 """
@@ -57,6 +63,15 @@ STRATUM_ROWS: dict[tuple[str, int], int] = {
     ("CVPR", 2020): 31, ("ICLR", 2020): 31, ("CVPR", 2019): 81, ("CVPR", 2018): 80,
     ("ICCV", 2019): 81, ("ICML", 2019): 26,
 }  # fmt: skip
+FETCHED_PER_STRATUM = 80  # issue 13: papers whose repository could be fetched, per venue-year of STRATUM_ROWS
+TARGET_PER_YEAR_2 = 60
+TARGET_TOTAL = 1500
+# More of Horace He's venue-years that the lists cover, in order: they take the rows that
+# bring the sample to TARGET_TOTAL, one row per stratum per round.
+EXTRA_STRATA: tuple[tuple[str, int], ...] = (
+    ("ICLR", 2021), ("NeurIPS", 2017), ("CVPR", 2017), ("ICCV", 2017), ("ECCV", 2018),
+)  # fmt: skip
+FAILED_OUTCOMES = frozenset({"missing", "too-large", "error"})
 OUT_COLUMNS = ("title", "venue", "year", "arxiv_id", "repo_url", "source", "stratum_rank", "drawn_by")
 
 
@@ -147,7 +162,7 @@ class Drawer:
                 return True
         return False
 
-    def draw_year(self, year: int, target: int) -> None:
+    def draw_year(self, year: int, target: int, phase: str = "year-quota") -> None:
         """Phase 1: round-robin over the year's venues until the year holds ``target`` rows."""
         active = self.venues_of(year)
         count = sum(1 for row, _, _ in self.chosen if row.year == year)
@@ -155,7 +170,7 @@ class Drawer:
             for venue in list(active):
                 if count >= target:
                     break
-                if self.draw_next((venue, year), "year-quota"):
+                if self.draw_next((venue, year), phase):
                     count += 1
                 else:
                     active.remove(venue)
@@ -178,10 +193,39 @@ class Drawer:
         while count() < n_rows and self.draw_next(stratum, "stratum-top-up"):
             pass
 
+    def top_up_fetchable(self, stratum: tuple[str, int], n_ok: int, failed: set[str]) -> None:
+        """Phase 4: continue the permutation until ``n_ok`` rows are fetched ok or not tried yet.
 
-def select(rows: list[Row], seed: int, seed_repos: set[str],
-           sizes: dict[tuple[str, int], int]) -> list[tuple[Row, int, str]]:  # fmt: skip
-    """Run the three phases in order (the de-duplication depends on that order)."""
+        A row whose fetch failed stays in the sample (as missing) and the next row of
+        the permutation replaces it, so the stratum ends with ``n_ok`` fetchable rows
+        (or all of its rows, when it has fewer).
+        """
+        def n_fetchable() -> int:
+            return sum(1 for r, _, _ in self.chosen
+                       if (r.venue, r.year) == stratum and r.repo_url.lower() not in failed)  # fmt: skip
+
+        while n_fetchable() < n_ok and self.draw_next(stratum, "fetched-top-up"):
+            pass
+
+    def round_robin(self, strata: tuple[tuple[str, int], ...], total: int, phase: str) -> None:
+        """Phase 6: one row per stratum per round until the sample holds ``total`` rows."""
+        active = [s for s in strata if s in self.perms]
+        while len(self.chosen) < total and active:
+            for stratum in list(active):
+                if len(self.chosen) >= total:
+                    break
+                if not self.draw_next(stratum, phase):
+                    active.remove(stratum)
+
+
+def select(rows: list[Row], seed: int, seed_repos: set[str], sizes: dict[tuple[str, int], int],
+           failed: set[str] | None = None) -> list[tuple[Row, int, str]]:  # fmt: skip
+    """Run the phases in order (the de-duplication depends on that order).
+
+    ``failed``: lower-case repository URLs whose fetch failed (from fetch_log.csv);
+    phase 4 draws a replacement for each. Without it phases 4-6 are skipped, which
+    reproduces the first three phases alone.
+    """
     drawer = Drawer(rows, seed)
     for year in YEARS:
         drawer.draw_year(year, TARGET_PER_YEAR)
@@ -189,7 +233,49 @@ def select(rows: list[Row], seed: int, seed_repos: set[str],
         drawer.seed_stratum(stratum, seed_repos)
     for stratum, n_rows in sizes.items():
         drawer.top_up(stratum, n_rows)
+    if failed is None:
+        return drawer.chosen
+    for stratum in sizes:
+        drawer.top_up_fetchable(stratum, FETCHED_PER_STRATUM, failed)
+    for year in YEARS:
+        drawer.draw_year(year, TARGET_PER_YEAR_2, "year-quota-2")
+    drawer.round_robin(EXTRA_STRATA, TARGET_TOTAL, "total-quota")
     return drawer.chosen
+
+
+def read_failed(path: Path | None) -> set[str] | None:
+    """Lower-case repo URLs whose fetch failed, from fetch_log.csv (None without a log)."""
+    if path is None or not path.exists():
+        return None
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["repo_url"].lower() for r in csv.DictReader(fh) if r["outcome"] in FAILED_OUTCOMES}
+
+
+def write_to_fetch(chosen: list[tuple[Row, int, str]], log: Path, out: Path) -> int:
+    """OWNER/NAME of drawn repositories not in the fetch log yet, most needed first.
+
+    Order: phases 1-4 (the comparison's strata), then the year quota, then the total
+    quota; within a level, round-robin over strata by rank, so a fetch budget that
+    runs out leaves every stratum equally short.
+    """
+    logged: set[str] = set()
+    if log.exists():
+        with log.open(encoding="utf-8", newline="") as fh:
+            logged = {r["repo_url"].lower() for r in csv.DictReader(fh)}
+    order = {"fetched-top-up": 0, "year-quota-2": 1, "total-quota": 2}
+    todo = [(row, rank, phase) for row, rank, phase in chosen if row.repo_url.lower() not in logged]
+    by_stratum: dict[tuple[int, str, int], list[tuple[int, Row]]] = collections.defaultdict(list)
+    for row, rank, phase in todo:
+        by_stratum[(order.get(phase, 0), row.venue, row.year)].append((rank, row))
+    lines: list[str] = []
+    for level in sorted({k[0] for k in by_stratum}):
+        queues = [sorted(v, key=lambda t: t[0]) for k, v in sorted(by_stratum.items()) if k[0] == level]
+        while any(queues):
+            for queue in queues:
+                if queue:
+                    lines.append(queue.pop(0)[1].repo_url.removeprefix("https://github.com/"))
+    out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return len(lines)
 
 
 def read_seed_repos(path: Path | None) -> set[str]:
@@ -238,9 +324,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strata-out", type=Path, default=Path("data/sample/strata.csv"))
     parser.add_argument("--seed-repos", type=Path, default=None, help="OWNER/NAME list of the other uniform draw")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--fetch-log", type=Path, default=None,
+                        help="fetch_log.csv: run phases 4-6, replacing rows whose fetch failed")
+    parser.add_argument("--to-fetch", type=Path, default=None,
+                        help="with --fetch-log: write the drawn repositories not fetched yet, most needed first")
     args = parser.parse_args(argv)
     rows = read_rows(args.tsv)
-    chosen = select(rows, args.seed, read_seed_repos(args.seed_repos), STRATUM_ROWS)
+    failed = read_failed(args.fetch_log)
+    chosen = select(rows, args.seed, read_seed_repos(args.seed_repos), STRATUM_ROWS, failed)
+    if args.to_fetch and args.fetch_log:
+        print(f"to fetch: {write_to_fetch(chosen, args.fetch_log, args.to_fetch)} repositories -> {args.to_fetch}")
     write_selection(chosen, args.out)
     write_strata(rows, chosen, args.strata_out)
     print(f"seed: {args.seed}; wrote {args.out} and {args.strata_out}")
