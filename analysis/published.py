@@ -48,9 +48,11 @@ PUBLISHED_PYTORCH_SHARE: dict[tuple[str, int], float] = {
 COMPARISON_COLUMNS = ["venue", "year", "n_pytorch", "n_tensorflow", "pytorch_share", "share_low", "share_high",
                       "published_share", "n_published", "difference", "is_thin", "verdict", "reason"]  # fmt: skip
 
-CODE_VS_TEXT = ("code vs text: we count the framework of the linked code (later ports and code released after "
-                "the paper included, papers naming both counted once); he counts PDF mentions and drops papers "
-                "naming both")  # fmt: skip
+CODE_VS_TEXT = ("code vs text: we count the framework of each paper's own code (its official or earliest "
+                "contemporaneous repository, Keras as TensorFlow) among papers whose code the lists link; he "
+                "counts PDF mentions among all the venue's papers and drops papers naming both")  # fmt: skip
+NEAR_CENSUS = ("; our interval is narrow because the sample holds {fraction:.0%} of the lists' links for this "
+               "venue-year: it bounds the papers the lists link, not all of the venue's papers")  # fmt: skip
 
 
 def published_row(venue: str, year: int) -> tuple[float, int] | None:
@@ -61,22 +63,32 @@ def published_row(venue: str, year: int) -> tuple[float, int] | None:
     return counts[0] / (counts[0] + counts[1]), counts[0] + counts[1]
 
 
-def judge(share: float, low: float, high: float, published: float, is_thin: bool) -> tuple[str, str]:
-    """(verdict, reason): is the published value inside our 95% interval, and if not, why it may not be."""
+def judge(share: float, low: float, high: float, published: float, is_thin: bool,
+          sampling_fraction: float = 0.0) -> tuple[str, str]:  # fmt: skip
+    """(verdict, reason): is the published value inside our 95% interval, and if not, why it may not be.
+
+    ``sampling_fraction``: the share of the lists' links for the venue-year that the
+    sample holds; from one half up the reason says that the interval is that of a
+    (near) census of the lists, which no difference between the two populations fits in.
+    """
     if is_thin or np.isnan(share):
         return "thin", "too few of our papers use PyTorch or TensorFlow to judge"
     if low <= published <= high:
         return "inside", ""
     side = "published higher" if published > high else "published lower"
-    return f"outside: {side}", CODE_VS_TEXT
+    near_census = NEAR_CENSUS.format(fraction=sampling_fraction) if sampling_fraction >= 0.5 else ""
+    return f"outside: {side}", CODE_VS_TEXT + near_census
 
 
-def comparison_table(counts: pd.DataFrame, bounds: pd.DataFrame, min_count: int) -> pd.DataFrame:
+def comparison_table(counts: pd.DataFrame, bounds: pd.DataFrame, min_count: int,
+                     sampling_fractions: dict[tuple[str, int], float] | None = None) -> pd.DataFrame:  # fmt: skip
     """Rows of ``COMPARISON_COLUMNS`` from our counts and interval per venue-year.
 
     ``counts``: venue, year, n_pytorch, n_tensorflow; ``bounds``: the same keys with
-    share_low, share_high. Only venue-years he measured.
+    share_low, share_high. Only venue-years he measured. ``sampling_fractions``:
+    (venue, year) -> n_drawn / n_population of a stratified sample.
     """
+    fractions = sampling_fractions or {}
     rows = []
     if counts.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
@@ -89,7 +101,8 @@ def comparison_table(counts: pd.DataFrame, bounds: pd.DataFrame, min_count: int)
         total = r.n_pytorch + r.n_tensorflow
         share = r.n_pytorch / total if total else float("nan")
         is_thin = bool(total < min_count)
-        verdict, reason = judge(share, r.share_low, r.share_high, published, is_thin)
+        fraction = fractions.get((str(r.venue), int(r.year)), 0.0)
+        verdict, reason = judge(share, r.share_low, r.share_high, published, is_thin, fraction)
         rows.append((str(r.venue), int(r.year), float(r.n_pytorch), float(r.n_tensorflow), share, r.share_low,
                      r.share_high, published, n_published, share - published, is_thin, verdict, reason))  # fmt: skip
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

@@ -322,7 +322,8 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
               for v, y, pt, tf in counts.itertuples(index=False)]  # fmt: skip
     keys = {"venue": object, "year": "int64"}  # typed even when empty, so the two frames merge
     bounds_frame = pd.DataFrame(bounds, columns=["venue", "year", "share_low", "share_high"]).astype(keys)
-    return comparison_table(counts.astype(keys), bounds_frame, min_count)
+    fractions = {key: n_drawn / n_population for key, (n_drawn, n_population) in drawn.items() if n_population}
+    return comparison_table(counts.astype(keys), bounds_frame, min_count, fractions)
 
 
 def _published_bounds(n_pt: float, n_tf: float, stratum: tuple[float, float] | None) -> tuple[float, float]:

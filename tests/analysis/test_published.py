@@ -25,6 +25,8 @@ def test_the_verdict_says_inside_or_which_side_with_a_reason() -> None:
     assert verdict == "outside: published lower" and "code vs text" in reason
     assert judge(0.5, 0.4, 0.6, 0.7, False)[0] == "outside: published higher"
     assert judge(0.5, 0.1, 0.9, 0.45, True)[0] == "thin"
+    assert "narrow" not in reason
+    assert "holds 90% of the lists' links" in judge(0.5, 0.48, 0.52, 0.3, False, sampling_fraction=0.9)[1]
 
 
 def test_a_large_sampling_fraction_narrows_the_interval() -> None:
