@@ -9,7 +9,7 @@ crossing that line is picklable (lists, dicts, pyarrow tables) and holds no secr
 
 from __future__ import annotations
 
-from flows.classify import BATCH_REPOS, classify_batch_rows, evidence_of  # noqa: F401 - the flow calls them as batches.*
+from flows.classify import BATCH_REPOS, classify_batch_rows, evidence_batches, evidence_of  # noqa: F401 - the flow calls them as batches.*
 from flows.crawl_driver import CRAWL_BATCH, chunked  # noqa: F401 - the flow calls them as batches.*
 
 CLASSIFY_BATCH = BATCH_REPOS

@@ -11,15 +11,19 @@ in one statement. Batches cross to Dask workers as Arrow tables, which pickle co
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import groupby, repeat
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.frameworks import CLASSIFIER_VERSION, Decision, classify_evidence
 from analysis.imports import Evidence
@@ -46,36 +50,99 @@ def repos_to_classify(wh: Warehouse, *, force: bool = False, repo_keys: list[str
 _EVIDENCE_COLUMNS = ("repo_key", "path", "module", "kind", "is_weak")
 
 
-def evidence_of(wh: Warehouse, keys: Sequence[str]) -> dict[str, Any]:
+def evidence_of(wh: Warehouse, keys: Sequence[str], rowids: tuple[int, int] | None = None) -> dict[str, Any]:
     """A classify batch: its keys and their stored evidence as one Arrow table (every key
-    is decided, those without evidence too)."""
-    table = wh.con.sql(
-        f"SELECT {', '.join(_EVIDENCE_COLUMNS)} FROM repo_evidence WHERE repo_key IN (SELECT unnest($1))",
-        params=[list(keys)],
-    ).to_arrow_table()
-    return {"keys": list(keys), "evidence": table}
+    is decided, those without evidence too). ``rowids``: the span of row ids that holds
+    the keys' evidence, so that only that part of the table is read."""
+    sql = f"SELECT {', '.join(_EVIDENCE_COLUMNS)} FROM repo_evidence WHERE repo_key IN (SELECT unnest($1))"
+    params: list[Any] = [list(keys)]
+    if rowids is not None:
+        sql += " AND rowid BETWEEN $2 AND $3"
+        params += rowids
+    return {"keys": list(keys), "evidence": wh.con.sql(sql, params=params).to_arrow_table()}
+
+
+def evidence_batches(wh: Warehouse, keys: Sequence[str], size: int) -> Iterator[dict[str, Any]]:
+    """``keys`` in classify batches of ``size`` with their evidence, each read when asked for.
+
+    A crawl writes a repository's evidence rows together, so keys taken in the order their
+    rows are stored make each batch one narrow span of row ids, which DuckDB reads without
+    touching the rest of the table; a filter by key alone scans the whole table for every
+    batch (42 million rows at 200,000 repositories, seconds a batch). The span only narrows
+    the read: the key filter decides, and a batch whose row count differs from the plan's
+    (rows moved since) is read again by key alone.
+    """
+    spans = wh.con.execute(
+        "SELECT repo_key, min(rowid), max(rowid), count(*) FROM repo_evidence"
+        " WHERE repo_key IN (SELECT unnest($1)) GROUP BY repo_key ORDER BY 2", [list(keys)]).fetchall()  # fmt: skip
+    with_evidence = {key for key, *_ in spans}
+    plan = [*spans, *((key, None, None, 0) for key in keys if key not in with_evidence)]
+    del spans, with_evidence
+    for start in range(0, len(plan), size):
+        chunk = plan[start : start + size]
+        chunk_keys = [key for key, *_ in chunk]
+        lows = [low for _, low, _, _ in chunk if low is not None]
+        if not lows:
+            yield evidence_of(wh, chunk_keys)
+            continue
+        batch = evidence_of(wh, chunk_keys, (min(lows), max(high for _, _, high, n in chunk if n)))
+        if batch["evidence"].num_rows != sum(n for *_, n in chunk):
+            batch = evidence_of(wh, chunk_keys)
+        yield batch
 
 
 def group_evidence(keys: Sequence[str], table: pa.Table) -> dict[str, list[Evidence]]:
-    """Evidence objects per key, built column-wise in one pass (the decision ignores row order)."""
+    """Evidence objects per key, every key (those without evidence too); any row order.
+
+    Built in C end to end (about 0.2 s for 2,000 repositories, where a Python loop took
+    1.3 s): each column's distinct strings become Python strings once, rows become
+    ``Evidence`` tuples by ``map``, and runs of one key are cut by ``groupby`` (a
+    repository's rows are stored together, so there is about one run per key). The
+    collector is paused meanwhile: 400,000 new tuples would set it off hundreds of times
+    to find no cycle.
+    """
     grouped: dict[str, list[Evidence]] = {k: [] for k in keys}
-    columns = [table.column(name).to_pylist() for name in _EVIDENCE_COLUMNS]
-    for key, path, module, kind, is_weak in zip(*columns, strict=True):
-        grouped[key].append(Evidence(path, module, kind, bool(is_weak)))
+    with _collector_paused():
+        repo_keys, paths, modules, kinds = (_strings(table.column(name)) for name in _EVIDENCE_COLUMNS[:4])
+        weak = table.column("is_weak").to_pylist()
+        rows = map(tuple.__new__, repeat(Evidence), zip(paths, modules, kinds, weak, strict=True))
+        for key, run in groupby(zip(repo_keys, rows, strict=True), key=itemgetter(0)):
+            grouped[key].extend(map(itemgetter(1), run))
     return grouped
+
+
+def _strings(column: pa.ChunkedArray) -> list[str]:
+    """A string column as Python strings, one object per distinct value (modules, kinds and
+    paths repeat: fewer objects to make, and less memory)."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    return list(map(encoded.dictionary.to_pylist().__getitem__, encoded.indices.to_pylist()))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while (objects without cycles are still freed)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def classify_batch_rows(batch: dict[str, Any]) -> list[dict[str, Any]]:
     """One ``classifications`` row per key of an ``evidence_of`` batch (no I/O).
 
     An interrupted run stops between repositories rather than after the whole batch:
-    a Ctrl-C must not wait for thousands of decisions nobody will store.
+    a Ctrl-C must not wait for thousands of decisions nobody will store. The rules make
+    no reference cycles, so the cyclic collector is paused meanwhile (about 5% faster).
     """
     now = utcnow()
     rows = []
-    for key, ev in group_evidence(batch["keys"], batch["evidence"]).items():
-        check_stop()
-        rows.append(decision_row(key, classify_evidence(ev), now))
+    with _collector_paused():
+        for key, ev in group_evidence(batch["keys"], batch["evidence"]).items():
+            check_stop()
+            rows.append(decision_row(key, classify_evidence(ev), now))
     return rows
 
 
@@ -136,12 +203,11 @@ def classify_stored(wh: Warehouse, *, force: bool = False, repo_keys: list[str] 
     """Decide every crawled repository lacking a current decision; commits per batch."""
     keys = repos_to_classify(wh, force=force, repo_keys=repo_keys)
     by_label: dict[str, int] = {}
-    for start in range(0, len(keys), BATCH_REPOS):
-        batch = keys[start : start + BATCH_REPOS]
-        rows = classify_batch_rows(evidence_of(wh, batch))
+    for batch in evidence_batches(wh, keys, BATCH_REPOS):
+        rows = classify_batch_rows(batch)
         wh.upsert("classifications", rows)
         for row in rows:
             by_label[row["framework"]] = by_label.get(row["framework"], 0) + 1
         if progress:
-            progress(len(batch))
+            progress(len(rows))
     return {"classified": len(keys), **{f"label_{k}": v for k, v in sorted(by_label.items())}}

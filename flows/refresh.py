@@ -369,7 +369,7 @@ def _classify_batches(wh: Warehouse, keys: list[str], totals: dict[str, Any], p:
                 totals[label] = totals.get(label, 0) + 1
             bar.update(len(rows))
 
-        submits = ({"batch": batches.evidence_of(wh, c)} for c in batches.chunked(keys, p["classify_batch_size"]))
+        submits = ({"batch": batch} for batch in batches.evidence_batches(wh, keys, p["classify_batch_size"]))
         totals["failed_batches"] = _run_batches(classify_batch, submits, p["max_in_flight"], store)
 
 
