@@ -31,6 +31,9 @@ class Settings:
     hf_url: str = "https://huggingface.co"
     sample_dir: Path = SAMPLE_DIR
     github_token: str | None = field(default=None, repr=False, compare=False)
+    duckdb_memory: str = "1GB"
+    """DuckDB's memory limit per connection: beyond it DuckDB evicts the blocks it cached
+    and spills to ``<warehouse>.tmp``, so a run's memory stays flat at any size."""
     db_file: Path | None = None
     """The warehouse named by ``--db``; everything a run writes goes beside it."""
 
@@ -48,6 +51,7 @@ class Settings:
             pwc_api_url=env.get("PAPERTRENDS_PWC_API_URL", cls.pwc_api_url).rstrip("/"),
             hf_url=env.get("PAPERTRENDS_HF_URL", cls.hf_url).rstrip("/"),
             sample_dir=Path(env.get("PAPERTRENDS_SAMPLE_DIR", str(SAMPLE_DIR))),
+            duckdb_memory=env.get("PAPERTRENDS_DUCKDB_MEMORY") or cls.duckdb_memory,
             github_token=env.get("GITHUB_TOKEN") or None,
         )
 

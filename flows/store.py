@@ -225,8 +225,13 @@ class Warehouse:
             self._migrate_for_reading()
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        from flows.settings import Settings
+
+        # DuckDB keeps every block it reads until it reaches its memory limit, 80% of the
+        # machine by default: a reclassification reading 7 GB of evidence would hold it all.
+        config = {"memory_limit": Settings.from_env().duckdb_memory}
         try:
-            return duckdb.connect(str(self.path), read_only=read_only)
+            return duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WarehouseBusy(
