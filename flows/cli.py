@@ -296,7 +296,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     serve_refresh(cron, name=args.name, parameters=params)
-    return EXIT_OK
+    from flows.interrupts import exit_code, signal_received
+
+    if not signal_received():
+        return EXIT_OK
+    # stopped as a service is stopped: the same 130/143 as any command a signal ended
+    print(f"papertrends serve: stopped by {signal.Signals(exit_code() - 128).name}; the schedule is paused "
+          "until serve runs again", file=sys.stderr)  # fmt: skip
+    return exit_code()
 
 
 # --- parser ---------------------------------------------------------------------

@@ -10,8 +10,9 @@ port), waits until it is healthy, and stops it (its whole process group) on exit
 Prefect stops serving gracefully on SIGTERM (cancels runs in flight, pauses the
 schedule) but, measured here, not on Ctrl-C: the KeyboardInterrupt lands inside its
 event loop and the process lingered past 10 s. So SIGINT is converted to the SIGTERM
-path once Prefect has installed its handler, and a watchdog ends everything (the
-owned server included) if shutting down takes longer than the promised 15 s.
+path once Prefect's runner has started, and a watchdog ends everything (the owned
+server included) if shutting down takes longer than the promised 15 s. Either signal
+is remembered, so serve exits 130 / 143 like any command a signal ended.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from flows.interrupts import request_stop
+from flows.interrupts import first_signal, request_stop
 
 DEPLOYMENT_NAME = "papertrends-daily"
 DEFAULT_CRON = "0 3 * * *"
@@ -84,23 +85,42 @@ def serve_refresh(cron: str = DEFAULT_CRON, *, name: str = DEPLOYMENT_NAME,
 
 
 def _serve(cron: str, name: str, parameters: dict[str, Any], watchdog: _Watchdog) -> None:
-    """Prefect's serve loop; the deployment's entrypoint is a module path, so runs work from any folder."""
+    """Prefect's serve loop, as ``flow.serve`` runs it, with every stop timed by the watchdog.
+
+    Prefect's runner installs its own SIGTERM handler when it starts; the subclass keeps
+    that graceful stop and tells the watchdog first, so a SIGTERM (how service managers
+    stop a service) is timed and remembered for the exit code like a Ctrl-C. The
+    deployment's entrypoint is a module path, so runs work from any folder.
+    """
+    import asyncio
+
     from prefect.deployments.runner import EntrypointType
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
 
     from flows.refresh import refresh
 
-    # Prefect installs its SIGTERM handler inside serve; Ctrl-C is routed to it from then on.
-    signal.signal(signal.SIGINT, watchdog.on_signal)
-    refresh.serve(
-        name=name,
-        cron=validate_cron(cron),
-        parameters=parameters,
-        description="papertrends: ingest new papers, crawl changed repositories, classify, export, report",
-        tags=["papertrends"],
-        entrypoint_type=EntrypointType.MODULE_PATH,
-        print_starting_message=True,
-        limit=1,  # one writer per warehouse: a run due while one is going waits for it instead of failing
-    )
+    class _Runner(Runner):
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            watchdog.on_sigterm()
+            super().handle_sigterm(*args, **kwargs)
+
+    # limit=1: one writer per warehouse, a run due while one is going waits for it instead of failing
+    runner = _Runner(name=name, pause_on_shutdown=True, limit=1)
+    runner.add_flow(refresh, name=name, cron=validate_cron(cron), parameters=parameters, tags=["papertrends"],
+                    description="papertrends: ingest new papers, crawl changed repositories, classify, export, report",
+                    entrypoint_type=EntrypointType.MODULE_PATH)  # fmt: skip
+    def graceful_stop() -> bool:  # Prefect's own stop, without the subclass's notice (the watchdog knows)
+        if not runner.started:
+            return False
+        Runner.handle_sigterm(runner)
+        return True
+
+    watchdog.graceful_stop = graceful_stop
+    print(f"papertrends serve: serving 'refresh/{name}' on cron '{cron}'; Ctrl-C or SIGTERM stops it. "
+          f"A run now: prefect deployment run 'refresh/{name}'", flush=True)  # fmt: skip
+    with suppress(KeyboardInterrupt, TerminationSignal):  # a stop before the runner took over
+        asyncio.run(runner.start())
 
 
 class _Watchdog:
@@ -109,25 +129,34 @@ class _Watchdog:
     def __init__(self) -> None:
         self.server: subprocess.Popen[bytes] | None = None
         self.signalled = False
+        self.graceful_stop: Callable[[], bool] | None = None
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        """SIGINT while serving, and SIGTERM before the runner installed its own handler."""
         if self.signalled:
             self.end_now()
+        self._start(signum)
+        if self.graceful_stop is not None and self.graceful_stop():
+            return  # Prefect's graceful stop (cancels runs in flight, pauses the schedule) is under way
+        raise KeyboardInterrupt  # before serving began: a plain interrupt
+
+    def on_sigterm(self) -> None:
+        """SIGTERM after the runner took over: remembered and timed; a second signal ends it all."""
+        if self.signalled:
+            self.end_now()
+        self._start(signal.SIGTERM)
+
+    def _start(self, signum: int) -> None:
         self.signalled = True
-        request_stop(signum)  # remembered for the exit code if this ends as an interrupt
+        request_stop(signum)  # remembered for the exit code (130 / 143)
         timer = threading.Timer(SHUTDOWN_SECONDS, self.end_now)
         timer.daemon = True
         timer.start()
-        prefect_handler = signal.getsignal(signal.SIGTERM)
-        if callable(prefect_handler) and prefect_handler != self.on_signal:
-            prefect_handler(signal.SIGTERM, frame)  # Prefect's graceful stop (pauses the schedule)
-            return
-        raise KeyboardInterrupt  # before serving began: a plain interrupt
 
     def end_now(self) -> None:
         if self.server is not None:
             stop_server(self.server, wait_seconds=1.0)
-        os._exit(0)
+        os._exit(128 + first_signal())
 
 
 @contextmanager
