@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -353,3 +354,42 @@ def test_an_unreachable_source_fails_the_command_in_one_line_at_once(prefect_ser
     # is bounded generously, as the suite shares two busy cores: idle, the whole command takes seconds.
     assert runs[0]["took"].total_seconds() < 8, runs
     assert took < 90, took
+
+
+@pytest.mark.prefect
+def test_a_quota_wait_reaches_the_runs_log_with_its_reset_time(prefect_server: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A scheduled run that waits for GitHub's quota says so in the Prefect UI, with the time it resumes."""
+    import requests
+    from fakes.github_server import FakeGitHub, make_repos
+    from fakes.pwc_files import link, paper, write_parquet
+    from orchestration_helpers import github_env
+
+    from flows.runner import run_refresh
+
+    fake = FakeGitHub(make_repos(4), rate_limit=3, reset_seconds=2.0)  # spent after 3 requests, back 2 s later
+    fake.start()
+    try:
+        for key, value in github_env(fake).items():
+            monkeypatch.setenv(key, value)
+        urls = [f"https://github.com/{r.full_name}" for r in fake.repos.values()]
+        archive = {
+            "papers": str(write_parquet(tmp_path / "papers.parquet", [paper(f"p{i}", "CVPR 2019") for i in range(4)])),
+            "links": str(write_parquet(tmp_path / "links.parquet",
+                                       [link(f"p{i}", url) for i, url in enumerate(urls)])),
+        }  # fmt: skip
+        result = run_refresh(**archive, db=str(tmp_path / "wh.duckdb"), parquet_dir=str(tmp_path / "pq"),
+                             reports_dir=str(tmp_path / "rep"))  # fmt: skip
+    finally:
+        fake.stop()
+    assert result.is_ok, result.error
+    assert result.counts["crawl"]["crawled"] == 4
+    body = {"logs": {"flow_run_id": {"any_": [result.run_id]}}}
+    deadline, waits, messages = time.monotonic() + 30, [], []
+    while not waits and time.monotonic() < deadline:  # the log handler ships lines in the background
+        time.sleep(0.5)
+        found = requests.post(f"{prefect_server}/logs/filter", json=body, timeout=10).json()
+        messages = [log["message"] for log in found]
+        waits = [m for m in messages if "rate limit spent; it resets at" in m]
+    assert waits, messages
+    assert re.search(r"resets at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", waits[0]), waits
