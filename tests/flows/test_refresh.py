@@ -367,7 +367,7 @@ def test_a_quota_wait_reaches_the_runs_log_with_its_reset_time(prefect_server: s
 
     from flows.runner import run_refresh
 
-    fake = FakeGitHub(make_repos(4), rate_limit=3, reset_seconds=2.0)  # spent after 3 requests, back 2 s later
+    fake = FakeGitHub(make_repos(4), rate_limit=6, reset_seconds=1.0)  # spent after 6 requests, back 1 s later
     fake.start()
     try:
         for key, value in github_env(fake).items():
