@@ -14,8 +14,7 @@ a parameter, a result or a log line.
 
 
 import json
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -243,11 +242,13 @@ def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[s
 
 def _run_stages(counts: dict[str, Any], settings: Settings, wh: Warehouse, p: dict[str, Any]) -> None:
     """The stages in order, each adding its counts as soon as it is done."""
+    from flows.classify_stage import classify_stage
+
     counts["ingest"] = _ingest_stage(wh, settings, p)
     recrawled: list[str] = []
     if not p["sample"] and not p["reclassify"]:
         counts["crawl"], recrawled = _crawl_stage(wh, p)
-    counts["classify"] = _classify_stage(wh, recrawled, p)
+    counts["classify"] = classify_stage(wh, recrawled, p, classify_batch)
     with stage_bar("attribute", 1, p["progress"]) as bar:
         counts["attribute"] = attribute_links(wh, p["full"])
         bar.update(1)
@@ -364,77 +365,6 @@ def _check_github_reachable(via: str) -> None:
         check_reachable(settings.github_git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
     else:
         check_reachable(settings.github_raw_url, "GitHub's raw file host (PAPERTRENDS_GITHUB_RAW_URL)")
-
-
-def _classify_stage(wh: Warehouse, recrawled: list[str], p: dict[str, Any]) -> dict[str, Any]:
-    """Decide repositories lacking a current decision, plus those whose evidence just changed."""
-    from flows.classify import decision_pool, default_processes, repos_to_classify
-
-    keys = sorted(set(repos_to_classify(wh, force=p["reclassify"] or p["full"])) | set(recrawled))
-    n_batches = -(-len(keys) // p["classify_batch_size"])
-    totals: dict[str, Any] = {"classified": 0, "batches": n_batches, "failed_batches": 0}
-    processes = p["classify_processes"] or default_processes()
-    started = time.monotonic()
-    # a pool costs a second or two to start: worth it only for more than one batch
-    with decision_pool(processes if n_batches > 1 else 1):
-        _classify_batches(wh, keys, totals, p)
-    totals["seconds"] = round(time.monotonic() - started, 1)
-    return totals
-
-
-def _classify_batches(wh: Warehouse, keys: list[str], totals: dict[str, Any], p: dict[str, Any]) -> None:
-    """Evidence loaded per batch as it is submitted (at most ``max_in_flight`` out); decisions stored on arrival."""
-    with stage_bar("classify", len(keys), p["progress"]) as bar:
-
-        def store(rows: list[dict[str, Any]]) -> None:
-            wh.upsert("classifications", rows)
-            totals["classified"] += len(rows)
-            for row in rows:
-                label = f"label_{row['framework']}"
-                totals[label] = totals.get(label, 0) + 1
-            bar.update(len(rows))
-
-        submits = ({"batch": batch} for batch in batches.evidence_batches(wh, keys, p["classify_batch_size"]))
-        totals["failed_batches"] = _run_batches(classify_batch, submits, p["max_in_flight"], store)
-
-
-def _run_batches(batch_task: Any, submits: Iterable[dict[str, Any]], max_in_flight: int,
-                 store: Callable[[Any], Any]) -> int:  # fmt: skip
-    """Submit batches with at most ``max_in_flight`` running; store each result in completion order.
-
-    Bounding the in-flight batches bounds memory (results wait here until stored)
-    while keeping every runner slot busy. A batch that fails after its retries is
-    logged and counted; the others still get stored. Returns the number that failed.
-    """
-    logger = get_run_logger()
-    inflight: list[PrefectFuture[Any]] = []
-    failed = stored = 0
-
-    def collect(future: PrefectFuture[Any]) -> None:
-        nonlocal failed, stored
-        inflight.remove(future)
-        try:
-            result = future.result()
-        except Exception as exc:  # the batch's retries are spent; the run goes on
-            failed += 1
-            logger.error("%s failed for good: %s", batch_task.name, exc)
-            return
-        store(result)
-        stored += 1
-        logger.info("%s: batch %d stored (%d item(s))", batch_task.name, stored, _n_items(result))
-
-    for kwargs in submits:
-        inflight.append(batch_task.submit(**kwargs))
-        if len(inflight) >= max_in_flight:
-            collect(next(as_completed(list(inflight))))
-    for future in as_completed(list(inflight)):
-        collect(future)
-    return failed
-
-
-def _n_items(result: Any) -> int:
-    """Repositories in a batch's result: a crawl batch's outcomes, or a classify batch's rows."""
-    return len(result["outcomes"]) if isinstance(result, dict) else len(result)
 
 
 def _publish_artifacts(wh: Warehouse, counts: dict[str, Any]) -> None:
