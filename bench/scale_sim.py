@@ -16,6 +16,7 @@ Phases, each in its own child process so its peak RSS (``ru_maxrss``) is its own
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -164,6 +166,37 @@ def phase_seed(n_repos: int, data: Path) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
 
 
+class ChildrenRss:
+    """Peak RSS of this process's children, sampled twice a second from /proc (Linux): the
+    children's ``ru_maxrss`` would count each one's moment between fork and exec, when it
+    still maps all of this process."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, int] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        me = str(os.getpid())
+        while not self._done.wait(0.5):
+            for proc in Path("/proc").glob("[0-9]*"):
+                with contextlib.suppress(OSError, IndexError):
+                    if (proc / "stat").read_text().rsplit(")", 1)[1].split()[1] != me:
+                        continue
+                    command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    kind = "other"
+                    if "spawn_main" in command or "uvicorn" in command:
+                        kind = "decision worker" if "spawn_main" in command else "prefect server"
+                    status = (proc / "status").read_text()
+                    rss = int(status.split("VmRSS:")[1].split()[0]) // 1024
+                    self.peaks[kind] = max(self.peaks.get(kind, 0), rss)
+
+
 def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
     """``refresh --full`` (every repository checked against the fake GitHub, all re-decided) or
     ``refresh --reclassify`` (every repository re-decided from stored evidence), through the flow."""
@@ -177,6 +210,7 @@ def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
         assert fake.stdout
         url = f"http://127.0.0.1:{int(fake.stdout.readline().split()[1])}"
         os.environ.update(GITHUB_API_URL=url, PAPERTRENDS_GITHUB_RAW_URL=url + "/raw")
+    sampler = ChildrenRss()
     try:
         base_rss, start = rss_mb(), time.perf_counter()
         outcome = run_refresh(db=str(db), parquet_dir=str(db.parent / "parquet"),
@@ -184,6 +218,7 @@ def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
                               reclassify=mode == "reclassify")  # fmt: skip
         seconds = time.perf_counter() - start
     finally:
+        sampler.stop()
         if fake is not None:
             fake.kill()
             fake.wait(timeout=10)
@@ -194,8 +229,8 @@ def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"mode": mode, "repos": n_repos, "seconds": round(seconds, 1), "peak_rss_mb": round(rss_mb()),
             "start_rss_mb": round(base_rss), "classified": classified,
-            # the decision pool's workers and Prefect's temporary server are this process's children
-            "largest_child_peak_rss_mb": round(children.ru_maxrss / 1024),
+            # the decision pool's workers, Prefect's temporary server (the fake GitHub is not a child)
+            "children_peak_rss_mb": sampler.peaks,
             "cpu_seconds": {"flow_process": round(own.ru_utime + own.ru_stime),
                             "children": round(children.ru_utime + children.ru_stime)},
             "crawl": {k: v for k, v in counts.get("crawl", {}).items() if isinstance(v, int)},
