@@ -229,7 +229,7 @@ def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"mode": mode, "repos": n_repos, "seconds": round(seconds, 1), "peak_rss_mb": round(rss_mb()),
             "start_rss_mb": round(base_rss), "classified": classified,
-            # the decision pool's workers, Prefect's temporary server (the fake GitHub is not a child)
+            # the decision pool's workers, Prefect's temporary server; other: the fake GitHub, the pool's tracker
             "children_peak_rss_mb": sampler.peaks,
             "cpu_seconds": {"flow_process": round(own.ru_utime + own.ru_stime),
                             "children": round(children.ru_utime + children.ru_stime)},
