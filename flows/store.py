@@ -231,7 +231,14 @@ class Warehouse:
         # machine by default: a reclassification reading 7 GB of evidence would hold it all.
         config = {"memory_limit": Settings.from_env().duckdb_memory}
         try:
-            return duckdb.connect(str(self.path), read_only=read_only, config=config)
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only, config=config)
+            except duckdb.ConnectionException as exc:
+                if "different configuration" not in str(exc):
+                    raise
+                # This process already holds the file open (a notebook's own connection):
+                # DuckDB shares that database, so join it with the settings it has.
+                return duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WarehouseBusy(
