@@ -106,10 +106,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     params = _refresh_params(args)
     if args.address and args.runner != "dask":
         raise UsageError("--address needs --runner dask")
-    from flows.refresh import check_sources_reachable
-    from flows.runner import print_summary, run_refresh
+    from flows.reachability import check_sources_reachable
 
     check_sources_reachable(params)  # offline, say so at once rather than after Prefect's start-up
+    from flows.runner import print_summary, run_refresh
+
     try:
         outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
     except ValueError as exc:  # parameters Prefect's validation refused

@@ -37,6 +37,7 @@ from flows.exports import is_remote  # noqa: E402
 from flows.http import check_reachable  # noqa: E402
 from flows.interrupts import check_stop, is_interrupt, is_worth_retrying, request_stop, stop_on_signals  # noqa: E402
 from flows.progress import stage_bar  # noqa: E402
+from flows.reachability import archive_hosts, catalog_host, wants_catalog  # noqa: E402
 from flows.run_logs import logs_to_flow_run  # noqa: E402
 from flows.store import Warehouse  # noqa: E402
 
@@ -274,41 +275,16 @@ def _ingest_stage(wh: Warehouse, settings: Settings, p: dict[str, Any]) -> dict[
             done["sample"] = ingest_sample(wh, p["sample_dir"] or str(settings.sample_dir))
             bar.update(1)
     if p["links"] or p["papers"]:
-        for url, what in _archive_hosts(p):
+        for url, what in archive_hosts(p):
             check_reachable(url, what)
         done["archive"] = ingest_archive(wh, settings, p["links"], p["papers"], p["progress"])
-    if _wants_catalog(p):
+    if wants_catalog(p):
         since = p["since"] or (None if p["full"] else _last_catalog_date(wh))
-        check_reachable(*_catalog_host(settings))
+        check_reachable(*catalog_host(settings))
         with stage_bar("catalog", None, p["progress"]):
             done["catalog"] = ingest_catalog(wh, settings, p["venues"], since, p["catalog_limit"])
     logger.info("ingested: %s", done)
     return done
-
-
-def _archive_hosts(p: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(u, "the archive file's host") for u in (p.get("links"), p.get("papers"))
-            if u and u.startswith(("http://", "https://"))]  # fmt: skip
-
-
-def _wants_catalog(p: dict[str, Any]) -> bool:
-    return bool(p.get("catalog") or p.get("venues") or p.get("since"))
-
-
-def _catalog_host(settings: Settings) -> tuple[str, str]:
-    return settings.pwc_api_url, "the live catalog (PAPERTRENDS_PWC_API_URL)"
-
-
-def check_sources_reachable(params: dict[str, Any], settings: Settings | None = None) -> None:
-    """The reachability checks of the ingest stage, for the CLI to make before Prefect starts.
-
-    A machine with no network then learns it in a second or two, not after the seconds
-    a Prefect start-up takes; the stage repeats them for runs that start elsewhere.
-    """
-    settings = settings or Settings.from_env()
-    hosts = _archive_hosts(params) + ([_catalog_host(settings)] if _wants_catalog(params) else [])
-    for url, what in hosts:
-        check_reachable(url, what)
 
 
 def _last_catalog_date(wh: Warehouse) -> date | None:
