@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     untried = [u for u in urls if u.lower() not in logged and u.split("github.com/", 1)[1].lower() not in answers]
     if untried:  # drawn but not fetched yet: no row, so build_sample writes them not-fetched
         print(f"{len(untried)} drawn repositories have no fetch answer yet, e.g. {untried[0]}", file=sys.stderr)
-    tried = [u for u in urls if u not in set(untried)]
+    untried_set = set(untried)
+    tried = [u for u in urls if u not in untried_set]
     rows = [log_row(url, logged, answers) for url in sorted(tried, key=str.lower)]
     with args.out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
