@@ -466,12 +466,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the signal surfaced wrapped in another error (e.g. Prefect's parameter serialisation)
     except KeyboardInterrupt:
         pass
+    _ignore_further_signals()
     from flows.interrupts import exit_code
 
     code = exit_code()
     print(f"papertrends {args.command}: stopped by {signal.Signals(code - 128).name}; what was stored is kept "
           "and the next run resumes from there", file=sys.stderr)  # fmt: skip
     return code
+
+
+def _ignore_further_signals() -> None:
+    """The command is stopping: a late or repeated signal must not surface as a second,
+    uncaught ``KeyboardInterrupt`` (Python then ends the process by SIGINT, exit -2)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _stopping() -> bool:
@@ -530,6 +538,8 @@ def entrypoint() -> None:
         from flows.interrupts import exit_code
 
         code = exit_code()
+    if code >= 128:
+        _ignore_further_signals()
     try:
         sys.stdout.flush()  # output still buffered meets a closed pipe here, not in the interpreter's shutdown
     except BrokenPipeError:
