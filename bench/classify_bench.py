@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.frameworks import classify_evidence, relevant_evidence  # noqa: E402
-from analysis.imports import evidence_kind  # noqa: E402
+from analysis.classifier.frameworks import classify_evidence, relevant_evidence  # noqa: E402
+from analysis.classifier.imports import evidence_kind  # noqa: E402
 from corpus.measure_accuracy import load_labels, mirror_index, snapshot_rev  # noqa: E402
 from flows.sources.snapshot import find_git_dir, list_git_tree, scan_directory  # noqa: E402
 

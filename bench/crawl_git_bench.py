@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from crawl_bench import FakeProcess  # noqa: E402
 from fakes.github_server import make_repos  # noqa: E402
 
-from flows.crawl import add_repos  # noqa: E402
-from flows.crawl_driver import crawl_repos  # noqa: E402
+from flows.crawl.driver import crawl_repos  # noqa: E402
+from flows.crawl.via_api import add_repos  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from flows.store import Warehouse  # noqa: E402
+from flows.store.warehouse import Warehouse  # noqa: E402
 
 TOKEN = "ghp" + "_benchFAKEtoken000000000000000000000"  # split: a fake, not a secret to scan for
 QUOTA_PER_HOUR = 5000

@@ -24,11 +24,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.attribute import attribute_links  # noqa: E402
-from flows.classify import classify_stored  # noqa: E402
-from flows.report import write_report  # noqa: E402
+from flows.report.write import write_report  # noqa: E402
 from flows.sources.sample import REQUIRED_FILES, load_sample  # noqa: E402
-from flows.store import Warehouse  # noqa: E402
+from flows.stages.attribute import attribute_links  # noqa: E402
+from flows.stages.classify import classify_stored  # noqa: E402
+from flows.store.warehouse import Warehouse  # noqa: E402
 
 BASELINE_COMMIT = "88369d1"  # main before issue 13: the 324-row sample
 

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from report_bench import timed  # noqa: E402
 from synthetic import write_synthetic  # noqa: E402
 
-from analysis.frameworks import CLASSIFIER_VERSION  # noqa: E402
-from flows.explain import explain_key  # noqa: E402
-from flows.store import Warehouse  # noqa: E402
+from analysis.classifier.frameworks import CLASSIFIER_VERSION  # noqa: E402
+from flows.cli.explain import explain_key  # noqa: E402
+from flows.store.warehouse import Warehouse  # noqa: E402
 
 
 def run(n_links: int, repeat: int) -> int:

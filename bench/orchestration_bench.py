@@ -86,7 +86,7 @@ def seeded_warehouse(path: Path, n_repos: int) -> Path:
     from fakes.github_server import make_repos
     from orchestration_helpers import seed_papers
 
-    from flows.store import Warehouse
+    from flows.store.warehouse import Warehouse
 
     with Warehouse(path) as wh:
         seed_papers(wh, make_repos(n_repos), source="bench")
@@ -95,10 +95,10 @@ def seeded_warehouse(path: Path, n_repos: int) -> Path:
 
 def run_direct(db: Path, out: Path) -> float:
     """The same work as the flow, as plain function calls in this process."""
-    from flows.crawl_driver import crawl_repos
-    from flows.report import write_report
+    from flows.crawl.driver import crawl_repos
+    from flows.report.write import write_report
     from flows.settings import Settings
-    from flows.store import Warehouse
+    from flows.store.warehouse import Warehouse
 
     started = time.perf_counter()
     with Warehouse(db) as wh:
@@ -111,7 +111,7 @@ def run_direct(db: Path, out: Path) -> float:
 
 
 def run_flow(db: Path, out: Path) -> tuple[float, dict[str, Any]]:
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     started = time.perf_counter()
     outcome = run_refresh(db=str(db), parquet_dir=str(out / "pq"), reports_dir=str(out / "rep"))

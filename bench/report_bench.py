@@ -1,6 +1,6 @@
 """Benchmark: every series of the report over a synthetic warehouse of 300,000 links.
 
-Budget: computing all series (analysis.shares.report_series) takes under 2 s. The
+Budget: computing all series (analysis.shares.series.report_series) takes under 2 s. The
 baseline, run in the same process over the same rows, is one plain pandas group-by
 (year x framework counts): the least any share computation must do.
 
@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synthetic import write_synthetic  # noqa: E402
 
-from analysis.frameworks import CLASSIFIER_VERSION  # noqa: E402
-from analysis.shares import report_series  # noqa: E402
-from flows.store import Warehouse  # noqa: E402
+from analysis.classifier.frameworks import CLASSIFIER_VERSION  # noqa: E402
+from analysis.shares.series import report_series  # noqa: E402
+from flows.store.warehouse import Warehouse  # noqa: E402
 
 BUDGET_SECONDS = 2.0
 

@@ -1,9 +1,9 @@
 """Benchmark: the whole report (series, per-paper table, charts, interactive report.html) and its size.
 
-Measures ``flows.report.write_report`` end to end on the bundled sample and on a
+Measures ``flows.report.write.write_report`` end to end on the bundled sample and on a
 synthetic warehouse of 300,000 links, split into its parts, with the size of
 report.html and of the JSON payload inside it. The baseline, timed in the same
-process over the same rows, is ``analysis.shares.report_series`` alone: every
+process over the same rows, is ``analysis.shares.series.report_series`` alone: every
 series the report has always computed, so the ratios say what the per-paper table,
 the page's payload and the charts cost on top of it.
 
@@ -28,16 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synthetic import write_synthetic  # noqa: E402
 
-from analysis.explorer import explorer_payload  # noqa: E402
-from analysis.frameworks import CLASSIFIER_VERSION  # noqa: E402
-from analysis.papers import counted_papers  # noqa: E402
-from analysis.shares import prepare_implementations, report_series  # noqa: E402
-from flows.attribute import attribute_links  # noqa: E402
-from flows.classify import classify_stored  # noqa: E402
-from flows.explore import implementations  # noqa: E402
-from flows.report import write_report  # noqa: E402
+from analysis.charts.page_data import explorer_payload  # noqa: E402
+from analysis.classifier.frameworks import CLASSIFIER_VERSION  # noqa: E402
+from analysis.shares.papers import counted_papers  # noqa: E402
+from analysis.shares.series import prepare_implementations, report_series  # noqa: E402
+from flows.report.write import write_report  # noqa: E402
 from flows.sources.sample import load_sample  # noqa: E402
-from flows.store import Warehouse  # noqa: E402
+from flows.stages.attribute import attribute_links  # noqa: E402
+from flows.stages.classify import classify_stored  # noqa: E402
+from flows.store.queries import implementations  # noqa: E402
+from flows.store.warehouse import Warehouse  # noqa: E402
 
 
 def median_time(func: Callable[[], object], repeat: int) -> float:

@@ -84,7 +84,7 @@ def phase_ingest(links: Path, papers: Path, data: Path) -> dict[str, Any]:
 
     from flows.settings import Settings
     from flows.sources.pwc_archive import ingest_archive
-    from flows.store import Warehouse
+    from flows.store.warehouse import Warehouse
 
     keys = {"pwc-archive/links/data/links.parquet": links, "pwc-archive/papers/data/papers.parquet": papers}
     with serve_hf(HfState(files={k: p.read_bytes() for k, p in keys.items()})) as (base, _state):
@@ -121,7 +121,7 @@ def phase_seed(n_repos: int, data: Path) -> dict[str, Any]:
 
     from flows.sources.github import parse_time
     from flows.sources.sample import load_sample
-    from flows.store import Warehouse, utcnow
+    from flows.store.warehouse import Warehouse, utcnow
 
     start = time.perf_counter()
     with Warehouse(":memory:") as sample:
@@ -200,7 +200,7 @@ class ChildrenRss:
 def phase_flow(mode: str, n_repos: int, db: Path) -> dict[str, Any]:
     """``refresh --full`` (every repository checked against the fake GitHub, all re-decided) or
     ``refresh --reclassify`` (every repository re-decided from stored evidence), through the flow."""
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
     fake = None
@@ -241,9 +241,9 @@ def phase_bare(n_repos: int, db: Path) -> dict[str, Any]:
     """The baseline: the bare rules (``classify_evidence`` per repository) over the first
     ``n_repos`` repositories' evidence, already in memory as Evidence objects; nothing loaded,
     nothing stored, one process, no Prefect."""
-    from analysis.frameworks import classify_evidence
-    from analysis.imports import Evidence
-    from flows.store import Warehouse
+    from analysis.classifier.frameworks import classify_evidence
+    from analysis.classifier.imports import Evidence
+    from flows.store.warehouse import Warehouse
 
     with Warehouse(db, read_only=True) as wh:
         table = wh.con.execute(
@@ -253,7 +253,7 @@ def phase_bare(n_repos: int, db: Path) -> dict[str, Any]:
     grouped: dict[str, list[Evidence]] = {}
     for key, path, module, kind, is_weak in table:
         grouped.setdefault(key, []).append(Evidence(path, module, kind, is_weak))
-    gc.disable()  # as the flow's workers decide (flows.classify.classify_batch_rows)
+    gc.disable()  # as the flow's workers decide (flows.stages.classify.classify_batch_rows)
     start = time.perf_counter()
     for evidence in grouped.values():
         classify_evidence(evidence)

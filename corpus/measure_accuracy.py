@@ -25,8 +25,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from analysis.frameworks import UNCERTAIN_BELOW, Decision, classify_evidence, label_for_module, relevant_evidence
-from analysis.imports import Evidence, FileScan
+from analysis.classifier.frameworks import (
+    UNCERTAIN_BELOW,
+    Decision,
+    classify_evidence,
+    label_for_module,
+    relevant_evidence,
+)
+from analysis.classifier.imports import Evidence, FileScan
 from flows.sources.snapshot import find_git_dir, scan_git_snapshot
 
 HERE = Path(__file__).resolve().parent

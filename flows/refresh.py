@@ -32,14 +32,15 @@ from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from flows import batches  # noqa: E402
-from flows.exports import is_remote  # noqa: E402
-from flows.http import check_reachable  # noqa: E402
-from flows.interrupts import check_stop, is_interrupt, is_worth_retrying, request_stop, stop_on_signals  # noqa: E402
-from flows.progress import stage_bar  # noqa: E402
-from flows.reachability import archive_hosts, catalog_host, wants_catalog  # noqa: E402
-from flows.run_logs import logs_to_flow_run  # noqa: E402
-from flows.store import Warehouse  # noqa: E402
+from flows.crawl.driver import CRAWL_BATCH  # noqa: E402
+from flows.service.progress import stage_bar  # noqa: E402
+from flows.service.run_logs import logs_to_flow_run  # noqa: E402
+from flows.service.signals import check_stop, is_interrupt, is_worth_retrying, request_stop, stop_on_signals  # noqa: E402
+from flows.sources.http import check_reachable  # noqa: E402
+from flows.sources.reachability import archive_hosts, catalog_host, wants_catalog  # noqa: E402
+from flows.stages.classify import BATCH_REPOS as CLASSIFY_BATCH  # noqa: E402
+from flows.stages.export import is_remote  # noqa: E402
+from flows.store.warehouse import Warehouse  # noqa: E402
 
 Axis = Literal["venue-year", "paper-date", "repo-created"]
 Freq = Literal["year", "quarter", "month"]
@@ -108,7 +109,7 @@ def ingest_catalog(wh: Warehouse, settings: Settings, venues: list[str] | None, 
 @task(name="crawl_batch", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
 def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> dict[str, Any]:
     """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
-    from flows.crawl_driver import crawl_batch_outcomes
+    from flows.crawl.driver import crawl_batch_outcomes
 
     check_stop()  # a batch still queued when the run is interrupted is not started
     with global_limit(limit_name):
@@ -120,7 +121,7 @@ def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> 
 @task(name="classify_batch", cache_policy=NO_CACHE, persist_result=False)
 def classify_batch(batch: dict[str, Any]) -> list[dict[str, Any]]:
     """Decisions for one batch of repositories (keys + an Arrow table of their evidence); pure CPU work."""
-    from flows.classify import decide_batch
+    from flows.stages.classify import decide_batch
 
     check_stop()  # a batch still queued when the run is interrupted is not started
     return decide_batch(batch)
@@ -129,7 +130,7 @@ def classify_batch(batch: dict[str, Any]) -> list[dict[str, Any]]:
 @task(name="attribute_links", cache_policy=NO_CACHE, persist_result=False)
 def attribute_links(wh: Warehouse, force: bool) -> dict[str, Any]:
     """Attribute links from stored facts: new, changed, or decided under older rules (no network)."""
-    from flows.attribute import attribute_links as attribute
+    from flows.stages.attribute import attribute_links as attribute
 
     return attribute(wh, force=force)
 
@@ -140,7 +141,7 @@ def attribute_links(wh: Warehouse, force: bool) -> dict[str, Any]:
 @task(name="export_parquet", cache_policy=NO_CACHE, persist_result=False)
 def export_parquet(wh: Warehouse, local_dir: str, target: str | None) -> list[str]:
     """Parquet exports in ``local_dir``, then uploaded to ``target`` when it is an fsspec URL."""
-    from flows.exports import publish_exports
+    from flows.stages.export import publish_exports
 
     written = sorted(str(p) for p in wh.export_parquet(local_dir).values())
     return publish_exports(local_dir, target) if target else written
@@ -148,7 +149,7 @@ def export_parquet(wh: Warehouse, local_dir: str, target: str | None) -> list[st
 
 @task(name="write_report", cache_policy=NO_CACHE, persist_result=False)
 def write_report(wh: Warehouse, out_dir: str, axis: str, freq: str, include_ports: bool = False) -> dict[str, Any]:
-    from flows.report import write_report as write
+    from flows.report.write import write_report as write
 
     written = write(wh, out_dir, axis=axis, freq=freq, include_ports=include_ports)
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in written.items()}
@@ -175,8 +176,8 @@ def refresh(
     db: str | None = None,
     parquet_dir: str | None = None,
     reports_dir: str | None = None,
-    crawl_batch_size: PositiveInt = batches.CRAWL_BATCH,
-    classify_batch_size: PositiveInt = batches.CLASSIFY_BATCH,
+    crawl_batch_size: PositiveInt = CRAWL_BATCH,
+    classify_batch_size: PositiveInt = CLASSIFY_BATCH,
     max_in_flight: PositiveInt = 8,
     classify_processes: PositiveInt | None = None,
     github_limit: str | None = None,
@@ -187,7 +188,7 @@ def refresh(
     """Bring the warehouse up to date and redraw the report; incremental unless ``full``.
 
     Incremental: new papers (the catalog since the last run) and the repositories the
-    crawl driver finds due (flows/crawl_driver.py: new, failed with tries left, ``ok``
+    crawl driver finds due (flows/crawl/driver.py: new, failed with tries left, ``ok``
     ones unchecked for 30 days, gone ones whose backoff ran out). ``full`` asks about
     every ``ok`` repository again (still conditionally: an unchanged head is not re-read,
     its content is the same by definition), reads the catalog from the start and
@@ -243,7 +244,7 @@ def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[s
 
 def _run_stages(counts: dict[str, Any], settings: Settings, wh: Warehouse, p: dict[str, Any]) -> None:
     """The stages in order, each adding its counts as soon as it is done."""
-    from flows.classify_stage import classify_stage
+    from flows.stages.classify_stage import classify_stage
 
     counts["ingest"] = _ingest_stage(wh, settings, p)
     recrawled: list[str] = []
@@ -300,8 +301,8 @@ def _last_catalog_date(wh: Warehouse) -> date | None:
 
 def _crawl_stage(wh: Warehouse, p: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Crawl the chosen repositories through the crawl driver, each batch a task on the runner."""
-    from flows.crawl_driver import drive_crawl, select_repos
-    from flows.crawl_git import choose_via
+    from flows.crawl.driver import drive_crawl, select_repos
+    from flows.crawl.via_git import choose_via
 
     logger = get_run_logger()
     # decided once here, so every worker (thread or Dask process) uses the same transport
@@ -350,8 +351,8 @@ def _publish_artifacts(wh: Warehouse, counts: dict[str, Any]) -> None:
     """
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    from flows.status import warehouse_status
-    from flows.summary import latest_shares, summary_markdown
+    from flows.report.run_summary import latest_shares, summary_markdown
+    from flows.store.status import warehouse_status
 
     status = warehouse_status(wh)
     create_markdown_artifact(key="refresh-summary", markdown=summary_markdown(status, counts),

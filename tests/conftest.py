@@ -100,7 +100,7 @@ def _flush_prefect_logs() -> None:
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[object]:
-    from flows.store import Warehouse
+    from flows.store.warehouse import Warehouse
 
     with Warehouse(tmp_path / "warehouse.duckdb") as wh:
         yield wh

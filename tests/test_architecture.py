@@ -33,7 +33,7 @@ def test_analysis_imports_nothing_from_the_shell_or_the_network() -> None:
 def test_classify_version_and_help_do_not_import_prefect_pandas_or_matplotlib(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text("import torch\n")
     code = (
-        "import sys; from flows.cli import main; "
+        "import sys; from flows.cli.main import main; "
         f"main(['classify', {str(tmp_path)!r}, '--json']); main(['--version']); main(['--help']) if False else None; "
         "heavy = sorted(m for m in ('prefect', 'pandas', 'matplotlib', 'duckdb') if m in sys.modules); "
         "print('HEAVY', heavy)"

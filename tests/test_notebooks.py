@@ -8,10 +8,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from analysis.frameworks import CLASSIFIER_VERSION
-from flows.classify import classify_stored
+from analysis.classifier.frameworks import CLASSIFIER_VERSION
 from flows.sources.sample import load_sample
-from flows.store import Warehouse
+from flows.stages.classify import classify_stored
+from flows.store.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "explore.ipynb"

@@ -50,7 +50,7 @@ def test_test_tools_are_runtime_dependencies_only_if_runtime_code_imports_them(t
 
 
 def test_runner_dask_without_prefect_dask_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.dask_runner import make_task_runner
+    from flows.service.task_runners import make_task_runner
 
     monkeypatch.setitem(sys.modules, "prefect_dask", None)  # what an environment without the extra sees
     with pytest.raises(RuntimeError, match=re.escape("pip install -e '.[dask]'")):

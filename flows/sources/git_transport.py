@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from analysis.imports import MAX_READ_BYTES
+from analysis.classifier.imports import MAX_READ_BYTES
 from flows.sources.git_process import (
     TIMEOUT_SECONDS,
     GitFailure,

@@ -19,9 +19,9 @@ from urllib.parse import quote
 
 import requests
 
-from analysis.imports import MAX_READ_BYTES
-from flows.http import HttpClient, HttpError, RetryPolicy, make_session, redact
+from analysis.classifier.imports import MAX_READ_BYTES
 from flows.settings import Settings
+from flows.sources.http import HttpClient, HttpError, RetryPolicy, make_session, redact
 
 API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 GRAPHQL_BATCH = 50

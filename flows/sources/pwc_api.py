@@ -8,7 +8,7 @@ one detail call per paper), and whether a filter was applied (the server echoes
 papers, so we stop loudly). Rate limits are undocumented: we stay under about 60
 requests a minute by default and honour 429 + ``Retry-After``.
 
-Rows enter the warehouse through :mod:`flows.ingest` in the archive's column names,
+Rows enter the warehouse through :mod:`flows.sources.rows` in the archive's column names,
 with ``source = "pwc_api"``; a paper the archive already holds (same arXiv id) keeps
 the archive's ``paper_id``, so the two sources never count one paper twice.
 """
@@ -21,11 +21,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from analysis.venues import parse_venue
-from flows.http import HttpClient, MinInterval, make_session
-from flows.ingest import link_row, paper_row, pending_repo_rows
+from analysis.catalog.venues import parse_venue
 from flows.settings import Settings
-from flows.store import Warehouse
+from flows.sources.http import HttpClient, MinInterval, make_session
+from flows.sources.rows import link_row, paper_row, pending_repo_rows
+from flows.store.warehouse import Warehouse
 
 SOURCE = "pwc_api"
 PAGE_SIZE = 100  # the most its official client asks for

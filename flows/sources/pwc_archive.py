@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from flows.download import download_cached
-from flows.http import HttpClient
-from flows.ingest import (
+from flows.settings import Settings
+from flows.sources.download import download_cached
+from flows.sources.http import HttpClient
+from flows.sources.rows import (
     link_row,
     paper_from_link,
     paper_row,
@@ -32,8 +33,7 @@ from flows.ingest import (
     why_link_skipped,
     why_paper_skipped,
 )
-from flows.settings import Settings
-from flows.store import Warehouse
+from flows.store.warehouse import Warehouse
 
 SOURCE = "pwc_archive"
 CATALOG_SOURCE = "pwc_api"  # flows.sources.pwc_api.SOURCE, named here to keep imports one-way

@@ -1,7 +1,7 @@
 """The bundled sample in data/sample/: real papers, links and evidence, offline.
 
 The sample is a source like the others: its papers and links use the Papers with
-Code archive's column names and enter through ``flows.ingest``; its repositories
+Code archive's column names and enter through ``flows.sources.rows``; its repositories
 arrive already crawled (evidence extracted from public snapshots by
 scripts/sample/build_sample.py), so the demo needs no network.
 """
@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flows.ingest import link_row, paper_row, pending_repo_rows, rows_of
 from flows.settings import SAMPLE_DIR
-from flows.store import Warehouse, utcnow
+from flows.sources.rows import link_row, paper_row, pending_repo_rows, rows_of
+from flows.store.warehouse import Warehouse, utcnow
 
 SOURCE = "sample"
 REQUIRED_FILES = ("papers.csv", "links.csv", "repos.csv", "evidence.csv.gz", "files.csv.gz")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from analysis.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
+from analysis.classifier.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
 
 MAX_FILES = 20_000
 """Evidence files read per repository; a tree beyond this is recorded as cut short."""

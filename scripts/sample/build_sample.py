@@ -3,7 +3,7 @@
 Why this exists: the demo and the tests must run offline on real data. This script
 turns the seeded selection (select_sample.py) and public repository snapshots that
 are already on this machine into the files flows/sources/sample.py reads, using the
-project's own extractor (analysis.imports via flows.sources.snapshot), so the
+project's own extractor (analysis.classifier.imports via flows.sources.snapshot), so the
 sample's evidence is exactly what the pipeline would store. No code from a
 snapshot is imported or run: blobs are read as bytes through git plumbing.
 
@@ -42,8 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from analysis.frameworks import relevant_evidence  # noqa: E402
-from analysis.imports import FileScan, evidence_kind  # noqa: E402
+from analysis.classifier.frameworks import relevant_evidence  # noqa: E402
+from analysis.classifier.imports import FileScan, evidence_kind  # noqa: E402
 from flows.sources.snapshot import list_git_tree, scan_directory, scan_git_snapshot  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -1,7 +1,7 @@
 """Print the classifier's decision for every repository of the bundled sample.
 
 Why this exists: the README's hand check compares the classifier
-(analysis.frameworks.classify_evidence) with labels read by hand from the code;
+(analysis.classifier.frameworks.classify_evidence) with labels read by hand from the code;
 this gives the classifier side from the committed evidence.csv.gz alone, so the
 check can be repeated after the rules change without any snapshot.
 
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from analysis.frameworks import CLASSIFIER_VERSION, classify_evidence  # noqa: E402
-from analysis.imports import Evidence  # noqa: E402
+from analysis.classifier.frameworks import CLASSIFIER_VERSION, classify_evidence  # noqa: E402
+from analysis.classifier.imports import Evidence  # noqa: E402
 
 
 def load_evidence(path: Path) -> dict[str, list[Evidence]]:

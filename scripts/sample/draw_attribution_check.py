@@ -5,7 +5,7 @@ Seeded and reproducible: sorts the sample's links by (paper_url, repo_url), then
 link: the paper (venue, year, title), the repository (name, status, first and last
 commit, files, evidence files, README title, language) and the pipeline's attribution
 with its reason, computed from the committed CSVs exactly as the warehouse does
-(``flows.attribute`` over the same facts). Standard library plus ``analysis``.
+(``flows.stages.attribute`` over the same facts). Standard library plus ``analysis``.
 
     python3 scripts/sample/draw_attribution_check.py [N] > /tmp/draw.tsv
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from analysis.attribution import attribute_rows  # noqa: E402
-from analysis.paper_dates import conference_span, paper_date  # noqa: E402
-from analysis.venues import parse_venue  # noqa: E402
+from analysis.attribution.attribute import attribute_rows  # noqa: E402
+from analysis.attribution.paper_dates import conference_span, paper_date  # noqa: E402
+from analysis.catalog.venues import parse_venue  # noqa: E402
 
 SEED = 20261201
 SAMPLE = ROOT / "data" / "sample"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.attribution import (
+from analysis.attribution.attribute import (
     ATTRIBUTIONS,
     PaperFacts,
     RepoFacts,
@@ -20,7 +20,7 @@ from analysis.attribution import (
     code_start,
     paper_window,
 )
-from analysis.title_words import is_acronym_of, name_overlap, split_words
+from analysis.attribution.title_words import is_acronym_of, name_overlap, split_words
 
 CVPR14 = PaperFacts(title="Convolutional Neural Networks for No-Reference Image Quality Assessment", venue="CVPR",
                     year=2014, paper_date=date(2014, 6, 23), venue_end=date(2014, 6, 28))  # fmt: skip

@@ -12,7 +12,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from tests_support import implementations_frame
 
-from analysis.charts import (
+from analysis.charts.figures import (
     FRAMEWORK_STYLE,
     count_bars_chart,
     share_lines_chart,
@@ -20,7 +20,7 @@ from analysis.charts import (
     style_of,
     venue_small_multiples,
 )
-from analysis.shares import ShareSpec, find_crossovers, framework_shares
+from analysis.shares.series import ShareSpec, find_crossovers, framework_shares
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_count_bars_stack_to_each_period_total(frame: pd.DataFrame) -> None:
 
 
 def test_charts_module_never_loads_pyplot() -> None:
-    code = "import sys, analysis.charts; print('matplotlib.pyplot' in sys.modules)"
+    code = "import sys, analysis.charts.figures; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from analysis.paper_dates import arxiv_date, conference_dates, fill_paper_dates, paper_date
-from analysis.plausibility import plausibility_defects
-from analysis.ports import port_counts, port_flow
-from analysis.releases import anachronisms, framework_releases, period_end
-from analysis.selection import select_counted_links
-from analysis.shares import ShareSpec, framework_shares
-from analysis.taxonomy import LABEL_ORDER
+from analysis.attribution.paper_dates import arxiv_date, conference_dates, fill_paper_dates, paper_date
+from analysis.attribution.plausibility import plausibility_defects
+from analysis.attribution.ports import port_counts, port_flow
+from analysis.attribution.releases import anachronisms, framework_releases, period_end
+from analysis.classifier.taxonomy import LABEL_ORDER
+from analysis.shares.selection import select_counted_links
+from analysis.shares.series import ShareSpec, framework_shares
 
 
 @pytest.mark.parametrize(("arxiv_id", "expected"), [
@@ -116,7 +116,7 @@ def test_a_framework_that_did_not_exist_yet_gives_way_to_the_best_scored_one_tha
     shares = framework_shares(frame).groupby("framework")["n_items"].sum().to_dict()
     assert shares == {"caffe": 2.0}
     assert plausibility_defects(frame).empty
-    from analysis.releases import labels_at_paper_time
+    from analysis.attribution.releases import labels_at_paper_time
 
     _labels, replaced = labels_at_paper_time(frame)
     assert replaced.values.tolist() == [["c", "own/c", 2015, "pytorch", date(2017, 1, 18), "caffe"]]

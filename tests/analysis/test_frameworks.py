@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.frameworks import (
+from analysis.classifier.frameworks import (
     CLASSIFIER_VERSION,
     CONFIDENT,
     LABELS,
@@ -19,8 +19,8 @@ from analysis.frameworks import (
     label_for_module,
     relevant_evidence,
 )
-from analysis.imports import Evidence, FileScan, scan_file
-from analysis.layout import find_local_packages
+from analysis.classifier.imports import Evidence, FileScan, scan_file
+from analysis.classifier.layout import find_local_packages
 
 GOLDEN = Path(__file__).parent / "golden" / "repos"
 REPOS = sorted(p for p in GOLDEN.iterdir() if p.is_dir())
@@ -98,7 +98,7 @@ _MODULES = [
     "blocks", "@model", "",
 ]  # fmt: skip
 # Paths include a package and a module file named like libraries, so the vendored-copy
-# and shadowing rules (analysis.layout) are exercised too.
+# and shadowing rules (analysis.classifier.layout) are exercised too.
 _PATHS = [
     "a.py", "b.py", "src/c.py", "tests/t.py", "nb.ipynb", "requirements.txt", "third_party/x.py",
     "keras/__init__.py", "keras/keras/__init__.py", "keras/keras/layers.py", "blocks.py", "sandbox/s.py",
@@ -140,7 +140,7 @@ def test_an_unrelated_file_never_changes_a_confident_label(evidence: list[Eviden
 def test_analysis_imports_nothing_heavy() -> None:
     """The CLI's classify path must stay fast: stdlib only at import time."""
     heavy = "('pandas','prefect','matplotlib','requests','duckdb','numpy','flows')"
-    code = f"import sys, analysis.frameworks; print(sorted(m for m in {heavy} if m in sys.modules))"
+    code = f"import sys, analysis.classifier.frameworks; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.imports import MAX_READ_BYTES, evidence_kind, python_imports, scan_file
+from analysis.classifier.imports import MAX_READ_BYTES, evidence_kind, python_imports, scan_file
 
 GOLDEN = Path(__file__).parent / "golden" / "files"
 CASES = sorted(p for p in GOLDEN.iterdir() if p.suffix != ".expected")

@@ -6,15 +6,15 @@ import pandas as pd
 import pytest
 from tests_support import implementations_frame
 
-from analysis.explorer import explorer_payload
-from analysis.papers import (
+from analysis.charts.page_data import explorer_payload
+from analysis.shares.papers import (
     counted_papers,
     explain_empty,
     format_count,
     mark_notable_crossovers,
     venues_with_enough,
 )
-from analysis.shares import ShareSpec, framework_shares, report_series
+from analysis.shares.series import ShareSpec, framework_shares, report_series
 
 
 def _with_a_tie(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.path_discount import DISCOUNTED_PATH, is_discounted
+from analysis.classifier.path_discount import DISCOUNTED_PATH, is_discounted
 
 SAMPLE_EVIDENCE = Path(__file__).resolve().parents[2] / "data" / "sample" / "evidence.csv.gz"
 

@@ -6,9 +6,9 @@ Each case is a small repository written as the evidence rows the extractor store
 
 from __future__ import annotations
 
-from analysis.frameworks import UNCERTAIN_BELOW, classify_evidence, is_uncertain
-from analysis.imports import Evidence, scan_file
-from analysis.provenance import ENTRY_FACTOR, read_provenance
+from analysis.classifier.frameworks import UNCERTAIN_BELOW, classify_evidence, is_uncertain
+from analysis.classifier.imports import Evidence, scan_file
+from analysis.classifier.provenance import ENTRY_FACTOR, read_provenance
 
 
 def py(path: str, *modules: str, weak: bool = False) -> list[Evidence]:
@@ -157,7 +157,7 @@ def test_markers_come_from_the_extractor() -> None:
 
 def test_the_quick_backend_filter_lets_every_framework_name_through() -> None:
     """``_named_segments`` skips paths the filter rejects: no framework name may be rejected."""
-    from analysis.provenance import _ANY_BACKEND_TOKEN, _BACKEND_TOKENS, _named_segments
+    from analysis.classifier.provenance import _ANY_BACKEND_TOKEN, _BACKEND_TOKENS, _named_segments
 
     assert [token for token in _BACKEND_TOKENS if not _ANY_BACKEND_TOKEN.search(token)] == []
     assert _named_segments("src/PyTorch/model.py") == (("src/PyTorch", "pytorch"),)

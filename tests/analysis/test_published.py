@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from test_shares import implementations
 
-from analysis.published import HORACE_HE_COUNTS, PUBLISHED_PYTORCH_SHARE, finite_population_n, judge
-from analysis.shares import compare_published
+from analysis.shares.published import HORACE_HE_COUNTS, PUBLISHED_PYTORCH_SHARE, finite_population_n, judge
+from analysis.shares.series import compare_published
 
 
 def test_his_counts_give_the_shares_sources_md_quotes_rounded() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.readme import is_readme, readme_title
+from analysis.classifier.readme import is_readme, readme_title
 
 
 @pytest.mark.parametrize(("text", "title"), [

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.shares import (
+from analysis.classifier.taxonomy import agreement_matrix, agreement_rate, fold_labels, view_label
+from analysis.shares.series import (
     ShareSpec,
     compare_published,
     find_crossovers,
@@ -21,7 +22,6 @@ from analysis.shares import (
     select_items,
     wilson_interval,
 )
-from analysis.taxonomy import agreement_matrix, agreement_rate, fold_labels, view_label
 
 COLUMNS = ["paper_id", "repo_key", "is_official", "pwc_framework", "title", "venue", "year", "is_workshop",
            "published_date", "repo_created_at", "repo_status", "n_stars", "framework", "confidence"]  # fmt: skip

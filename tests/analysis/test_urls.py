@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.urls import normalise_repo_url
+from analysis.catalog.urls import normalise_repo_url
 
 SPELLINGS = [
     "https://github.com/Owner/Repo",
@@ -130,7 +130,7 @@ _plain = st.tuples(
 @settings(max_examples=500, deadline=None)
 @given(parts=_plain)
 def test_fast_path_agrees_with_the_general_parser(parts: tuple[str, ...]) -> None:
-    from analysis.urls import _parse_repo_url
+    from analysis.catalog.urls import _parse_repo_url
 
     raw = "{}{}/{}/{}{}".format(*parts)
     assert normalise_repo_url(raw) == _parse_repo_url(raw)

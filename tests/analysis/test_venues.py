@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from analysis.venues import VENUE_ALIASES, parse_venue
+from analysis.catalog.venues import VENUE_ALIASES, parse_venue
 
 CASES = [
     ("NeurIPS 2018 12", "NeurIPS", 2018, False),  # the dumps: venue, year, month
@@ -120,7 +120,7 @@ def test_never_raises(text: str) -> None:
 
 
 def test_resolve_venues_takes_aliases_and_refuses_what_the_data_lacks() -> None:
-    from analysis.venues import check_venue_names, resolve_venues
+    from analysis.catalog.venues import check_venue_names, resolve_venues
 
     held = {"NeurIPS", "CVPR", "ICML"}
     assert resolve_venues(["nips", "NeurIPS", "CVPR"], held) == ["NeurIPS", "CVPR"]  # NIPS is NeurIPS, once
@@ -139,7 +139,7 @@ def test_resolve_venues_takes_aliases_and_refuses_what_the_data_lacks() -> None:
 def test_the_share_series_take_venue_aliases(venues: list[str]) -> None:
     from tests_support import implementations_frame
 
-    from analysis.shares import framework_shares
+    from analysis.shares.series import framework_shares
 
     shares = framework_shares(implementations_frame(), venues=venues, by_venue=True)
     assert set(shares["venue"]) == {"NeurIPS"}

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from test_shares import implementations
 
-from analysis.shares import report_series
-from analysis.weights import stratified_ratio, weighted_shares, wilson
+from analysis.shares.series import report_series
+from analysis.shares.weights import stratified_ratio, weighted_shares, wilson
 
 # Three strata of very different sizes and PyTorch rates; a sample that takes the
 # same number from each (as the bundled sample does) over-represents the small one.
@@ -106,7 +106,7 @@ def test_weighted_shares_of_a_period_sum_to_one() -> None:
 
 
 def test_the_page_payload_shows_the_same_weighted_all_venue_shares() -> None:
-    from analysis.explorer import explorer_payload
+    from analysis.charts.page_data import explorer_payload
 
     rows = [{"paper_id": f"a{i}", "repo_key": f"a/{i}", "venue": "CVPR",
              "framework": "pytorch" if i < 9 else "tensorflow"} for i in range(10)]  # fmt: skip

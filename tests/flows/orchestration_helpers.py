@@ -7,8 +7,8 @@ from typing import Any
 
 from fakes.github_server import FakeGitHub, FakeRepo
 
-from flows.ingest import link_row, paper_row, pending_repo_rows
-from flows.store import Warehouse
+from flows.sources.rows import link_row, paper_row, pending_repo_rows
+from flows.store.warehouse import Warehouse
 
 
 def seed_papers(wh: Warehouse, repos: Sequence[FakeRepo], source: str = "test") -> int:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from flows import attribute
-from flows.attribute import attribute_links, current_attributions
-from flows.ingest import link_row, paper_row, rows_of
+from flows.sources.rows import link_row, paper_row, rows_of
 from flows.sources.sample import SOURCE, _repo_row, read_csv
-from flows.status import format_status, warehouse_status
-from flows.store import Warehouse, utcnow
+from flows.stages import attribute
+from flows.stages.attribute import attribute_links, current_attributions
+from flows.store.status import format_status, warehouse_status
+from flows.store.warehouse import Warehouse, utcnow
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "sample"
 

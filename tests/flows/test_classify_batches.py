@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from flows.classify import evidence_batches, group_evidence
-from flows.store import Warehouse
+from flows.stages.classify import evidence_batches, group_evidence
+from flows.store.warehouse import Warehouse
 
 
 def _store(wh: Warehouse, rows: list[tuple[str, str, str]]) -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
+from flows.cli.main import COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "flows.cli.main", *args], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, **(env or {})}, timeout=300)  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_failures_exit_1_with_one_line_and_no_traceback(tmp_path: Path, capsys: 
 def test_version_names_the_package_and_the_classifier(capsys: pytest.CaptureFixture[str]) -> None:
     from importlib.metadata import version
 
-    from analysis.frameworks import CLASSIFIER_VERSION
+    from analysis.classifier.frameworks import CLASSIFIER_VERSION
 
     assert main(["--version"]) == EXIT_OK
     assert capsys.readouterr().out.strip() == f"papertrends {version('papertrends')} (classifier {CLASSIFIER_VERSION})"
@@ -62,8 +62,8 @@ def test_classify_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_status_json_reports_the_contract_keys(
     warehouse: object, sample_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.classify import classify_stored
     from flows.sources.sample import load_sample
+    from flows.stages.classify import classify_stored
 
     load_sample(warehouse, sample_dir)  # type: ignore[arg-type]
     classify_stored(warehouse)  # type: ignore[arg-type]

@@ -13,15 +13,15 @@ import pandas as pd
 import pytest
 from sample_factory import write_sample
 
-from flows.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
-from flows.store import Warehouse
+from flows.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
+from flows.store.warehouse import Warehouse
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The test sample, classified: CVPR, ICML, NeurIPS, ICLR, ICCV and ECCV papers with no publication dates."""
-    from flows.classify import classify_stored
     from flows.sources.sample import load_sample
+    from flows.stages.classify import classify_stored
 
     path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     with Warehouse(path) as wh:

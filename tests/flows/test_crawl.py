@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from fakes.github_server import FakeGitHub, FakeRepo, Fault, make_repos
 
-from flows.cli import main
-from flows.crawl import MAX_ATTEMPTS, TreeEntry, add_repos, select_files
-from flows.crawl_driver import crawl_repos
-from flows.http import RetryPolicy
+from flows.cli.main import main
+from flows.crawl.driver import crawl_repos
+from flows.crawl.via_api import MAX_ATTEMPTS, TreeEntry, add_repos, select_files
 from flows.settings import Settings
 from flows.sources.github import GitHubSource
-from flows.store import Warehouse
+from flows.sources.http import RetryPolicy
+from flows.store.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghp" + "_FAKEtokenSENTINEL0123456789abcdef"  # split: a fake, not a secret to scan for
@@ -198,7 +198,7 @@ def test_file_selection_prefers_manifests_and_top_level_code_and_records_cuts() 
 
 DRIVER = """
 import sys
-from flows.cli import main
+from flows.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

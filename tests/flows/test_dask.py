@@ -15,9 +15,9 @@ def test_dask_runner_stores_what_the_default_runner_stores(prefect_server: str, 
     from fakes.github_server import FakeGitHub, make_repos
     from orchestration_helpers import github_env, seed_papers, table_contents
 
-    from flows import crawl_driver
-    from flows.runner import run_refresh
-    from flows.store import Warehouse
+    from flows.crawl import driver as crawl_driver
+    from flows.service.runner import run_refresh
+    from flows.store.warehouse import Warehouse
 
     fake = FakeGitHub(make_repos(30))
     fake.start()

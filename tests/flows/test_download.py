@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fakes.hf_server import HfState, resolve_url, serve_hf
 
-from flows.download import DownloadError, cache_path_for, download_cached, rate_limit_wait
-from flows.http import HttpClient, HttpError, RetryPolicy, make_session
+from flows.sources.download import DownloadError, cache_path_for, download_cached, rate_limit_wait
+from flows.sources.http import HttpClient, HttpError, RetryPolicy, make_session
 
 KEY = "pwc-archive/links-between-paper-and-code/data/train-00000-of-00001.parquet"
 CONTENT = os.urandom(300_000)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sample_factory import write_sample
 
-from flows.cli import EXIT_FAILURE, EXIT_OK, main
-from flows.explain import explain_key
-from flows.store import Warehouse
+from flows.cli.explain import explain_key
+from flows.cli.main import EXIT_FAILURE, EXIT_OK, main
+from flows.store.warehouse import Warehouse
 
 PAPER = "sample://cvpr-2019/test-paper-4"  # CVPR 2019, linked to test-owner/torch-net in the factory
 REPO = "test-owner/torch-net-2"  # the factory links it to test-paper-5; added below to test-paper-4 as official
@@ -30,8 +30,8 @@ def _append(path: Path, rows: list[dict[str, str]]) -> None:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The test sample, with one paper given three links and one repository a weak import."""
-    from flows.classify import classify_stored
     from flows.sources.sample import load_sample
+    from flows.stages.classify import classify_stored
 
     folder = write_sample(tmp_path_factory.mktemp("sample"))
     link = {"paper_url": PAPER, "paper_title": "Test paper 4", "paper_arxiv_id": "", "mentioned_in_paper": "",
@@ -144,7 +144,7 @@ def test_a_reader_that_stops_early_gets_no_error(db: str) -> None:
     import subprocess
     import sys
 
-    command = f"{shlex.quote(sys.executable)} -m flows.cli explain {REPO} --db {shlex.quote(db)} | true"
+    command = f"{shlex.quote(sys.executable)} -m flows.cli.main explain {REPO} --db {shlex.quote(db)} | true"
     result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120,
                             cwd=Path(__file__).resolve().parents[2])  # fmt: skip
     assert result.stderr == ""
@@ -152,7 +152,7 @@ def test_a_reader_that_stops_early_gets_no_error(db: str) -> None:
 
 def test_explain_works_out_the_attributions_of_its_papers_only(db: str) -> None:
     """A stale attribution is worked out from stored facts at read time: for the asked paper, not for all."""
-    from flows.attribute import link_facts
+    from flows.stages.attribute import link_facts
 
     with Warehouse(db, read_only=True) as wh:
         assert set(link_facts(wh, paper_ids=[PAPER])["paper_id"]) == {PAPER}

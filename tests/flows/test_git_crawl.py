@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 
-from analysis.imports import MAX_READ_BYTES
-from flows.crawl import add_repos
-from flows.crawl_driver import crawl_repos
-from flows.http import RetryPolicy
+from analysis.classifier.imports import MAX_READ_BYTES
+from flows.crawl.driver import crawl_repos
+from flows.crawl.via_api import add_repos
 from flows.settings import Settings
 from flows.sources.git_transport import parse_ls_tree
 from flows.sources.github import GitHubSource
-from flows.store import Warehouse
+from flows.sources.http import RetryPolicy
+from flows.store.warehouse import Warehouse
 
 TOKEN = "ghp" + "_FAKEgitTOKENsentinel0123456789abcd"  # split: a fake, not a secret to scan for
 
@@ -182,7 +182,7 @@ def test_ls_tree_records_parse_with_odd_paths() -> None:
 def test_git_is_the_default_when_installed_else_the_api_said_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from flows import crawl_git
+    from flows.crawl import via_git as crawl_git
 
     monkeypatch.setattr(crawl_git, "_ANNOUNCED", set())
     assert crawl_git.choose_via(None) == "git" and crawl_git.choose_via("api") == "api"
@@ -234,8 +234,8 @@ def test_the_cap_on_git_processes_holds_across_processes(tmp_path: Path) -> None
 def test_refresh_batches_crawl_through_git_too(
     tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.crawl import load_states
-    from flows.crawl_driver import crawl_batch_outcomes
+    from flows.crawl.driver import crawl_batch_outcomes
+    from flows.crawl.via_api import load_states
 
     for name, value in (("GITHUB_API_URL", fake.url), ("PAPERTRENDS_GITHUB_RAW_URL", fake.raw_url),
                         ("PAPERTRENDS_GITHUB_GIT_URL", fake.url + "/git"),

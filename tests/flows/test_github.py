@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from fakes.github_server import FakeGitHub, FakeRepo, Fault
 
-from analysis.imports import MAX_READ_BYTES
-from flows.http import RetryPolicy
+from analysis.classifier.imports import MAX_READ_BYTES
 from flows.settings import Settings
 from flows.sources.github import GitHubSource, build_graphql_query
+from flows.sources.http import RetryPolicy
 
 TOKEN = "ghp" + "_FAKEtokenSENTINEL0123456789abcdef"  # split: a fake, not a secret to scan for
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from fakes.github_server import FakeGitHub, FakeRepo, Fault
 
-from flows.http import (
+from flows.sources.http import (
     HttpClient,
     HttpError,
     RateLimitState,
@@ -147,7 +147,7 @@ def test_token_is_sent_as_bearer_and_redacted_from_messages() -> None:
 def test_check_reachable_says_why_in_one_line(url: str, reason: str) -> None:
     from conftest import free_port
 
-    from flows.http import SourceUnreachable, check_reachable
+    from flows.sources.http import SourceUnreachable, check_reachable
 
     started = time.monotonic()
     with pytest.raises(SourceUnreachable) as caught:
@@ -157,6 +157,6 @@ def test_check_reachable_says_why_in_one_line(url: str, reason: str) -> None:
 
 
 def test_check_reachable_accepts_any_answer(fake: FakeGitHub) -> None:
-    from flows.http import check_reachable
+    from flows.sources.http import check_reachable
 
     check_reachable(f"{fake.url}/no-such-page", "GitHub")  # a 404 is an answer: the service is there

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fakes.pwc_files import write_archive
 
-from flows.cli import main
-from flows.ingest import link_row, paper_from_link, paper_row, pending_repo_rows, why_link_skipped
+from flows.cli.main import main
+from flows.sources.rows import link_row, paper_from_link, paper_row, pending_repo_rows, why_link_skipped
 
 
 def test_paper_row_uses_the_venue_year_and_falls_back_to_the_date() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fakes.catalog_server import CatalogState, serve_catalog
 
-from flows.http import HttpClient, RetryPolicy, make_session
 from flows.settings import Settings
+from flows.sources.http import HttpClient, RetryPolicy, make_session
 from flows.sources.pwc_api import (
     Catalog,
     CatalogError,
@@ -20,7 +20,7 @@ from flows.sources.pwc_api import (
     next_page,
     select_editions,
 )
-from flows.store import Warehouse
+from flows.store.warehouse import Warehouse
 
 CONFERENCES = [
     {"id": 1, "slug": "cvpr-2026", "name": "CVPR 2026", "year": 2026, "paper_count": 230},

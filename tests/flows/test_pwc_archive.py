@@ -22,7 +22,7 @@ from flows.sources.pwc_archive import (
     iter_json_array,
     iter_records,
 )
-from flows.store import Warehouse
+from flows.store.warehouse import Warehouse
 
 
 def _ingest(wh: Warehouse, links: Path | list[str], papers: Path | list[str], tmp_path: Path,

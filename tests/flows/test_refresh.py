@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from flows import batches
-from flows.cli import main
-from flows.exports import publish_exports
-from flows.store import Warehouse, utcnow
-from flows.summary import summary_markdown
+from flows.cli.main import main
+from flows.report.run_summary import summary_markdown
+from flows.stages import classify as batches
+from flows.stages.export import publish_exports
+from flows.store.warehouse import Warehouse, utcnow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghp_" + "T0KENthatmustneverleak1234567890"
@@ -32,8 +32,8 @@ def _repo(key: str, status: str, crawled_days_ago: float | None = None, source: 
 
 
 def test_store_outcomes_replaces_files_of_recrawled_repos_only(warehouse: Warehouse) -> None:
-    from flows.crawl import Outcome, store_outcomes
-    from flows.crawl_driver import CrawlTally
+    from flows.crawl.driver import CrawlTally
+    from flows.crawl.via_api import Outcome, store_outcomes
 
     warehouse.upsert("repos", [_repo("a/changed", "ok", 40), _repo("a/same", "ok", 40), _repo("a/bad", "pending")])
     for key in ("a/changed", "a/same"):
@@ -56,8 +56,8 @@ def test_store_outcomes_replaces_files_of_recrawled_repos_only(warehouse: Wareho
 
 
 def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, sample_dir: Path) -> None:
-    from flows.classify import classify_stored, repos_to_classify
     from flows.sources.sample import load_sample
+    from flows.stages.classify import classify_stored, repos_to_classify
 
     load_sample(warehouse, sample_dir)
     keys = repos_to_classify(warehouse)
@@ -69,8 +69,8 @@ def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, samp
 
 
 def test_the_decision_pool_decides_as_this_process_does(warehouse: Warehouse, sample_dir: Path) -> None:
-    from flows.classify import decide_batch, decision_pool, repos_to_classify
     from flows.sources.sample import load_sample
+    from flows.stages.classify import decide_batch, decision_pool, repos_to_classify
 
     load_sample(warehouse, sample_dir)
     keys = repos_to_classify(warehouse)
@@ -103,7 +103,7 @@ def test_publish_exports_to_an_fsspec_url(warehouse: Warehouse, sample_dir: Path
 
 def test_summary_markdown_has_coverage_shares_and_stages(tmp_path: Path) -> None:
     csv = tmp_path / "shares.csv"
-    # the report's series columns (analysis.shares.SHARE_COLUMNS), as write_report saves them
+    # the report's series columns (analysis.shares.series.SHARE_COLUMNS), as write_report saves them
     csv.write_text("period,framework,n_items,n_total,share\n2020,pytorch,3,4,0.75\n2020,tensorflow,1,4,0.25\n"
                    "2019,theano,2,2,1.0\n")  # fmt: skip
     status = {"papers": 9, "conference_papers": 9, "links": 9, "repos": 9, "crawled": 8, "failed": 1,
@@ -136,7 +136,7 @@ def test_cli_usage_errors_exit_2(argv: list[str], message: str | None, capsys: p
 def test_refresh_flow_on_the_sample(prefect_server: str, sample_dir: Path, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """First run stores and classifies; the second finds nothing new; no token anywhere."""
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     db = tmp_path / "wh.duckdb"
@@ -198,7 +198,7 @@ def test_cli_refresh_prints_a_summary_and_keeps_prefect_quiet(prefect_server: st
                                                               tmp_path: Path) -> None:  # fmt: skip
     db = tmp_path / "wh.duckdb"
     proc = subprocess.run(
-        [sys.executable, "-c", "from flows.cli import entrypoint; entrypoint()", "refresh", "--sample",
+        [sys.executable, "-c", "from flows.cli.main import entrypoint; entrypoint()", "refresh", "--sample",
          "--sample-dir", str(sample_dir), "--db", str(db), "--parquet", str(tmp_path / "pq"), "--no-progress"],
         capture_output=True, text=True, timeout=180, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PAPERTRENDS_DATA_DIR": str(tmp_path / "data"),
@@ -230,7 +230,7 @@ def test_refresh_crawls_new_repos_then_only_changed_ones(prefect_server: str, fa
     from fakes.pwc_files import link, paper, write_parquet
     from orchestration_helpers import n_requests
 
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     repos = list(fake_github.repos.values())
     archive = {  # the PWC archive's two files, one CVPR paper per fake repository
@@ -279,7 +279,7 @@ def test_refresh_reads_the_live_catalog_then_crawls_what_it_linked(
     """--venue reaches the catalog inside the flow; a rerun stores the same rows once."""
     from fakes.catalog_server import CatalogState, serve_catalog
 
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     repos = sorted(fake_github.repos.values(), key=lambda r: r.full_name)[:3]
     papers = [{"arxiv_id": f"2603.0000{i}", "title": f"Test catalog paper {i}", "conference": "iclr-2026",
@@ -310,7 +310,7 @@ def test_refresh_reads_the_live_catalog_then_crawls_what_it_linked(
 def test_db_elsewhere_keeps_its_exports_and_reports_beside_it(prefect_server: str, sample_dir: Path, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """--db names the warehouse; its Parquet and report never land in the default data folder."""
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     default = tmp_path / "data"  # the default warehouse's folder, with outputs of its own
     for kind in ("parquet", "reports"):
@@ -339,13 +339,13 @@ def test_an_unreachable_source_fails_the_command_in_one_line_at_once(
     """No network: the command says so before Prefect starts; a run started elsewhere fails at its stage's start."""
     from conftest import free_port
 
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     refused = f"http://127.0.0.1:{free_port()}/api/v1"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PAPERTRENDS_DATA_DIR": str(tmp_path / "data"),
            "PAPERTRENDS_PWC_API_URL": refused}  # fmt: skip
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", "refresh", "--catalog", "--no-progress"],
+    proc = subprocess.run([sys.executable, "-m", "flows.cli.main", "refresh", "--catalog", "--no-progress"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)  # fmt: skip
     took = time.monotonic() - started
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
@@ -374,7 +374,7 @@ def test_a_quota_wait_reaches_the_runs_log_with_its_reset_time(prefect_server: s
     from fakes.pwc_files import link, paper, write_parquet
     from orchestration_helpers import github_env
 
-    from flows.runner import run_refresh
+    from flows.service.runner import run_refresh
 
     fake = FakeGitHub(make_repos(4), rate_limit=6, reset_seconds=1.0)  # spent after 6 requests, back 1 s later
     fake.start()

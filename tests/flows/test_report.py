@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from browser import CHROMIUM, Browser
 
-from analysis.frameworks import CLASSIFIER_VERSION
-from flows.cli import main
-from flows.report import SERIES_FILES, write_report
-from flows.store import Warehouse
+from analysis.classifier.frameworks import CLASSIFIER_VERSION
+from flows.cli.main import main
+from flows.report.write import SERIES_FILES, write_report
+from flows.store.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
@@ -59,9 +59,9 @@ def test_series_csv_and_parquet_hold_the_same_table(report: dict) -> None:
 def test_svg_is_byte_stable_across_runs(tmp_path: Path) -> None:
     from tests_support import implementations_frame
 
-    from analysis.charts import stacked_share_chart
-    from analysis.shares import framework_shares
-    from flows.report import save_figures
+    from analysis.charts.figures import stacked_share_chart
+    from analysis.shares.series import framework_shares
+    from flows.report.write import save_figures
 
     shares = framework_shares(implementations_frame())
     first = save_figures({"share": stacked_share_chart(shares, "t")}, tmp_path / "a", "x")["share"]["svg"]

@@ -8,7 +8,7 @@ import pytest
 from sample_factory import SAMPLE_REPOS
 
 from flows.sources.sample import check_sample_dir, load_sample
-from flows.store import Warehouse
+from flows.store.warehouse import Warehouse
 
 TABLES = ("papers", "links", "repos", "repo_files", "repo_evidence")
 
@@ -59,7 +59,7 @@ def test_changed_evidence_is_reloaded_and_unchanged_evidence_is_not(warehouse: W
 
 
 def test_the_strata_load_and_weight_only_a_warehouse_of_sample_papers(warehouse: Warehouse, sample_dir: Path) -> None:
-    from flows.explore import sample_strata
+    from flows.store.queries import sample_strata
 
     (sample_dir / "strata.csv").write_text("venue,year,n_population,n_drawn\nCVPR,2019,300,3\nECCV,2018,90,1\n")
     load_sample(warehouse, sample_dir)
@@ -67,7 +67,7 @@ def test_the_strata_load_and_weight_only_a_warehouse_of_sample_papers(warehouse:
     assert strata is not None
     assert sorted(strata[["venue", "n_population"]].itertuples(index=False, name=None)) == [("CVPR", 300),
                                                                                            ("ECCV", 90)]
-    from flows.store import utcnow
+    from flows.store.warehouse import utcnow
 
     warehouse.upsert("papers", [{"paper_id": "arch-1", "title": "t", "venue": "CVPR", "year": 2019,
                                  "source": "archive", "ingested_at": utcnow()}])  # fmt: skip

@@ -36,7 +36,7 @@ def _wait_until_polling(api: str, name: str, proc: subprocess.Popen[str], second
 def test_serve_registers_its_cron_schedule_and_stops_on_ctrl_c(prefect_server: str, tmp_path: Path) -> None:
     db = tmp_path / "wh.duckdb"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--cron", "*/30 * * * *", "--name", "test-serve",
+        [sys.executable, "-m", "flows.cli.main", "serve", "--cron", "*/30 * * * *", "--name", "test-serve",
          "--catalog", "--venue", "CVPR", "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -78,5 +78,5 @@ def test_prefect_yaml_deploys_both_deployments_to_a_work_pool(prefect_server: st
     schema = daily["parameter_openapi_schema"]["properties"]
     assert schema["axis"]["enum"] == ["venue-year", "paper-date", "repo-created"]  # Literal hints became choices
     weekly = _deployments(prefect_server, "papertrends-weekly-dask")[0]
-    assert weekly["entrypoint"] == "flows/refresh_dask.py:refresh_dask"
+    assert weekly["entrypoint"] == "flows/service/refresh_dask.py:refresh_dask"
     assert weekly["schedules"][0]["active"] is False

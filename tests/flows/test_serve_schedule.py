@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from flows.interrupts import child_pids
-from flows.store import Warehouse
+from flows.service.signals import child_pids
+from flows.store.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow]
@@ -53,7 +53,7 @@ def _start_serve(name: str, db: Path, sample_dir: Path, env: dict[str, str], cwd
                  lines: list[str]) -> subprocess.Popen[str]:  # fmt: skip
     """serve in a subprocess, its output collected into ``lines`` by a thread (a full pipe would block it)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--cron", "* * * * *", "--name", name, "--sample",
+        [sys.executable, "-m", "flows.cli.main", "serve", "--cron", "* * * * *", "--name", name, "--sample",
          "--sample-dir", str(sample_dir), "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd,
         env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -129,7 +129,7 @@ class Serving:
 
 
 _READER_CODE = "\n".join([  # what the notebook does, kept open and asking again every half second
-    "import sys, time", "from flows.explore import coverage, open_warehouse",
+    "import sys, time", "from flows.store.queries import coverage, open_warehouse",
     "wh = open_warehouse(sys.argv[1])", "print('open', coverage(wh)['papers'], flush=True)",
     "while True:", "    coverage(wh)", "    time.sleep(0.5)"])  # fmt: skip
 

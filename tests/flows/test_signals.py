@@ -11,7 +11,7 @@ from conftest import PROJECT_ROOT
 # when it passes a SIGTERM it caught back to the process.
 _RESENT = """
 import os, signal, sys
-import flows.cli as cli
+import flows.cli.main as cli
 
 def main(argv=None):
     try:
@@ -35,7 +35,7 @@ def test_a_signal_passed_on_again_ends_with_the_first_signals_code() -> None:
 
 
 def test_sigterm_before_any_work_ends_with_143() -> None:
-    code = "\n".join(["import os, signal, flows.cli as c",
+    code = "\n".join(["import os, signal, flows.cli.main as c",
                       "c.main = lambda argv=None: os.kill(os.getpid(), signal.SIGTERM) or 0", "c.entrypoint()"])
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=PROJECT_ROOT)  # fmt: skip

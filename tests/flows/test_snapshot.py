@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.frameworks import classify_evidence
-from analysis.imports import MAX_READ_BYTES
+from analysis.classifier.frameworks import classify_evidence
+from analysis.classifier.imports import MAX_READ_BYTES
 from flows.sources.snapshot import find_git_dir, scan_directory, scan_git_snapshot
 
 

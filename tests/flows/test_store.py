@@ -10,7 +10,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.store import _MIGRATIONS, PARTITION_BY, PRIMARY_KEYS, SCHEMA_VERSION, Warehouse, WarehouseBusy, utcnow
+from flows.store.warehouse import (
+    _MIGRATIONS,
+    PARTITION_BY,
+    PRIMARY_KEYS,
+    SCHEMA_VERSION,
+    Warehouse,
+    WarehouseBusy,
+    utcnow,
+)
 
 
 def paper(paper_id: str, title: str, year: int | None = 2019) -> dict[str, object]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.frameworks import CLASSIFIER_VERSION
-from flows.explain import explain_key
-from flows.store import _MIGRATIONS, Warehouse, utcnow
+from analysis.classifier.frameworks import CLASSIFIER_VERSION
+from flows.cli.explain import explain_key
+from flows.store.warehouse import _MIGRATIONS, Warehouse, utcnow
 
 
 def _write_old_warehouse(path: Path, up_to: int) -> None:

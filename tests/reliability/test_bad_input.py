@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from reliability.trees import PROJECT_ROOT, build_git_repo, list_tree, measure_scan
 
-from analysis.imports import MAX_READ_BYTES, scan_file
+from analysis.classifier.imports import MAX_READ_BYTES, scan_file
 from flows.sources.snapshot import scan_directory, scan_git_snapshot
 
 MB = 1 << 20
@@ -225,5 +225,5 @@ def _classify_cli(path: Path, cwd: Path | None = None, home: Path | None = None)
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     if home is not None:
         env["HOME"] = str(home)
-    command = [sys.executable, "-m", "flows.cli", "classify", str(path), "--json"]
+    command = [sys.executable, "-m", "flows.cli.main", "classify", str(path), "--json"]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd or path.parent, env=env)

@@ -14,12 +14,12 @@ from fakes.faults import TRANSIENT_KINDS, FaultProxy
 from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 from reliability.warehouse_compare import warehouse_differences
 
-from flows.crawl import add_repos
-from flows.crawl_driver import crawl_repos
-from flows.http import HttpClient, RetryPolicy, make_session
+from flows.crawl.driver import crawl_repos
+from flows.crawl.via_api import add_repos
 from flows.settings import Settings
 from flows.sources.github import GitHubSource
-from flows.store import Warehouse
+from flows.sources.http import HttpClient, RetryPolicy, make_session
+from flows.store.warehouse import Warehouse
 
 FAULT_RATE = 0.2
 SEED = 20261126
@@ -86,7 +86,7 @@ def test_an_archive_download_through_faults_ends_byte_identical(tmp_path: Path) 
     file is byte-identical to the original, and nothing but transient faults were met."""
     from fakes.hf_server import HfState, resolve_url, serve_hf
 
-    from flows.download import download_cached
+    from flows.sources.download import download_cached
 
     content = hashlib.sha256(b"seed").digest() * (3 * 1024 * 1024 // 32)  # 3 MiB, not compressible
     key = "pwc-archive/links-between-paper-and-code/data/train-00000-of-00001.parquet"

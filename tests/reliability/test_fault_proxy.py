@@ -12,7 +12,7 @@ import pytest
 import requests
 from fakes.faults import FAULT_KINDS, TRANSIENT_KINDS, FaultProxy
 
-from flows.http import HttpClient, HttpError, RetryPolicy, make_session
+from flows.sources.http import HttpClient, HttpError, RetryPolicy, make_session
 
 BLOB = bytes(range(256)) * 4096  # 1 MiB with a recognisable pattern
 
@@ -136,7 +136,7 @@ def test_decisions_are_seeded_and_order_independent(upstream: str) -> None:
 
 def test_the_shared_http_client_rides_out_transient_faults(upstream: str) -> None:
     """Retryable faults (5xx, 429, exhausted quota, resets, timeouts, truncation) are retried by
-    flows.http until the real answer arrives; content faults pass through to the caller to judge."""
+    flows.sources.http until the real answer arrives; content faults pass through to the caller to judge."""
     retry = RetryPolicy(max_tries=12, base_delay=0.01, max_delay=0.05)
     kinds = ["5xx", "429_retry_after", "429_bare", "403_ratelimit", "timeout", "reset", "truncate"]
     with FaultProxy(upstream, rate=0.5, seed=3, kinds=kinds, hang_seconds=1.0) as proxy:

@@ -11,12 +11,12 @@ from fakes.faults import TRANSIENT_KINDS, FaultProxy
 from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 from reliability.warehouse_compare import warehouse_differences
 
-from flows.crawl import add_repos
-from flows.crawl_driver import crawl_repos
-from flows.http import RetryPolicy
+from flows.crawl.driver import crawl_repos
+from flows.crawl.via_api import add_repos
 from flows.settings import Settings
 from flows.sources.github import GitHubSource
-from flows.store import Warehouse
+from flows.sources.http import RetryPolicy
+from flows.store.warehouse import Warehouse
 
 FAULT_RATE = 0.2
 SEED = 20261201

@@ -17,10 +17,10 @@ import pytest
 from fakes.git_host import GitStore
 from fakes.github_server import FakeGitHub, FakeRepo
 
-from flows.crawl import add_repos
-from flows.crawl_driver import crawl_repos
+from flows.crawl.driver import crawl_repos
+from flows.crawl.via_api import add_repos
 from flows.settings import Settings
-from flows.store import Warehouse
+from flows.store.warehouse import Warehouse
 
 BIG = 200 << 20
 _FILES = {

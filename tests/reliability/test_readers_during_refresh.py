@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from reliability.trees import PROJECT_ROOT
 
-from flows.classify import classify_stored
-from flows.cli import main
+from flows.cli.main import main
 from flows.sources.sample import load_sample
-from flows.store import Warehouse, WarehouseBusy
+from flows.stages.classify import classify_stored
+from flows.store.warehouse import Warehouse, WarehouseBusy
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def data_dir(tmp_path: Path, sample_dir: Path) -> Path:
 @pytest.fixture
 def writer(data_dir: Path) -> Iterator[subprocess.Popen[str]]:
     """Another process holding the warehouse open for writing, as a running refresh does."""
-    code = ("import sys, time; from flows.store import Warehouse; wh = Warehouse(sys.argv[1]); "
+    code = ("import sys, time; from flows.store.warehouse import Warehouse; wh = Warehouse(sys.argv[1]); "
             "print('open', flush=True); time.sleep(120)")  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-c", code, str(data_dir / "warehouse.duckdb")], text=True,
                             stdout=subprocess.PIPE, cwd=PROJECT_ROOT)  # fmt: skip
@@ -60,7 +60,7 @@ def test_status_reads_the_exports_while_the_warehouse_is_locked(
 
 
 def test_status_from_exports_equals_status_from_the_warehouse(data_dir: Path) -> None:
-    from flows.status import warehouse_status
+    from flows.store.status import warehouse_status
 
     with Warehouse(data_dir / "warehouse.duckdb", read_only=True) as wh:
         direct = warehouse_status(wh)
@@ -77,7 +77,7 @@ def test_report_works_while_the_warehouse_is_locked(data_dir: Path, writer: obje
 def test_without_exports_the_busy_error_stands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "warehouse.duckdb"
     Warehouse(db).close()
-    code = (f"import time; from flows.store import Warehouse; wh = Warehouse({str(db)!r}); "
+    code = (f"import time; from flows.store.warehouse import Warehouse; wh = Warehouse({str(db)!r}); "
             "print('open', flush=True); time.sleep(60)")  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-c", code], text=True, stdout=subprocess.PIPE, cwd=PROJECT_ROOT)
     try:
@@ -90,7 +90,7 @@ def test_without_exports_the_busy_error_stands(tmp_path: Path, capsys: pytest.Ca
 
 
 def _open_writer_in_a_subprocess(db: Path, wait_seconds: float = 0.0) -> subprocess.CompletedProcess[str]:
-    code = ("import sys; from flows.store import Warehouse; "
+    code = ("import sys; from flows.store.warehouse import Warehouse; "
             f"Warehouse.open_writer(sys.argv[1], wait_seconds={wait_seconds}).close(); print('wrote')")  # fmt: skip
     return subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=60,
                           cwd=PROJECT_ROOT)  # fmt: skip
@@ -101,7 +101,7 @@ def test_the_notebooks_reader_holds_no_lock(data_dir: Path, with_exports: bool) 
     """The notebook stays open for hours: its reader must never keep a refresh from writing."""
     import shutil
 
-    from flows.explore import coverage, open_warehouse
+    from flows.store.queries import coverage, open_warehouse
 
     if not with_exports:
         shutil.rmtree(data_dir / "parquet")
@@ -114,7 +114,8 @@ def test_the_notebooks_reader_holds_no_lock(data_dir: Path, with_exports: bool) 
 
 def test_the_writer_waits_out_a_short_lived_reader(data_dir: Path) -> None:
     db = data_dir / "warehouse.duckdb"
-    code = ("import sys, time; from flows.store import Warehouse; wh = Warehouse(sys.argv[1], read_only=True); "
+    code = ("import sys, time; from flows.store.warehouse import Warehouse; "
+            "wh = Warehouse(sys.argv[1], read_only=True); "
             "print('open', flush=True); time.sleep(5); wh.close(); time.sleep(30)")  # fmt: skip
     reader = subprocess.Popen([sys.executable, "-c", code, str(db)], text=True, stdout=subprocess.PIPE,
                               cwd=PROJECT_ROOT)  # fmt: skip

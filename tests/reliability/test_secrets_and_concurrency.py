@@ -10,8 +10,8 @@ import pytest
 from reliability.secrets_scan import count_files, find_secret
 from reliability.world import fake_world, start_cli
 
-from flows.http import HttpError, redact
 from flows.sources.github import safe_reason
+from flows.sources.http import HttpError, redact
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 

@@ -60,7 +60,7 @@ def measure_scan(call: str, timeout: float = 60.0, env: dict[str, str] | None = 
     Python; return its seconds, peak-RSS growth over the post-import baseline, and a summary of the scans."""
     code = textwrap.dedent(f"""
         import json, resource, time
-        from analysis.imports import scan_file
+        from analysis.classifier.imports import scan_file
         from flows.sources.snapshot import scan_directory, scan_git_snapshot
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()

@@ -122,7 +122,7 @@ class CliRun:
 
 
 def start_cli(args: list[str], env: dict[str, str], cwd: Path) -> CliRun:
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], env=env, cwd=cwd,
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli.main", *args], env=env, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     run = CliRun(proc)
     for pipe, buf in ((proc.stdout, run.stdout), (proc.stderr, run.stderr)):

@@ -1,0 +1,1 @@
+"""Is a link the paper's own code? Paper dates, framework releases, titles, ports, plausibility."""

@@ -1,0 +1,1 @@
+"""Source text -> imports -> framework scores -> one decision with its evidence."""

@@ -1,0 +1,1 @@
+"""Framework shares: which link counts, periods, weights, intervals, crossovers, published numbers."""

@@ -1,0 +1,338 @@
+"""The one crawl driver, used by ``papertrends crawl`` and by the refresh flow.
+
+Selection (one rule, ``select_repos``): repositories named with ``--repo``, whatever
+their state; otherwise every crawlable repository that is due (``next_check_at`` passed
+or unset: new ones, failed ones with tries left, ``ok`` ones unchecked for 30 days, gone
+ones whose backoff has run out), least recently checked first. ``full`` adds every ``ok``
+repository, due or not (still asked conditionally, so an unchanged one costs a free 304
+or nothing); gone ones stay on their backoff. The bundled sample's repositories have no
+network origin and renamed keys live on under their new name: neither is selected.
+
+Running: the keys are cut into batches whose stored state is loaded only when the
+batch is submitted, with at most ``max_in_flight`` batches out, so memory is flat
+however many repositories there are. Each batch goes to a worker (a thread here, a
+Prefect task in the flow, possibly on a Dask worker) that fetches it through a
+transport and returns plain outcomes; the caller's process stores each batch in one
+transaction as it completes, so a kill loses at most the batches in flight.
+
+Transports: how one repository's code is fetched is pluggable (``TRANSPORTS``, chosen
+with ``--via``): ``api`` takes the tree from the REST API and the files from the raw host;
+``git`` takes both through git (flows/crawl/via_git.py). Metadata and change detection are
+the API's either way. A transport is built once per process and shared by every batch
+in it, so rate-limit state, worker pools and the cap on git processes are shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from flows.crawl.via_api import FILE_WORKERS, REPO_WORKERS, Outcome, RepoState, crawl_repo, load_states, store_outcomes
+from flows.crawl.via_git import choose_via, transport_from_settings
+from flows.settings import Settings
+from flows.sources.git_process import stop_git_processes
+from flows.sources.git_transport import GRAPHQL_BATCH_GIT, GitTransport
+from flows.sources.github import GitHubSource, RepoMeta
+from flows.store.warehouse import Warehouse, utcnow
+
+log = logging.getLogger("papertrends.crawl")
+
+CRAWL_BATCH = 100
+"""Repositories per batch in the flow: a kill loses at most the batches in flight; each store is one
+transaction. A multiple of the GraphQL batches (50 for the API, 100 for git), so no query goes half empty."""
+CLI_BATCH = 50
+"""Smaller batches on the command line (the progress bar moves, a Ctrl-C loses little)."""
+MAX_IN_FLIGHT = 4
+
+
+# --- selection: the one rule ----------------------------------------------------------------
+
+
+def select_repos(wh: Warehouse, repo_keys: Sequence[str] | None = None, *, full: bool = False,
+                 limit: int | None = None) -> list[str]:  # fmt: skip
+    """The repositories a crawl visits, least recently checked first; see the module docstring."""
+    if repo_keys:
+        wanted = sorted({k.lower() for k in repo_keys})
+        rows = wh.con.execute("SELECT repo_key FROM repos WHERE repo_key IN (SELECT unnest(?)) ORDER BY repo_key",
+                              [wanted]).fetchall()  # fmt: skip
+        keys = [r[0] for r in rows]
+        return keys[:limit] if limit is not None else keys
+    due = "(next_check_at IS NULL OR next_check_at <= ?)" + (" OR status = 'ok'" if full else "")
+    sql = (f"SELECT repo_key FROM repos WHERE coalesce(source, '') <> 'sample' AND status <> 'renamed' AND ({due}) "
+           "ORDER BY crawled_at NULLS FIRST, repo_key")  # fmt: skip
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [row[0] for row in wh.con.execute(sql, [utcnow()]).fetchall()]
+
+
+# --- transports (worker side) ----------------------------------------------------------------
+
+
+class Transport(Protocol):
+    """How a batch of repositories is fetched; one instance per process, shared by its batches."""
+
+    def crawl_states(self, states: Sequence[RepoState]) -> list[Outcome]:
+        """One outcome per state, in order; never raises for one repository's failure."""
+        ...
+
+    def usage(self) -> dict[str, int]:
+        """Requests sent so far by this transport (cumulative): ``quota_counted`` at least."""
+        ...
+
+    def quota_left(self) -> dict[str, int]: ...
+
+    def abort(self) -> None:
+        """Stop what is in flight (an interrupted crawl leaves no process behind)."""
+        ...
+
+
+@dataclass
+class GitHubTransport:
+    """Metadata from GitHub's API (GraphQL batches with a token, else REST with ETags); trees and
+    files from the REST API and the raw host, or through git when ``git`` is set."""
+
+    gh: GitHubSource
+    git: GitTransport | None = None
+    repo_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(REPO_WORKERS, "repo"))
+    file_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(FILE_WORKERS, "file"))
+
+    @classmethod
+    def for_api(cls, settings: Settings, client: GitHubSource | None = None) -> GitHubTransport:
+        return cls(client or GitHubSource.from_settings(settings))
+
+    @classmethod
+    def for_git(cls, settings: Settings, client: GitHubSource | None = None) -> GitHubTransport:
+        """A git crawl waits on the network, not on the cores: one repository thread per git process."""
+        gh = client or GitHubSource.from_settings(settings)
+        if gh.has_token:
+            gh.graphql_batch = GRAPHQL_BATCH_GIT
+        return cls(gh, transport_from_settings(settings), ThreadPoolExecutor(settings.git_processes, "git"))
+
+    def crawl_states(self, states: Sequence[RepoState]) -> list[Outcome]:
+        hints: dict[str, RepoMeta] = {}
+        for start in range(0, len(states), self.gh.graphql_batch):
+            hints.update(graphql_hints(self.gh, states[start : start + self.gh.graphql_batch]))
+        futures = [self.repo_pool.submit(crawl_repo, self.gh, s, self.file_pool, hints.get(s.key), self.git)
+                   for s in states]  # fmt: skip
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    def usage(self) -> dict[str, int]:
+        return {**self.gh.usage(), "git_fetches": self.git.n_fetches if self.git else 0}
+
+    def quota_left(self) -> dict[str, int]:
+        return self.gh.quota_left()
+
+    def abort(self) -> None:
+        if self.git is not None:
+            stop_git_processes()
+
+    def close(self) -> None:
+        self.repo_pool.shutdown(cancel_futures=True)
+        self.file_pool.shutdown(cancel_futures=True)
+
+
+def graphql_hints(gh: GitHubSource, states: Sequence[RepoState]) -> dict[str, RepoMeta]:
+    """GraphQL metadata for a chunk when a token is set; repos it cannot resolve fall back to REST."""
+    if not gh.has_token or not states:
+        return {}
+    try:
+        answers = gh.fetch_graphql_metadata([s.full_name for s in states])
+    except Exception:  # GraphQL down or limited: REST answers the same questions
+        return {}
+    return {s.key: meta for s in states if (meta := answers.get(s.full_name)) is not None}
+
+
+TRANSPORTS: dict[str, Callable[[Settings, GitHubSource | None], GitHubTransport]] = {
+    "api": GitHubTransport.for_api, "git": GitHubTransport.for_git,
+}
+"""Transport name (``--via``) -> factory from settings (and a GitHub client to use, if given);
+the token is read from the settings by the factory, never passed."""
+
+_SHARED: dict[tuple[str, ...], Transport] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_transport(via: str, settings: Settings) -> Transport:
+    """One transport per (name, hosts) per process: batches in threads share its limits and pools."""
+    if via not in TRANSPORTS:
+        raise ValueError(f"unknown transport {via!r}; known: {', '.join(sorted(TRANSPORTS))}")
+    key = (via, settings.github_api_url, settings.github_raw_url, settings.github_git_url, str(settings.git_work_dir))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = TRANSPORTS[via](settings, None)
+        return _SHARED[key]
+
+
+def crawl_batch_outcomes(states: list[RepoState], via: str = "api",
+                         transport: Transport | None = None) -> dict[str, Any]:  # fmt: skip
+    """Crawl one batch without touching the warehouse; the outcomes go back to the writer.
+
+    ``states`` are the stored rows (ETags, head trees, attempts, link scopes), so an
+    unchanged repository costs a free 304 or nothing. The token is read from this
+    process's environment by the transport, never passed in.
+    """
+    transport = transport or shared_transport(via, Settings.from_env())
+    before = transport.usage()
+    outcomes = transport.crawl_states(states)
+    after = transport.usage()
+    return {"outcomes": outcomes, "quota_left": transport.quota_left(),
+            "usage": {k: after.get(k, 0) - before.get(k, 0) for k in after}}  # fmt: skip
+
+
+# --- the driver (writer side) ------------------------------------------------------------------
+
+
+def chunked(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive slices of at most ``size`` items."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+@dataclass
+class CrawlTally:
+    """What a crawl did, batch by batch: outcome kinds, failure reasons, requests, re-read keys."""
+
+    selected: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    failed_reasons: dict[str, int] = field(default_factory=dict)
+    usage: dict[str, int] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+    quota_left: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    failed_batches: int = 0
+
+    def add(self, result: dict[str, Any]) -> None:
+        for outcome in result["outcomes"]:
+            self.kinds[outcome.kind] = self.kinds.get(outcome.kind, 0) + 1
+            if outcome.kind == "failed":
+                reason = outcome.reason or "unknown"
+                self.failed_reasons[reason] = self.failed_reasons.get(reason, 0) + 1
+            if outcome.files_key:
+                self.changed.append(outcome.files_key)
+        for name, n in (result.get("usage") or {}).items():
+            self.usage[name] = self.usage.get(name, 0) + n
+        self.quota_left = result.get("quota_left") or self.quota_left
+
+    def summary(self, seconds: float) -> dict[str, Any]:
+        quota = self.usage.get("quota_counted", 0)
+        return {
+            "selected": self.selected, "crawled": self.kinds.get("crawled", 0),
+            "unchanged": self.kinds.get("unchanged", 0) + self.kinds.get("moved", 0),
+            "by_status": {k: v for k, v in sorted(self.kinds.items()) if k not in ("crawled", "unchanged", "moved")},
+            "failed": dict(sorted(self.failed_reasons.items())), "requests": dict(self.usage),
+            "quota_left": self.quota_left, "quota_per_repo": round(quota / self.selected, 3) if self.selected else 0.0,
+            "failed_batches": self.failed_batches, "seconds": round(seconds, 2),
+        }  # fmt: skip
+
+
+Submit = Callable[[list[RepoState]], Any]
+"""Starts one batch somewhere and returns a future-like handle (``.result()``)."""
+WaitAny = Callable[[list[Any]], Any]
+"""Blocks until one of the handles is done and returns it."""
+
+
+def wait_any_thread(handles: list[Any]) -> Any:
+    done, _ = wait(handles, return_when=FIRST_COMPLETED)
+    return next(iter(done))
+
+
+def drive_crawl(wh: Warehouse, keys: Sequence[str], submit: Submit, wait_any: WaitAny = wait_any_thread, *,
+                batch_size: int = CRAWL_BATCH, max_in_flight: int = MAX_IN_FLIGHT,
+                on_batch: Callable[[int], None] | None = None) -> CrawlTally:  # fmt: skip
+    """Run ``keys`` through ``submit`` in batches, storing each result as it completes.
+
+    A batch's state is loaded from the warehouse only when it is submitted, and at most
+    ``max_in_flight`` batches are out, so memory does not grow with ``keys``. A batch
+    whose worker failed for good is logged and counted; the others are still stored,
+    and its repositories stay due for the next run.
+    """
+    tally = CrawlTally(selected=len(keys))
+    inflight: list[Any] = []
+
+    def collect(handle: Any) -> None:
+        inflight.remove(handle)
+        try:
+            result = handle.result()
+        except Exception as exc:  # the batch's retries are spent; the run goes on
+            tally.failed_batches += 1
+            log.error("crawl batch failed for good: %s", exc)
+            return
+        store_outcomes(wh, result["outcomes"])
+        tally.add(result)
+        if on_batch:
+            on_batch(len(result["outcomes"]))
+
+    for chunk in chunked(keys, batch_size):
+        inflight.append(submit(load_states(wh, chunk)))
+        tally.batches += 1
+        while len(inflight) >= max_in_flight:
+            collect(wait_any(inflight))
+    while inflight:
+        collect(wait_any(inflight))
+    return tally
+
+
+def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | None = None, limit: int | None = None,
+                client: GitHubSource | None = None, progress: bool = True, full: bool = False,
+                classify: bool = True, via: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """``papertrends crawl``: the selected repositories through the driver on local threads, then classify.
+
+    ``via``: ``git``, ``api``, or None for PAPERTRENDS_CRAWL_VIA, else git when a usable git
+    is installed. ``client`` replaces the transport's GitHub client (tests pass one with short retries).
+    """
+    started = time.monotonic()
+    via = choose_via(via, settings.crawl_via)
+    transport = TRANSPORTS[via](settings, client) if client is not None else shared_transport(via, settings)
+    keys = select_repos(wh, repo_keys, full=full, limit=limit)
+    try:
+        tally = _crawl_on_threads(wh, keys, transport, via, progress)
+    except BaseException:
+        transport.abort()
+        raise
+    finally:
+        if client is not None and isinstance(transport, GitHubTransport):
+            transport.close()
+    if classify:
+        classify_crawled(wh, tally.changed)
+    summary = tally.summary(time.monotonic() - started)
+    summary.update(via=via, git_fetches=tally.usage.get("git_fetches", 0))
+    return summary
+
+
+def _crawl_on_threads(wh: Warehouse, keys: Sequence[str], transport: Transport, via: str,
+                      progress: bool) -> CrawlTally:  # fmt: skip
+    from tqdm import tqdm
+
+    with tqdm(total=len(keys), unit="repo", desc="crawl", disable=not progress) as bar, \
+            ThreadPoolExecutor(MAX_IN_FLIGHT, "crawl-batch") as batch_pool:  # fmt: skip
+        if isinstance(transport, GitHubTransport):
+            transport.gh.set_on_wait(lambda why, s: tqdm.write(f"waiting {s:.0f}s: {why}"))
+
+        def submit(states: list[RepoState]) -> Future[dict[str, Any]]:
+            return batch_pool.submit(crawl_batch_outcomes, states, via, transport)
+
+        # one GraphQL query's worth at least (100 with git and a token), so none goes half empty
+        size = max(CLI_BATCH, transport.gh.graphql_batch if isinstance(transport, GitHubTransport) else 0)
+        return drive_crawl(wh, keys, submit, batch_size=size, on_batch=bar.update)
+
+
+def classify_crawled(wh: Warehouse, changed: Sequence[str]) -> None:
+    """Re-decide repositories whose evidence was replaced, then any crawled one still undecided.
+
+    The second pass picks up repositories a killed run stored but never got to classify.
+    """
+    from flows.stages.classify import classify_stored
+
+    if changed:
+        classify_stored(wh, force=True, repo_keys=list(changed))
+    classify_stored(wh)

@@ -1,0 +1,190 @@
+"""The report step: series and charts from the warehouse, written to a folder.
+
+analysis/ computes and draws; this module is where figures and tables get saved:
+PNG and SVG per chart (SVGs byte-stable: fixed hash salt, no date), each series as
+CSV and Parquet, and one self-contained report.html (charts inlined, no network).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.shares.papers import format_count
+from flows.report.index import selection_folder, write_index, write_manifest
+from flows.store.queries import coverage, implementations, sample_strata
+from flows.store.warehouse import Warehouse, write_parquet
+
+AXES = ("venue-year", "paper-date", "repo-created")
+FREQS = ("year", "quarter", "month")
+SVG_SALT = "papertrends"
+# The interactive chart covers share and lines; these add per-venue, counts, the published comparison, later ports.
+INLINE_CHARTS = ("venues", "counts", "published", "ports")
+SERIES_FILES = ("shares", "shares_by_venue", "shares_all", "shares_pwc", "shares_official", "shares_repo",
+                "shares_implementation", "crossovers", "crossovers_by_venue", "published", "agreement",
+                "ports", "port_flow", "defects", "relabelled")  # fmt: skip
+
+
+def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", freq: str = "year",
+                 venues: Sequence[str] | None = None, include_ports: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Write every series, chart and report.html of one selection; return what was written.
+
+    ``out_dir`` is the reports folder: the default selection writes into it, any other
+    into its own sub-folder (:func:`flows.report.index.selection_folder`), and
+    ``index.html`` there lists them all. Keys ``csv``/``png``/``svg`` are the headline
+    series and chart, ``html`` the report, ``counts`` (period, counted papers) for
+    printing, ``empty_reason`` one line when there is nothing to chart, ``n_defects`` the
+    plausibility check's count. By default only each paper's own code counts;
+    ``include_ports`` counts every linked implementation (a selection of its own).
+    """
+    from analysis.shares.series import prepare_implementations
+
+    if axis not in AXES or freq not in FREQS:
+        raise ValueError(f"axis must be one of {AXES} and freq one of {FREQS}")
+    root = Path(out_dir)
+    folder = selection_folder(venues, axis, freq)
+    if include_ports:  # another selection: never overwrites the default (own code) report
+        folder = (folder or f"all_{axis}_{freq}") + "_with-ports"
+    out = root / folder
+    out.mkdir(parents=True, exist_ok=True)
+    data = prepare_implementations(implementations(wh))
+    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues, sample_strata(wh),
+                                                           include_ports)
+    suffix = f"{axis}_{freq}"
+    written: dict[str, Any] = {"series": [], "folder": out, "empty_reason": empty_reason}
+    for name in SERIES_FILES:
+        written["series"] += [str(p) for p in write_series(series[name], out / "series", f"{name}_{suffix}")]
+    written["series"] += [str(p) for p in write_series(papers, out / "series", "papers")]
+    written["csv"] = out / "series" / f"shares_{suffix}.csv"
+    written["parquet"] = out / "series" / f"shares_{suffix}.parquet"
+    written["papers"] = out / "series" / "papers.csv"
+    figures = draw_charts(series, axis, freq, venues, payload["venues"], include_ports)
+    images = save_figures(figures, out / "charts", suffix)
+    written["charts"] = [str(p) for pair in images.values() for p in pair.values()]
+    if "share" in images:
+        written["png"], written["svg"] = images["share"]["png"], images["share"]["svg"]
+    selection = {"axis": axis, "freq": freq, "venues": list(venues or []), "include_ports": include_ports,
+                 "index": "index.html" if out == root else "../index.html"}  # fmt: skip
+    written["html"] = write_html(out / "report.html", series, images, coverage(wh), selection, payload, empty_reason)
+    written["n_periods"] = int(series["shares"]["period"].nunique())
+    written["counts"] = period_counts(series["shares"])
+    written["n_defects"] = len(series["defects"])
+    write_manifest(out, {**selection, "title": _title(venues, axis, freq), "n_periods": written["n_periods"],
+                         "n_papers": format_count(float(papers["weight"].sum())) if len(papers) else "0",
+                         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M")})  # fmt: skip
+    written["index"] = write_index(root)
+    return written
+
+
+def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None,
+                   strata: pd.DataFrame | None = None,
+                   include_ports: bool = False) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict, str]:
+    """The series (crossovers marked notable or not), the per-paper table, the page's payload, why it is empty.
+
+    ``strata``: the bundled sample's, to weight the all-venue shares like the population.
+    """
+    from analysis.attribution.ports import attribution_series
+    from analysis.charts.figures import FRAMEWORK_STYLE
+    from analysis.charts.page_data import explorer_payload
+    from analysis.shares.papers import counted_papers, explain_empty, mark_notable_crossovers
+    from analysis.shares.series import ShareSpec, report_series
+
+    series = report_series(data, axis=axis, freq=freq, venues=venues, strata=strata, include_ports=include_ports)
+    series.update(attribution_series(data, axis, freq, venues, include_ports))
+    series["crossovers"] = mark_notable_crossovers(series["crossovers"], series["shares"])
+    series["crossovers_by_venue"] = mark_notable_crossovers(series["crossovers_by_venue"], series["shares_by_venue"],
+                                                            keys=("venue",))  # fmt: skip
+    spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
+    papers = counted_papers(data, spec, venues)
+    colours = {label: style[0] for label, style in FRAMEWORK_STYLE.items()}
+    payload = explorer_payload(data, axis, freq, venues, colours=colours, strata=strata)
+    empty_reason = explain_empty(data, spec, venues) if series["shares"].empty else ""
+    return series, papers, payload, empty_reason
+
+
+def _title(venues: Sequence[str] | None, axis: str, freq: str) -> str:
+    where = ", ".join(venues) if venues else "All venues"
+    return f"{where}: by {axis}" + ("" if axis == "venue-year" else f" ({freq})")
+
+
+def write_series(frame: pd.DataFrame, folder: Path, stem: str) -> tuple[Path, Path]:
+    """One series as CSV (for people) and Parquet (for programs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = frame.reset_index() if frame.index.name or frame.columns.name else frame
+    table.columns = [str(c) for c in table.columns]
+    csv_path = folder / f"{stem}.csv"
+    table.to_csv(csv_path, index=False, float_format="%.6g")
+    return csv_path, write_parquet(table, folder / f"{stem}.parquet")
+
+
+def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: Sequence[str] | None,
+                panels: Sequence[str], include_ports: bool = False) -> dict[str, Any]:  # fmt: skip
+    """The report's Figures by name; none when there is nothing to draw. ``panels``: venues drawn on their own."""
+    from analysis.attribution.ports import ports_chart
+    from analysis.charts.figures import count_bars_chart, share_lines_chart, stacked_share_chart, venue_small_multiples
+    from analysis.charts.published import published_comparison_chart
+    from analysis.shares.series import ShareSpec
+
+    shares = series["shares"]
+    if shares.empty:
+        return {}
+    spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
+    what = spec.describe() + (f" ({', '.join(venues)})" if venues else "")
+    ports = {"ports": ports_chart(series["ports"], "Later ports per paper period, by the port's framework")} \
+        if len(series.get("ports", ())) else {}  # fmt: skip
+    return ports | {
+        "share": stacked_share_chart(shares, f"Framework share of {what}"),
+        "lines": share_lines_chart(shares, f"Framework share with 95% intervals: {what}",
+                                   crossovers=_notable(series["crossovers"])),
+        "venues": venue_small_multiples(series["shares_by_venue"], f"Framework share by venue: {what}",
+                                        crossovers=_notable(series["crossovers_by_venue"]), venues=panels),
+        "counts": count_bars_chart(series["shares_all"], f"How many: {spec.with_(base='all').describe()}"),
+    } | ({"published": published_comparison_chart(series["published"], "PyTorch share of PyTorch + TensorFlow: "
+                                                  "our code-based numbers and Horace He's paper-text numbers")}
+         if len(series["published"]) else {})  # fmt: skip
+
+
+def _notable(crossovers: pd.DataFrame) -> pd.DataFrame:
+    return crossovers[crossovers["is_notable"].astype(bool)] if len(crossovers) else crossovers
+
+
+def save_figures(figures: dict[str, Any], folder: Path, suffix: str) -> dict[str, dict[str, Path]]:
+    """PNG and SVG of each Figure. SVGs are byte-stable: fixed hash salt and no date metadata."""
+    import matplotlib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    saved: dict[str, dict[str, Path]] = {}
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+        for name, fig in figures.items():
+            png, svg = folder / f"{name}_{suffix}.png", folder / f"{name}_{suffix}.svg"
+            fig.savefig(png, dpi=110, format="png")
+            fig.savefig(svg, format="svg", metadata={"Date": None})
+            saved[name] = {"png": png, "svg": svg}
+    return saved
+
+
+def write_html(path: Path, series: dict[str, pd.DataFrame], images: dict[str, dict[str, Path]],
+               counts: dict[str, int], selection: dict[str, Any], payload: dict[str, Any],
+               empty_reason: str) -> Path:  # fmt: skip
+    """report.html, swapped in whole; the venue panels and counts are inlined, the other charts linked."""
+    from flows.report.page import render_report
+
+    inline = {k: images[k]["png"].read_bytes() for k in INLINE_CHARTS if k in images}
+    files = [p.name for k in images if k not in INLINE_CHARTS for p in images[k].values()]
+    html = render_report(series, inline, counts, selection, payload, empty_reason, files)
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_text(html, encoding="utf-8")
+    staging.replace(path)
+    return path
+
+
+def period_counts(shares: pd.DataFrame) -> list[tuple[str, float]]:
+    """(period, counted items) for printing beside the chart."""
+    if not len(shares):
+        return []
+    totals = shares.groupby("period")["n_total"].first()
+    return [(str(p), float(n)) for p, n in totals.items()]

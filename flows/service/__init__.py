@@ -1,0 +1,1 @@
+"""Running papertrends as a process and a service: the terminal runner, signals, serve, Dask."""

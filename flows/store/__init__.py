@@ -1,0 +1,1 @@
+"""The warehouse: schema and migrations, the one writer, named read queries. Only here: DuckDB."""

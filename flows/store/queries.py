@@ -1,0 +1,130 @@
+"""Read-only questions a person asks of the warehouse, for the notebook and the report.
+
+Small functions that take an open :class:`~flows.store.warehouse.Warehouse` and return plain
+rows or DataFrames; the arithmetic lives in :mod:`analysis.shares.series`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.classifier.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW, is_uncertain
+from flows.settings import Settings
+from flows.store.status import warehouse_status
+from flows.store.warehouse import PARTITION_BY, Warehouse
+
+
+def open_warehouse(db: str | Path | None = None) -> Warehouse:
+    """The warehouse for a reader that stays open (the notebook), without holding its file.
+
+    The Parquet exports the last refresh left beside it when there are any (they scale,
+    and a refresh swaps them in whole), else an in-memory copy of the file. Either way
+    no lock is kept, so a scheduled refresh can open the warehouse while this is open.
+    """
+    settings = Settings.for_db(db)
+    if any((settings.parquet_dir / table).is_dir() for table in PARTITION_BY):
+        return Warehouse.from_exports(settings.parquet_dir)
+    return Warehouse.snapshot(settings.db_path)
+
+
+def implementations(wh: Warehouse) -> pd.DataFrame:
+    """One row per (paper, crawlable repository) at the current classifier version.
+
+    With current attributions (worked out in memory where the stored ones are stale)
+    and every paper's date (``paper_date``: the source's, else from its arXiv id or its
+    conference's dates), so the ``paper-date`` axis has papers whose source gave a year only.
+    """
+    from analysis.attribution.paper_dates import fill_paper_dates
+    from flows.stages.attribute import current_attributions
+
+    return fill_paper_dates(current_attributions(wh, wh.implementations(CLASSIFIER_VERSION)))
+
+
+def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
+    """The bundled sample's strata (venue, year, n_population, n_drawn) when they describe the warehouse.
+
+    Only when every conference paper came from the sample: once the archive or the
+    live catalog is loaded the warehouse is (close to) the population itself, and
+    weighting its counts by the sample's strata would be wrong. None otherwise, and
+    for a warehouse (or Parquet export) without the table.
+    """
+    has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_strata'")
+    if not has_table:
+        return None
+    others = wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL AND source <> 'sample'")
+    strata = wh.con.execute("SELECT venue, year, n_population, n_drawn FROM sample_strata").df()
+    return strata if len(strata) and not others else None
+
+
+def coverage(wh: Warehouse) -> dict[str, int]:
+    """How much of the question the warehouse can answer: papers -> code -> crawled -> classified.
+
+    The counts ``papertrends status`` reports, plus how many papers have any code link.
+    """
+    status = warehouse_status(wh)
+    return {
+        "papers": status["papers"],
+        "conference_papers": status["conference_papers"],
+        "papers_with_code": int(wh.scalar("SELECT count(DISTINCT paper_id) FROM links")),
+        "conference_papers_with_code": int(wh.scalar(
+            "SELECT count(DISTINCT l.paper_id) FROM links l JOIN papers p USING (paper_id) WHERE p.venue IS NOT NULL")),
+        "links": status["links"],
+        "links_not_crawlable": sum(status["links_skipped"].values()),
+        "repos": status["repos"],
+        "repos_crawled": status["crawled"],
+        "repos_pending": status["repos_by_status"].get("pending", 0),
+        "repos_failed": status["failed"],
+        "repos_classified": status["classified"],
+        "repos_classified_uncertain": int(wh.scalar(
+            "SELECT count(*) FROM classifications WHERE classifier_version = ? AND confidence < ?",
+            [CLASSIFIER_VERSION, UNCERTAIN_BELOW])),
+    }  # fmt: skip
+
+
+def venues_held(wh: Warehouse) -> list[str]:
+    """The canonical venues of the conference papers the warehouse holds."""
+    return [str(v) for (v,) in wh.con.execute(
+        "SELECT DISTINCT venue FROM papers WHERE venue IS NOT NULL ORDER BY venue").fetchall()]  # fmt: skip
+
+
+UNAVAILABLE = ("failed", "missing", "blocked", "disabled")
+"""Repository statuses a crawl ends in without the code: failed (retried), or gone from GitHub."""
+
+
+def unavailable_repos(wh: Warehouse, repo_keys: list[str]) -> list[dict[str, Any]]:
+    """The repositories among ``repo_keys`` whose crawl did not get their code, with status and reason.
+
+    A renamed repository is judged by the row of its new name.
+    """
+    return wh.query(
+        "SELECT k.repo_key, coalesce(new.status, r.status) AS status, coalesce(new.status_reason, r.status_reason) "
+        "AS status_reason FROM (SELECT unnest(?::VARCHAR[]) AS repo_key) k JOIN repos r USING (repo_key) "
+        "LEFT JOIN repos new ON new.repo_key = r.renamed_to "
+        "WHERE coalesce(new.status, r.status) IN (SELECT unnest(?::VARCHAR[])) ORDER BY k.repo_key",
+        [repo_keys, list(UNAVAILABLE)])  # fmt: skip
+
+
+def repo_evidence(wh: Warehouse, repo_key: str) -> dict[str, Any]:
+    """Everything behind one repository's label: its crawl, the decision, the evidence rows."""
+    repo = wh.query("SELECT * FROM repos WHERE repo_key = ?", [repo_key.lower()])
+    decision = wh.query(
+        "SELECT framework, confidence, scores, reason, evidence, classified_at FROM classifications "
+        "WHERE repo_key = ? AND classifier_version = ?", [repo_key.lower(), CLASSIFIER_VERSION])  # fmt: skip
+    evidence = wh.query(
+        "SELECT path, module, kind, is_weak FROM repo_evidence WHERE repo_key = ? ORDER BY path, module",
+        [repo_key.lower()])  # fmt: skip
+    papers = wh.query(
+        "SELECT p.paper_id, p.title, p.venue, p.year, l.is_official, l.pwc_framework FROM links l "
+        "JOIN papers p USING (paper_id) WHERE l.repo_key = ? ORDER BY p.year, p.paper_id",
+        [repo_key.lower()])  # fmt: skip
+    if decision:
+        decision[0]["scores"] = json.loads(decision[0]["scores"] or "{}")
+        decision[0]["evidence"] = json.loads(decision[0]["evidence"] or "[]")
+        decision[0]["is_uncertain"] = is_uncertain(decision[0]["confidence"])
+    return {"repo": repo[0] if repo else None, "decision": decision[0] if decision else None,
+            "evidence": pd.DataFrame(evidence, columns=["path", "module", "kind", "is_weak"]),
+            "papers": pd.DataFrame(papers)}  # fmt: skip

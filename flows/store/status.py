@@ -1,0 +1,91 @@
+"""What the warehouse holds: coverage, decisions by framework and venue, last runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from analysis.classifier.frameworks import CLASSIFIER_VERSION
+from flows.store.warehouse import Warehouse
+
+
+def _pairs(wh: Warehouse, sql: str, params: list[Any] | None = None) -> dict[str, int]:
+    return {str(k): int(v) for k, v in wh.con.execute(sql, params or []).fetchall()}
+
+
+def warehouse_status(wh: Warehouse) -> dict[str, Any]:
+    """Counts for ``papertrends status``.
+
+    Keys papers/links/repos/classified/by_framework/by_attribution/last_runs are a contract.
+    """
+    repos_by_status = _pairs(wh, "SELECT status, count(*) FROM repos GROUP BY 1 ORDER BY 1")
+    return {
+        "papers": wh.count("papers"),
+        "conference_papers": wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL"),
+        "links": wh.count("links"),
+        "links_skipped": _pairs(
+            wh, "SELECT skip_reason, count(*) FROM links WHERE skip_reason IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ),
+        "repos": wh.count("repos"),
+        "repos_by_status": repos_by_status,
+        "crawled": repos_by_status.get("ok", 0),
+        "failed": sum(v for k, v in repos_by_status.items() if k not in {"ok", "pending"}),
+        "classified": wh.scalar(
+            "SELECT count(*) FROM classifications WHERE classifier_version = ?", [CLASSIFIER_VERSION]
+        ),
+        "classifier_version": CLASSIFIER_VERSION,
+        "by_framework": _pairs(
+            wh,
+            "SELECT framework, count(*) FROM classifications WHERE classifier_version = ? "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            [CLASSIFIER_VERSION],
+        ),
+        "by_attribution": _pairs(
+            wh, "SELECT coalesce(attribution, 'not attributed'), count(*) FROM links GROUP BY 1 ORDER BY 2 DESC, 1"
+        ),
+        "conference_papers_by_venue": _pairs(
+            wh, "SELECT venue, count(*) FROM papers WHERE venue IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+        ),
+        "workshop_papers": wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL AND is_workshop"),
+        "papers_by_source": _pairs(wh, "SELECT source, count(*) FROM papers GROUP BY 1 ORDER BY 1"),
+        "unknown_proceedings": _pairs(
+            wh,
+            "SELECT proceeding, count(*) FROM papers WHERE venue IS NULL AND proceeding IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+        ),
+        "last_runs": [
+            {**r, "counts": json.loads(r["counts"]) if r["counts"] else None}
+            for r in wh.query(
+                "SELECT run_id, flow, status, started_at::VARCHAR AS started_at, finished_at::VARCHAR AS finished_at, "
+                "counts, error FROM runs ORDER BY started_at DESC LIMIT 5"
+            )
+        ],
+    }
+
+
+def format_status(status: dict[str, Any]) -> str:
+    """A short human-readable summary of :func:`warehouse_status`."""
+    lines = [
+        f"papers            {status['papers']:>9,}  (conference papers {status['conference_papers']:,})",
+        f"links             {status['links']:>9,}  (not crawlable: {sum(status['links_skipped'].values()):,})",
+        f"repos             {status['repos']:>9,}  crawled {status['crawled']:,}, failed {status['failed']:,}",
+        f"classified        {status['classified']:>9,}  (classifier {status['classifier_version']})",
+    ]
+    if status["by_framework"]:
+        lines.append("by framework      " + ", ".join(f"{k} {v}" for k, v in status["by_framework"].items()))
+    if status["by_attribution"]:
+        lines.append("links by origin   " + ", ".join(f"{k} {v}" for k, v in status["by_attribution"].items()))
+    if status["conference_papers_by_venue"]:
+        lines.append(
+            "by venue          " + ", ".join(f"{k} {v}" for k, v in status["conference_papers_by_venue"].items())
+        )
+    if status["links_skipped"]:
+        lines.append("links skipped     " + ", ".join(f"{k} {v}" for k, v in status["links_skipped"].items()))
+    if status["unknown_proceedings"]:
+        lines.append("unknown venues    " + ", ".join(f"{k!r} {v}" for k, v in status["unknown_proceedings"].items()))
+    for run in status["last_runs"]:
+        lines.append(
+            f"run {run['started_at'][:19]}  {run['flow']:<8} {run['status']}"
+            + (f"  {run['error']}" if run["error"] else "")
+        )
+    return "\n".join(lines)
