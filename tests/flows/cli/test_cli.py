@@ -12,7 +12,7 @@ import pytest
 
 from flows.cli.main import COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

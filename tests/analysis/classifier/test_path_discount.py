@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from analysis.classifier.path_discount import DISCOUNTED_PATH, is_discounted
 
-SAMPLE_EVIDENCE = Path(__file__).resolve().parents[2] / "data" / "sample" / "evidence.csv.gz"
+SAMPLE_EVIDENCE = Path(__file__).resolve().parents[3] / "data" / "sample" / "evidence.csv.gz"
 
 # Segments that hit each alternative, near misses, case and Unicode case folds
 # (``ſ`` folds to s, ``K`` the Kelvin sign to k), empty segments and a newline (``$``).

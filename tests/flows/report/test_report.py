@@ -17,7 +17,7 @@ from flows.cli.main import main
 from flows.report.write import SERIES_FILES, write_report
 from flows.store.warehouse import Warehouse
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 from synthetic import write_synthetic  # noqa: E402
 

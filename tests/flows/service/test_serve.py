@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _deployments(api: str, name: str) -> list[dict]:

@@ -23,7 +23,7 @@ from flows.sources.github import GitHubSource
 from flows.sources.http import RetryPolicy
 from flows.store.warehouse import Warehouse
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "ghp" + "_FAKEtokenSENTINEL0123456789abcdef"  # split: a fake, not a secret to scan for
 
 

@@ -14,7 +14,7 @@ from flows.stages.attribute import attribute_links, current_attributions
 from flows.store.status import format_status, warehouse_status
 from flows.store.warehouse import Warehouse, utcnow
 
-BUNDLED = Path(__file__).resolve().parents[2] / "data" / "sample"
+BUNDLED = Path(__file__).resolve().parents[3] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")

@@ -146,7 +146,7 @@ def test_a_reader_that_stops_early_gets_no_error(db: str) -> None:
 
     command = f"{shlex.quote(sys.executable)} -m flows.cli.main explain {REPO} --db {shlex.quote(db)} | true"
     result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120,
-                            cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+                            cwd=Path(__file__).resolve().parents[3])  # fmt: skip
     assert result.stderr == ""
 
 

@@ -220,7 +220,7 @@ def test_the_cap_on_git_processes_holds_across_processes(tmp_path: Path) -> None
         t.start()
     time.sleep(0.2)
     waiter = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+                              cwd=Path(__file__).resolve().parents[3])  # fmt: skip
     assert waiter.stdout is not None and waiter.stdout.readline().strip() == "ready"
     time.sleep(0.5)  # the other process is now asking for a slot
     released_at = time.time()

@@ -24,7 +24,7 @@ import requests
 from flows.service.signals import child_pids
 from flows.store.warehouse import Warehouse
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.slow]
 
 

@@ -1,7 +1,7 @@
 """Errors say so: unknown venues are usage errors naming the known ones, aliases work, empty charts say why.
 
 The `error:` prefix of usage errors and `crawl --repo` of a failed repository are tested in
-tests/flows/test_cli.py and test_crawl.py.
+tests/flows/cli/test_cli.py and test_crawl.py.
 """
 
 from __future__ import annotations
