@@ -4,8 +4,8 @@
 classifier's single largest cost (a search tries all its alternatives at every
 character), so ``is_discounted`` asks the same question one path segment at a time:
 segments repeat across paths and repositories (``src``, ``models``, ``train.py``), and
-each distinct one is matched once (a cache of the last 65,536). tests/analysis/classifier/test_path_discount.py checks that
-both give the same answer.
+each distinct one is matched once (a cache of the last 65,536).
+tests/analysis/classifier/test_path_discount.py checks that both give the same answer.
 """
 
 from __future__ import annotations
