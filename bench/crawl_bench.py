@@ -38,7 +38,8 @@ from fakes.github_server import make_repos  # noqa: E402
 
 from analysis.classifier.imports import evidence_kind  # noqa: E402
 from flows.crawl.driver import crawl_repos  # noqa: E402
-from flows.crawl.via_api import FILE_WORKERS, add_repos  # noqa: E402
+from flows.crawl.outcomes import add_repos  # noqa: E402
+from flows.crawl.via_api import FILE_WORKERS  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
 

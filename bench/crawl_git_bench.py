@@ -37,7 +37,7 @@ from crawl_bench import FakeProcess  # noqa: E402
 from fakes.github_server import make_repos  # noqa: E402
 
 from flows.crawl.driver import crawl_repos  # noqa: E402
-from flows.crawl.via_api import add_repos  # noqa: E402
+from flows.crawl.outcomes import add_repos  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
 

@@ -25,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows.report.write import write_report  # noqa: E402
-from flows.sources.sample import REQUIRED_FILES, load_sample  # noqa: E402
+from flows.sources.sample import REQUIRED_FILES  # noqa: E402
 from flows.stages.attribute import attribute_links  # noqa: E402
 from flows.stages.classify import classify_stored  # noqa: E402
+from flows.stages.ingest import ingest_sample as load_sample  # noqa: E402
+from flows.store.parquet import export_tables  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
 
 BASELINE_COMMIT = "88369d1"  # main before issue 13: the 324-row sample
@@ -49,7 +51,7 @@ def time_stages(sample_dir: Path, work: Path) -> dict[str, float]:
         ("ingest", lambda wh: load_sample(wh, sample_dir)),
         ("classify", classify_stored),
         ("attribute", attribute_links),
-        ("export", lambda wh: wh.export_parquet(work / "parquet")),
+        ("export", lambda wh: export_tables(wh, work / "parquet")),
         ("report", lambda wh: write_report(wh, work / "reports")),
     ]
     seconds: dict[str, float] = {}

@@ -112,7 +112,7 @@ def _write_links(path: Path, n_links: int, n_papers: int) -> None:
 
 def run_ingest(files: dict[str, list[str]], db: str) -> dict:
     from flows.settings import Settings
-    from flows.sources.pwc_archive import ingest_archive
+    from flows.stages.ingest import ingest_archive
     from flows.store.warehouse import Warehouse
 
     Path(db).unlink(missing_ok=True)

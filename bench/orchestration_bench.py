@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from flows.store.parquet import export_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "flows"))
@@ -103,7 +105,7 @@ def run_direct(db: Path, out: Path) -> float:
     started = time.perf_counter()
     with Warehouse(db) as wh:
         summary = crawl_repos(wh, Settings.from_env(), progress=False)
-        wh.export_parquet(out / "pq")
+        export_tables(wh, out / "pq")
         write_report(wh, out / "rep")
     seconds = time.perf_counter() - started
     assert summary["crawled"] == summary["selected"], summary

@@ -33,9 +33,9 @@ from analysis.classifier.frameworks import CLASSIFIER_VERSION  # noqa: E402
 from analysis.shares.papers import counted_papers  # noqa: E402
 from analysis.shares.series import prepare_implementations, report_series  # noqa: E402
 from flows.report.write import write_report  # noqa: E402
-from flows.sources.sample import load_sample  # noqa: E402
 from flows.stages.attribute import attribute_links  # noqa: E402
 from flows.stages.classify import classify_stored  # noqa: E402
+from flows.stages.ingest import ingest_sample as load_sample  # noqa: E402
 from flows.store.queries import implementations  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
 

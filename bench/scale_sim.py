@@ -83,7 +83,7 @@ def phase_ingest(links: Path, papers: Path, data: Path) -> dict[str, Any]:
     from fakes.hf_server import HfState, resolve_url, serve_hf
 
     from flows.settings import Settings
-    from flows.sources.pwc_archive import ingest_archive
+    from flows.stages.ingest import ingest_archive
     from flows.store.warehouse import Warehouse
 
     keys = {"pwc-archive/links/data/links.parquet": links, "pwc-archive/papers/data/papers.parquet": papers}
@@ -119,9 +119,10 @@ def phase_seed(n_repos: int, data: Path) -> dict[str, Any]:
     import pyarrow as pa
     from fakes.github_server import _etag, _Handler, make_repos
 
+    from flows.clock import utcnow
     from flows.sources.github import parse_time
-    from flows.sources.sample import load_sample
-    from flows.store.warehouse import Warehouse, utcnow
+    from flows.stages.ingest import ingest_sample as load_sample
+    from flows.store.warehouse import Warehouse
 
     start = time.perf_counter()
     with Warehouse(":memory:") as sample:

@@ -38,8 +38,11 @@ from flows.service.run_logs import logs_to_flow_run  # noqa: E402
 from flows.service.signals import check_stop, is_interrupt, is_worth_retrying, request_stop, stop_on_signals  # noqa: E402
 from flows.sources.http import check_reachable  # noqa: E402
 from flows.sources.reachability import archive_hosts, catalog_host, wants_catalog  # noqa: E402
+from flows.stages import ingest  # noqa: E402
 from flows.stages.classify import BATCH_REPOS as CLASSIFY_BATCH  # noqa: E402
 from flows.stages.export import is_remote  # noqa: E402
+from flows.store.parquet import export_tables  # noqa: E402
+from flows.store.runs import completed_runs  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
 
 Axis = Literal["venue-year", "paper-date", "repo-created"]
@@ -80,27 +83,21 @@ def global_limit(name: str | None) -> Iterator[None]:
 @task(name="ingest_sample", cache_policy=NO_CACHE, persist_result=False)
 def ingest_sample(wh: Warehouse, sample_dir: str) -> dict[str, int]:
     """The bundled sample: papers, links and already-extracted evidence, no network."""
-    from flows.sources.sample import load_sample
-
-    return load_sample(wh, Path(sample_dir))
+    return ingest.ingest_sample(wh, Path(sample_dir))
 
 
 @task(name="ingest_archive", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
 def ingest_archive(wh: Warehouse, settings: Settings, links: str, papers: str, progress: bool) -> dict[str, Any]:
     """The Papers with Code archive files; the source module skips unchanged downloads by ETag."""
-    from flows.sources import pwc_archive
-
-    return pwc_archive.ingest_archive(wh, links, papers, settings, progress=progress)
+    return ingest.ingest_archive(wh, links, papers, settings, progress=progress)
 
 
 @task(name="ingest_catalog", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
 def ingest_catalog(wh: Warehouse, settings: Settings, venues: list[str] | None, since: date | None,
                    limit_name: str | None) -> dict[str, Any]:  # fmt: skip
     """New papers from the live catalog; one task, as the catalog wants one polite client."""
-    from flows.sources import pwc_api
-
     with global_limit(limit_name):
-        return pwc_api.ingest_catalog(wh, settings, venues, since)
+        return ingest.ingest_catalog(wh, settings, venues, since)
 
 
 # --- tasks: batches (anywhere: threads or Dask workers; no warehouse) -------------------
@@ -109,7 +106,7 @@ def ingest_catalog(wh: Warehouse, settings: Settings, venues: list[str] | None, 
 @task(name="crawl_batch", cache_policy=NO_CACHE, persist_result=False, **NETWORK_RETRIES)
 def crawl_batch(states: list[Any], limit_name: str | None, via: str = "api") -> dict[str, Any]:
     """One batch of repositories fetched and extracted; the outcomes come back to the flow to store."""
-    from flows.crawl.driver import crawl_batch_outcomes
+    from flows.crawl.transport import crawl_batch_outcomes
 
     check_stop()  # a batch still queued when the run is interrupted is not started
     with global_limit(limit_name):
@@ -143,7 +140,7 @@ def export_parquet(wh: Warehouse, local_dir: str, target: str | None) -> list[st
     """Parquet exports in ``local_dir``, then uploaded to ``target`` when it is an fsspec URL."""
     from flows.stages.export import publish_exports
 
-    written = sorted(str(p) for p in wh.export_parquet(local_dir).values())
+    written = sorted(str(p) for p in export_tables(wh, local_dir).values())
     return publish_exports(local_dir, target) if target else written
 
 
@@ -290,9 +287,7 @@ def _ingest_stage(wh: Warehouse, settings: Settings, p: dict[str, Any]) -> dict[
 
 def _last_catalog_date(wh: Warehouse) -> date | None:
     """The day the last completed catalog refresh started, minus one for papers dated late."""
-    rows = wh.query("SELECT started_at, parameters FROM runs WHERE flow = 'refresh' AND status = 'completed' "
-                        "ORDER BY started_at DESC")  # fmt: skip
-    for row in rows:
+    for row in completed_runs(wh, "refresh"):
         params = json.loads(row["parameters"] or "{}")
         if params.get("catalog") or params.get("venues") or params.get("since"):
             return row["started_at"].date() - timedelta(days=1)

@@ -9,8 +9,8 @@ import pytest
 from nbclient import NotebookClient
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION
-from flows.sources.sample import load_sample
 from flows.stages.classify import classify_stored
+from flows.stages.ingest import ingest_sample as load_sample
 from flows.store.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

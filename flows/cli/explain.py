@@ -24,6 +24,8 @@ from analysis.classifier.python_imports import MODEL_MARKER
 from analysis.classifier.rules import label_for_module
 from analysis.classifier.taxonomy import NONE, UNCLASSIFIED
 from analysis.shares.selection import COUNTING_SENTENCE
+from flows.store import explain as store
+from flows.store.queries import implementation_rows
 from flows.store.warehouse import Warehouse
 
 MAX_MODULES = 12
@@ -31,14 +33,6 @@ MAX_PROBLEMS = 10
 _OWNER_NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _ARXIV = re.compile(r"(?:arxiv:|(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/)?(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?",
                     re.IGNORECASE)  # fmt: skip
-_REPO_COLUMNS = ("repo_key", "full_name", "status", "status_reason", "renamed_to", "created_at", "pushed_at",
-                 "first_commit_at", "last_commit_at", "dates_from", "n_stars", "language", "default_branch",
-                 "head_commit", "is_archived", "n_files", "n_evidence_files", "n_attempts", "crawled_at",
-                 "source")  # fmt: skip
-_PAPER_COLUMNS = ("paper_id", "title", "arxiv_id", "venue", "year", "is_workshop", "proceeding", "conference",
-                  "published_date", "source")  # fmt: skip
-
-
 class UnknownKey(LookupError):
     """Nothing in the warehouse matches the key a person asked about."""
 
@@ -59,25 +53,20 @@ def resolve_key(wh: Warehouse, key: str) -> tuple[str, str]:
     A link to another host is found by its normalised URL.
     """
     text = key.strip()
-    if wh.scalar("SELECT count(*) FROM papers WHERE paper_id = ?", [text]):
+    if store.paper_exists(wh, text):
         return "paper", text
     arxiv = _ARXIV.fullmatch(text)
     if arxiv:
-        paper_id = wh.scalar("SELECT min(paper_id) FROM papers WHERE arxiv_id = ?", [arxiv.group(1)])
+        paper_id = store.paper_by_arxiv_id(wh, arxiv.group(1))
         if paper_id:
             return "paper", str(paper_id)
     ref = normalise_repo_url(f"https://github.com/{text}" if _OWNER_NAME.fullmatch(text) else text)
-    if ref.key and _repo_is_known(wh, ref.key):
+    if ref.key and store.repo_is_known(wh, ref.key):
         return "repository", ref.key
-    if not ref.key and wh.scalar("SELECT count(*) FROM links WHERE repo_url = ?", [ref.url]):
+    if not ref.key and store.link_url_is_known(wh, ref.url):
         return "repository", ref.url
     raise UnknownKey(f"no repository or paper {text!r} in {wh.path} "
                      "(give OWNER/NAME, a repository URL, a paper id as stored, or an arXiv id)")  # fmt: skip
-
-
-def _repo_is_known(wh: Warehouse, repo_key: str) -> bool:
-    return bool(wh.scalar("SELECT (SELECT count(*) FROM repos WHERE repo_key = ?) "
-                          "+ (SELECT count(*) FROM links WHERE repo_key = ?)", [repo_key, repo_key]))  # fmt: skip
 
 
 # --- a repository ---------------------------------------------------------------
@@ -85,10 +74,10 @@ def _repo_is_known(wh: Warehouse, repo_key: str) -> bool:
 
 def explain_repo(wh: Warehouse, key: str) -> dict[str, Any]:
     """A repository's label, scores, deciding evidence, crawl facts and papers (key or non-GitHub URL)."""
-    asked = _one(wh, f"SELECT {', '.join(_REPO_COLUMNS)} FROM repos WHERE repo_key = ?", [key])
+    asked = store.repo_facts(wh, key)
     # A renamed repository's facts and decision live under its new key, as in the share series.
     repo_key = asked["renamed_to"] if asked and asked["status"] == "renamed" and asked["renamed_to"] else key
-    repo = _one(wh, f"SELECT {', '.join(_REPO_COLUMNS)} FROM repos WHERE repo_key = ?", [repo_key]) or asked
+    repo = store.repo_facts(wh, repo_key) or asked
     decision = stored_decision(wh, repo_key)
     return {
         "kind": "repository",
@@ -112,10 +101,7 @@ def _repo_url(repo: dict[str, Any] | None, key: str) -> str:
 
 def stored_decision(wh: Warehouse, repo_key: str) -> dict[str, Any] | None:
     """The decision at this classifier version, else the newest stored one (``is_current`` says which)."""
-    row = _one(wh, """
-        SELECT framework, confidence, scores, reason, evidence, classifier_version, classified_at
-        FROM classifications WHERE repo_key = ?
-        ORDER BY classifier_version = ? DESC, classified_at DESC LIMIT 1""", [repo_key, CLASSIFIER_VERSION])
+    row = store.latest_decision(wh, repo_key, CLASSIFIER_VERSION)
     if row is None:
         return None
     evidence = [{"path": p, "module": m, "kind": k, "is_weak": bool(w), "label": _label(m, k)}
@@ -135,8 +121,7 @@ def module_summary(wh: Warehouse, repo_key: str) -> dict[str, Any]:
     A file counts as weak for a module when every import of it there is weak (optional,
     unused, in a ``try``); those count a quarter in the decision.
     """
-    rows = wh.con.execute("SELECT path, module, kind, is_weak FROM repo_evidence WHERE repo_key = ?",
-                          [repo_key]).fetchall()  # fmt: skip
+    rows = store.evidence_rows(wh, repo_key)
     files: dict[tuple[str, str], dict[str, bool]] = {}
     kinds: dict[tuple[str, str], set[str]] = {}
     for path, module, kind, is_weak in rows:
@@ -157,8 +142,7 @@ def module_summary(wh: Warehouse, repo_key: str) -> dict[str, Any]:
 
 def file_problems(wh: Warehouse, repo_key: str) -> dict[str, Any]:
     """Files the crawl read only in part or not at all: how many per problem, and the first few."""
-    rows = wh.query("SELECT path, problem FROM repo_files WHERE repo_key = ? AND problem IS NOT NULL "
-                    "ORDER BY path", [repo_key])  # fmt: skip
+    rows = store.file_problems(wh, repo_key)
     by_problem: dict[str, int] = {}
     for row in rows:
         by_problem[row["problem"]] = by_problem.get(row["problem"], 0) + 1
@@ -167,21 +151,9 @@ def file_problems(wh: Warehouse, repo_key: str) -> dict[str, Any]:
 
 def repo_papers(wh: Warehouse, keys: Sequence[str]) -> list[dict[str, Any]]:
     """Every paper linked to the repository (by key, or by URL for other hosts), each link's attribution."""
-    rows = wh.query(f"""
-        SELECT p.paper_id, p.title, p.venue, p.year, p.published_date, l.repo_url, l.is_official,
-               {_attribution_columns(wh)}, l.pwc_framework
-        FROM links l JOIN papers p USING (paper_id)
-        WHERE list_contains(?::VARCHAR[], l.repo_key) OR list_contains(?::VARCHAR[], l.repo_url)
-        ORDER BY p.year NULLS LAST, p.paper_id""", [list(keys), list(keys)])  # fmt: skip
+    rows = store.repo_links(wh, keys)
     _apply_verdicts(rows, link_verdicts(wh, [r["paper_id"] for r in rows]))
     return rows
-
-
-def _attribution_columns(wh: Warehouse, alias: str = "l") -> str:
-    """links.attribution and its reason, or NULLs for a warehouse (or export) from before migration 6."""
-    present = set(wh.columns("links"))
-    return ", ".join(f"{alias}.{c}" if c in present else f"NULL::VARCHAR AS {c}"
-                     for c in ("attribution", "attribution_reason"))  # fmt: skip
 
 
 # --- a paper --------------------------------------------------------------------
@@ -189,22 +161,12 @@ def _attribution_columns(wh: Warehouse, alias: str = "l") -> str:
 
 def explain_paper(wh: Warehouse, paper_id: str) -> dict[str, Any]:
     """A paper's venue, year and date, each link with attribution and label, and which one the shares count."""
-    paper = _one(wh, f"SELECT {', '.join(_PAPER_COLUMNS)} FROM papers WHERE paper_id = ?", [paper_id]) or {}
+    paper = store.paper_facts(wh, paper_id) or {}
     # The date attribution judges links by: the source's, else the arXiv month, else the conference's first day.
     when, source = paper_date(paper.get("published_date"), paper.get("arxiv_id"), paper.get("venue"),
                               paper.get("year"))  # fmt: skip
     paper.update(paper_date=when, paper_date_from=source)
-    links = wh.query(f"""
-        SELECT l.repo_url, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official,
-               {_attribution_columns(wh)}, l.skip_reason, l.pwc_framework,
-               r.status AS repo_status, r.n_stars, coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
-               c.framework, c.confidence
-        FROM links l
-        LEFT JOIN repos old ON old.repo_key = l.repo_key
-        LEFT JOIN repos r ON r.repo_key = coalesce(old.renamed_to, l.repo_key)
-        LEFT JOIN classifications c ON c.repo_key = r.repo_key AND c.classifier_version = ?
-        WHERE l.paper_id = ? ORDER BY l.is_official DESC NULLS LAST, l.repo_url""",
-                     [CLASSIFIER_VERSION, paper_id])  # fmt: skip
+    links = store.paper_links(wh, paper_id, CLASSIFIER_VERSION)
     for link in links:
         link["paper_id"] = paper_id
     _apply_verdicts(links, link_verdicts(wh, [paper_id]), paper)
@@ -232,7 +194,7 @@ def link_verdicts(wh: Warehouse, paper_ids: Sequence[str]) -> dict[tuple[str, st
     from analysis.shares.series import ShareSpec, select_items
     from flows.stages.attribute import current_attributions
 
-    frame = current_attributions(wh, wh.implementations(CLASSIFIER_VERSION, paper_ids=paper_ids))
+    frame = current_attributions(wh, implementation_rows(wh, CLASSIFIER_VERSION, paper_ids=paper_ids))
     weights = dict.fromkeys(range(len(frame)), 0.0)
     items = select_items(frame, ShareSpec())
     weights.update(zip(items["row"].tolist(), items["weight"].tolist(), strict=True))
@@ -281,8 +243,3 @@ def why_not_counted(paper: dict[str, Any], links: list[dict[str, Any]]) -> str:
         return "none of its links is a GitHub repository that can be crawled"
     words = sorted({link["attribution"] for link in links if link["attribution"]})
     return f"none of its links is the paper's own code ({', '.join(words) or 'not attributed'})"
-
-
-def _one(wh: Warehouse, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
-    rows = wh.query(sql, params)
-    return rows[0] if rows else None

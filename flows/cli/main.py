@@ -210,7 +210,8 @@ def _report_venues(wh: Any, names: list[str] | None) -> list[str] | None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from flows.settings import Settings
-    from flows.sources.pwc_archive import hf_archive_urls, ingest_archive
+    from flows.sources.pwc_archive import hf_archive_urls
+    from flows.stages.ingest import ingest_archive
     from flows.store.warehouse import Warehouse
 
     settings = Settings.from_env()
@@ -235,7 +236,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     import uuid
 
     from flows.crawl.driver import crawl_repos
-    from flows.crawl.via_api import add_repos
+    from flows.crawl.outcomes import add_repos
     from flows.settings import Settings
     from flows.store.queries import unavailable_repos
     from flows.store.warehouse import Warehouse

@@ -15,181 +15,51 @@ Prefect task in the flow, possibly on a Dask worker) that fetches it through a
 transport and returns plain outcomes; the caller's process stores each batch in one
 transaction as it completes, so a kill loses at most the batches in flight.
 
-Transports: how one repository's code is fetched is pluggable (``TRANSPORTS``, chosen
-with ``--via``): ``api`` takes the tree from the REST API and the files from the raw host;
-``git`` takes both through git (flows/crawl/via_git.py). Metadata and change detection are
-the API's either way. A transport is built once per process and shared by every batch
-in it, so rate-limit state, worker pools and the cap on git processes are shared.
+Transports (how one repository's code is fetched, ``--via api|git``) are
+flows/crawl/transport.py.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from flows.crawl.via_api import FILE_WORKERS, REPO_WORKERS, Outcome, RepoState, crawl_repo, load_states, store_outcomes
-from flows.crawl.via_git import choose_via, transport_from_settings
+from flows.clock import utcnow
+from flows.crawl.outcomes import RepoState, load_states, store_outcomes
+from flows.crawl.transport import TRANSPORTS, GitHubTransport, Transport, crawl_batch_outcomes, shared_transport
+from flows.crawl.via_git import choose_via
 from flows.settings import Settings
-from flows.sources.git_process import stop_git_processes
-from flows.sources.git_transport import GRAPHQL_BATCH_GIT, GitTransport
-from flows.sources.github import GitHubSource, RepoMeta
-from flows.store.warehouse import Warehouse, utcnow
+from flows.sources.github import GitHubSource
+from flows.stages.classify import classify_stored
+from flows.store import repos as store
+from flows.store.warehouse import Warehouse
 
 log = logging.getLogger("papertrends.crawl")
+
 
 CRAWL_BATCH = 100
 """Repositories per batch in the flow: a kill loses at most the batches in flight; each store is one
 transaction. A multiple of the GraphQL batches (50 for the API, 100 for git), so no query goes half empty."""
+
+
 CLI_BATCH = 50
 """Smaller batches on the command line (the progress bar moves, a Ctrl-C loses little)."""
+
+
 MAX_IN_FLIGHT = 4
-
-
-# --- selection: the one rule ----------------------------------------------------------------
 
 
 def select_repos(wh: Warehouse, repo_keys: Sequence[str] | None = None, *, full: bool = False,
                  limit: int | None = None) -> list[str]:  # fmt: skip
     """The repositories a crawl visits, least recently checked first; see the module docstring."""
     if repo_keys:
-        wanted = sorted({k.lower() for k in repo_keys})
-        rows = wh.con.execute("SELECT repo_key FROM repos WHERE repo_key IN (SELECT unnest(?)) ORDER BY repo_key",
-                              [wanted]).fetchall()  # fmt: skip
-        keys = [r[0] for r in rows]
+        keys = store.stored_repo_keys(wh, repo_keys)
         return keys[:limit] if limit is not None else keys
-    due = "(next_check_at IS NULL OR next_check_at <= ?)" + (" OR status = 'ok'" if full else "")
-    sql = (f"SELECT repo_key FROM repos WHERE coalesce(source, '') <> 'sample' AND status <> 'renamed' AND ({due}) "
-           "ORDER BY crawled_at NULLS FIRST, repo_key")  # fmt: skip
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [row[0] for row in wh.con.execute(sql, [utcnow()]).fetchall()]
-
-
-# --- transports (worker side) ----------------------------------------------------------------
-
-
-class Transport(Protocol):
-    """How a batch of repositories is fetched; one instance per process, shared by its batches."""
-
-    def crawl_states(self, states: Sequence[RepoState]) -> list[Outcome]:
-        """One outcome per state, in order; never raises for one repository's failure."""
-        ...
-
-    def usage(self) -> dict[str, int]:
-        """Requests sent so far by this transport (cumulative): ``quota_counted`` at least."""
-        ...
-
-    def quota_left(self) -> dict[str, int]: ...
-
-    def abort(self) -> None:
-        """Stop what is in flight (an interrupted crawl leaves no process behind)."""
-        ...
-
-
-@dataclass
-class GitHubTransport:
-    """Metadata from GitHub's API (GraphQL batches with a token, else REST with ETags); trees and
-    files from the REST API and the raw host, or through git when ``git`` is set."""
-
-    gh: GitHubSource
-    git: GitTransport | None = None
-    repo_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(REPO_WORKERS, "repo"))
-    file_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(FILE_WORKERS, "file"))
-
-    @classmethod
-    def for_api(cls, settings: Settings, client: GitHubSource | None = None) -> GitHubTransport:
-        return cls(client or GitHubSource.from_settings(settings))
-
-    @classmethod
-    def for_git(cls, settings: Settings, client: GitHubSource | None = None) -> GitHubTransport:
-        """A git crawl waits on the network, not on the cores: one repository thread per git process."""
-        gh = client or GitHubSource.from_settings(settings)
-        if gh.has_token:
-            gh.graphql_batch = GRAPHQL_BATCH_GIT
-        return cls(gh, transport_from_settings(settings), ThreadPoolExecutor(settings.git_processes, "git"))
-
-    def crawl_states(self, states: Sequence[RepoState]) -> list[Outcome]:
-        hints: dict[str, RepoMeta] = {}
-        for start in range(0, len(states), self.gh.graphql_batch):
-            hints.update(graphql_hints(self.gh, states[start : start + self.gh.graphql_batch]))
-        futures = [self.repo_pool.submit(crawl_repo, self.gh, s, self.file_pool, hints.get(s.key), self.git)
-                   for s in states]  # fmt: skip
-        try:
-            return [f.result() for f in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-
-    def usage(self) -> dict[str, int]:
-        return {**self.gh.usage(), "git_fetches": self.git.n_fetches if self.git else 0}
-
-    def quota_left(self) -> dict[str, int]:
-        return self.gh.quota_left()
-
-    def abort(self) -> None:
-        if self.git is not None:
-            stop_git_processes()
-
-    def close(self) -> None:
-        self.repo_pool.shutdown(cancel_futures=True)
-        self.file_pool.shutdown(cancel_futures=True)
-
-
-def graphql_hints(gh: GitHubSource, states: Sequence[RepoState]) -> dict[str, RepoMeta]:
-    """GraphQL metadata for a chunk when a token is set; repos it cannot resolve fall back to REST."""
-    if not gh.has_token or not states:
-        return {}
-    try:
-        answers = gh.fetch_graphql_metadata([s.full_name for s in states])
-    except Exception:  # GraphQL down or limited: REST answers the same questions
-        return {}
-    return {s.key: meta for s in states if (meta := answers.get(s.full_name)) is not None}
-
-
-TRANSPORTS: dict[str, Callable[[Settings, GitHubSource | None], GitHubTransport]] = {
-    "api": GitHubTransport.for_api, "git": GitHubTransport.for_git,
-}
-"""Transport name (``--via``) -> factory from settings (and a GitHub client to use, if given);
-the token is read from the settings by the factory, never passed."""
-
-_SHARED: dict[tuple[str, ...], Transport] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_transport(via: str, settings: Settings) -> Transport:
-    """One transport per (name, hosts) per process: batches in threads share its limits and pools."""
-    if via not in TRANSPORTS:
-        raise ValueError(f"unknown transport {via!r}; known: {', '.join(sorted(TRANSPORTS))}")
-    key = (via, settings.github_api_url, settings.github_raw_url, settings.github_git_url, str(settings.git_work_dir))
-    with _SHARED_LOCK:
-        if key not in _SHARED:
-            _SHARED[key] = TRANSPORTS[via](settings, None)
-        return _SHARED[key]
-
-
-def crawl_batch_outcomes(states: list[RepoState], via: str = "api",
-                         transport: Transport | None = None) -> dict[str, Any]:  # fmt: skip
-    """Crawl one batch without touching the warehouse; the outcomes go back to the writer.
-
-    ``states`` are the stored rows (ETags, head trees, attempts, link scopes), so an
-    unchanged repository costs a free 304 or nothing. The token is read from this
-    process's environment by the transport, never passed in.
-    """
-    transport = transport or shared_transport(via, Settings.from_env())
-    before = transport.usage()
-    outcomes = transport.crawl_states(states)
-    after = transport.usage()
-    return {"outcomes": outcomes, "quota_left": transport.quota_left(),
-            "usage": {k: after.get(k, 0) - before.get(k, 0) for k in after}}  # fmt: skip
-
-
-# --- the driver (writer side) ------------------------------------------------------------------
+    return store.due_repo_keys(wh, utcnow(), with_ok=full, limit=limit)
 
 
 def chunked(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
@@ -237,6 +107,8 @@ class CrawlTally:
 
 Submit = Callable[[list[RepoState]], Any]
 """Starts one batch somewhere and returns a future-like handle (``.result()``)."""
+
+
 WaitAny = Callable[[list[Any]], Any]
 """Blocks until one of the handles is done and returns it."""
 
@@ -331,8 +203,6 @@ def classify_crawled(wh: Warehouse, changed: Sequence[str]) -> None:
 
     The second pass picks up repositories a killed run stored but never got to classify.
     """
-    from flows.stages.classify import classify_stored
-
     if changed:
         classify_stored(wh, force=True, repo_keys=list(changed))
     classify_stored(wh)

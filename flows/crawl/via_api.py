@@ -17,103 +17,34 @@ key; the new key gets its own row with the data, files and evidence. When the re
 repository's head is the one already stored under the old key, its files and evidence
 move to the new key and nothing is fetched again.
 
-Every row written says when the repository is next due (``repos.next_check_at``): an
-``ok`` one after ``RECHECK_OK``; a gone one (missing, blocked, disabled, empty) and a
-failed one past its ``MAX_ATTEMPTS`` on a backoff in days that doubles with each check
-that finds it still gone; a failed one with tries left at once. The driver that picks
-and runs repositories is flows/crawl/driver.py.
+Outcomes and their rows are flows/crawl/outcomes.py; which files are read,
+flows/crawl/files.py; the driver that picks and runs repositories, flows/crawl/driver.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
 
 from analysis.classifier.frameworks import relevant_evidence
-from analysis.classifier.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
+from analysis.classifier.imports import FileScan
+from flows.crawl.files import read_file, select_files
+from flows.crawl.outcomes import (
+    Outcome,
+    RepoState,
+    checked_row,
+    failed_outcome,
+    renamed_row,
+    repo_row,
+    status_outcome,
+)
 from flows.crawl.via_git import git_outcome
 from flows.sources.git_transport import GitTransport
-from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, TreeEntry, safe_reason
-from flows.store.warehouse import Warehouse, utcnow
+from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, safe_reason
 
-MAX_ATTEMPTS = 3
-"""Failed crawls of one repository before it is left alone (``repos.n_attempts``)."""
-MAX_FILES_PER_REPO = 300
-"""Evidence files read per repository; manifests and top-level code first, the cut recorded."""
 REPO_WORKERS = 8
+
+
 FILE_WORKERS = 16
-RECHECK_OK = timedelta(days=30)
-"""An ``ok`` repository is asked again (with its ETag: a free 304 when unchanged) after this long."""
-RECHECK_GONE_FIRST = timedelta(days=7)
-RECHECK_GONE_MAX = timedelta(days=180)
-"""A gone repository is asked again after 7, 14, 28, ... days, at most 180, growing per check."""
-GONE_STATUSES = ("missing", "blocked", "disabled", "empty")
-SOURCE = "github-api"
-SKIPPED_DIRS = {".git", "node_modules", "site-packages", "__pycache__", ".ipynb_checkpoints", ".tox", ".venv",
-                "venv", "env", "third_party", "thirdparty", "vendor", "external", "dist-packages"}  # fmt: skip
-_CODE_KINDS = {"python", "notebook", "lua", "cpp", "caffe_prototxt"}
-
-
-@dataclass
-class RepoState:
-    """A repository as the warehouse has it, plus the sub-folders its links point into."""
-
-    row: dict[str, Any]
-    scopes: tuple[str, ...] = ()  # empty: the whole repository
-
-    @property
-    def key(self) -> str:
-        return str(self.row["repo_key"])
-
-    @property
-    def full_name(self) -> str:
-        return str(self.row.get("full_name") or self.key)
-
-    @property
-    def is_ok(self) -> bool:
-        return self.row.get("status") == "ok" and bool(self.row.get("head_tree"))
-
-
-@dataclass
-class Outcome:
-    """What one repository's crawl produced, for the main thread to store."""
-
-    key: str
-    kind: str  # crawled | unchanged | moved | missing | blocked | disabled | empty | failed
-    rows: list[dict[str, Any]] = field(default_factory=list)  # repos rows to upsert (full rows)
-    files_key: str | None = None  # whose files/evidence to replace; None leaves them alone
-    files: list[dict[str, Any]] = field(default_factory=list)
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    reason: str | None = None
-    moved_from: str | None = None  # a renamed repository's unchanged files move from this key to files_key
-
-
-# --- selection and state ---------------------------------------------------------
-
-
-def add_repos(wh: Warehouse, full_names: Sequence[str], source: str = "cli") -> list[str]:
-    """Pending rows for repositories named on the command line; existing rows are left alone."""
-    rows = [{"repo_key": n.strip("/").lower(), "full_name": n.strip("/"), "status": "pending", "source": source}
-            for n in full_names]  # fmt: skip
-    wh.insert_new("repos", rows)
-    return [r["repo_key"] for r in rows]
-
-
-def load_states(wh: Warehouse, keys: Sequence[str]) -> list[RepoState]:
-    """Stored rows (all columns, so upserts keep what other steps wrote) and link scopes."""
-    rows = wh.query("SELECT * FROM repos WHERE repo_key IN (SELECT unnest(?))", [list(keys)])
-    scopes = dict(wh.con.execute(
-        "SELECT repo_key, CASE WHEN bool_or(scope IS NULL) THEN [] ELSE list(DISTINCT scope ORDER BY scope) END "
-        "FROM links WHERE repo_key IN (SELECT unnest(?)) AND skip_reason IS NULL GROUP BY repo_key", [list(keys)],
-    ).fetchall())  # fmt: skip
-    by_key = {r["repo_key"]: RepoState(r, tuple(scopes.get(r["repo_key"]) or ())) for r in rows}
-    return [by_key[k] for k in keys if k in by_key]
-
-
-# --- one repository ---------------------------------------------------------------
 
 
 def crawl_repo(gh: GitHubSource, state: RepoState, file_pool: ThreadPoolExecutor,
@@ -203,141 +134,3 @@ def crawled_outcome(gh: GitHubSource, state: RepoState, meta: RepoMeta, etag: st
     row.update(n_files=sum(1 for e in tree.entries if e.type == "blob"), n_evidence_files=len(chosen))
     rows = [row] if key == state.key else [renamed_row(state, meta), row]
     return Outcome(state.key, "crawled", rows, key, files, evidence)
-
-
-def read_file(gh: GitHubSource, full_name: str, ref: str, entry: TreeEntry) -> FileScan:
-    """Fetch and scan one file in a worker; the bytes never leave this function."""
-    if evidence_kind(entry.path) == "license":  # its presence is the evidence: no download
-        return scan_file(entry.path, b"")
-    data, problem = gh.fetch_file(full_name, ref, entry.path, entry.size)
-    if data is None:
-        return FileScan(entry.path, evidence_kind(entry.path), (), problem)
-    scan = scan_file(entry.path, data)
-    return FileScan(scan.path, scan.kind, scan.evidence, scan.problem or problem)
-
-
-def select_files(entries: Sequence[TreeEntry], scopes: Sequence[str] = (),
-                 max_files: int = MAX_FILES_PER_REPO) -> tuple[list[TreeEntry], list[FileScan]]:  # fmt: skip
-    """Evidence files worth reading, and problem notes for the ones that are not read.
-
-    Limited to the link's sub-folders when every link points into one (a scope that
-    matches nothing falls back to the whole repository, noted). Manifests come first,
-    then code by depth, so a cut keeps what decides the framework.
-    """
-    notes: list[FileScan] = []
-    candidates = [e for e in entries if e.type in ("blob", "commit") and evidence_kind(e.path) and not _skipped(e.path)]
-    if scopes:
-        prefixes = tuple(s.strip("/") + "/" for s in scopes)
-        in_scope = [e for e in candidates if e.path.startswith(prefixes)]
-        if in_scope:
-            candidates = in_scope
-        else:
-            notes.append(FileScan(".", None, (), "scope-not-found: " + ", ".join(scopes)))
-    readable = []
-    for e in candidates:
-        problem = _unreadable(e)
-        if problem:
-            notes.append(FileScan(e.path, evidence_kind(e.path), (), problem))
-        else:
-            readable.append(e)
-    readable.sort(key=lambda e: (evidence_kind(e.path) in _CODE_KINDS, e.path.count("/"), e.path))
-    if len(readable) > max_files:
-        notes.append(FileScan(".", None, (), f"cut-at-{max_files}-of-{len(readable)}-files"))
-    return readable[:max_files], notes
-
-
-def _skipped(path: str) -> bool:
-    return any(part in SKIPPED_DIRS for part in path.split("/")[:-1])
-
-
-def _unreadable(entry: TreeEntry) -> str | None:
-    if entry.type == "commit":
-        return "submodule"
-    if entry.mode == "120000":
-        return "symlink"
-    if evidence_kind(entry.path) == "notebook" and (entry.size or 0) > MAX_READ_BYTES:
-        return "too-large"  # a cut notebook is invalid JSON: nothing to gain from its first bytes
-    return None
-
-
-# --- rows -------------------------------------------------------------------------
-
-
-def repo_row(state: RepoState, meta: RepoMeta, etag: str | None, tree: TreeAnswer | None = None,
-             key: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """A full repos row: the stored one with GitHub's current facts on top."""
-    row = dict(state.row) if key in (None, state.key) else {"repo_key": key, "source": state.row.get("source")}
-    row.update(
-        repo_key=key or state.key, full_name=meta.full_name, status="ok", status_reason=None, renamed_to=None,
-        created_at=meta.created_at, pushed_at=meta.pushed_at, n_stars=meta.n_stars, language=meta.language,
-        description=meta.description,
-        default_branch=meta.default_branch, is_archived=meta.is_archived, etag=etag, dates_from=SOURCE,
-        n_attempts=0, crawled_at=utcnow(), next_check_at=utcnow() + RECHECK_OK,
-    )  # fmt: skip
-    if meta.head_commit:
-        row["head_commit"] = meta.head_commit
-    if tree is not None and tree.sha:
-        row.update(head_tree=tree.sha, tree_etag=tree.etag)
-    return row
-
-
-def checked_row(state: RepoState) -> dict[str, Any]:
-    """The stored row, asked about just now and found unchanged (a free 304)."""
-    row = dict(state.row)
-    row.update(crawled_at=utcnow(), next_check_at=utcnow() + RECHECK_OK)
-    return row
-
-
-def renamed_row(state: RepoState, meta: RepoMeta) -> dict[str, Any]:
-    row = dict(state.row)
-    row.update(status="renamed", status_reason=f"renamed to {meta.full_name}", renamed_to=meta.full_name.lower(),
-               n_attempts=0, crawled_at=utcnow(), next_check_at=None)  # fmt: skip
-    return row
-
-
-def gone_backoff(n_checks: int, now: datetime | None = None) -> datetime:
-    """When a repository found gone ``n_checks`` times in a row is next asked about."""
-    wait = min(RECHECK_GONE_FIRST * 2 ** max(n_checks - 1, 0), RECHECK_GONE_MAX)
-    return (now or utcnow()) + wait
-
-
-def status_outcome(state: RepoState, status: str, reason: str | None) -> Outcome:
-    """A repository GitHub will not give us (missing, blocked, ...): recorded, files left as they were.
-
-    ``n_attempts`` counts the checks in a row that found it so, and sets the backoff.
-    """
-    if status == "failed":
-        return failed_outcome(state, reason or "unknown")
-    row = dict(state.row)
-    n_checks = int(row.get("n_attempts") or 0) + 1 if row.get("status") == status else 1
-    row.update(status=status, status_reason=reason, n_attempts=n_checks, crawled_at=utcnow(),
-               next_check_at=gone_backoff(n_checks))  # fmt: skip
-    return Outcome(state.key, status, [row], reason=reason)
-
-
-def failed_outcome(state: RepoState, reason: str) -> Outcome:
-    """Retried by the next run while it has tries left, then on the gone repositories' backoff."""
-    row = dict(state.row)
-    n_attempts = int(row.get("n_attempts") or 0) + 1 if row.get("status") == "failed" else 1
-    due = None if n_attempts < MAX_ATTEMPTS else gone_backoff(n_attempts - MAX_ATTEMPTS + 1)
-    row.update(status="failed", status_reason=reason, n_attempts=n_attempts, crawled_at=utcnow(), next_check_at=due)
-    return Outcome(state.key, "failed", [row], reason=reason)
-
-
-def store_outcomes(wh: Warehouse, outcomes: Sequence[Outcome]) -> None:
-    """Commit a batch of finished repositories in one transaction (main thread only)."""
-    rows = [r for o in outcomes for r in o.rows]
-    keys = [o.files_key for o in outcomes if o.files_key]
-    moves = [(o.moved_from, o.files_key) for o in outcomes if o.moved_from and o.files_key]
-    with wh.transaction():
-        if rows:
-            wh.upsert("repos", rows)
-        if keys:
-            for table in ("repo_evidence", "repo_files"):
-                wh.con.execute(f"DELETE FROM {table} WHERE repo_key IN (SELECT unnest(?))", [keys])
-                for old, new in moves:  # a renamed repository's unchanged files: re-keyed, not fetched again
-                    wh.con.execute(f"INSERT INTO {table} BY NAME SELECT * REPLACE (?::VARCHAR AS repo_key) "
-                                   f"FROM {table} WHERE repo_key = ?", [new, old])  # fmt: skip
-                    wh.con.execute(f"DELETE FROM {table} WHERE repo_key = ?", [old])
-            wh.upsert("repo_files", [f for o in outcomes for f in o.files])
-            wh.upsert("repo_evidence", [e for o in outcomes for e in o.evidence])

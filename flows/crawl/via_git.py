@@ -9,19 +9,23 @@ classifying and the warehouse are the same whichever transport ran.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from analysis.classifier.frameworks import relevant_evidence
-from analysis.classifier.imports import MAX_READ_BYTES, FileScan, evidence_kind, scan_file
 from analysis.classifier.readme import is_readme, readme_title
+from flows.crawl.files import scan_blob, select_files
+from flows.crawl.outcomes import Outcome, RepoState, failed_outcome, renamed_row, repo_row, status_outcome
 from flows.settings import Settings
 from flows.sources.git_process import GitFailure, GitSlots, git_usable
 from flows.sources.git_transport import Blob, GitScratch, GitTransport
-from flows.sources.github import MetaAnswer, RepoMeta, TreeEntry
+from flows.sources.github import MetaAnswer, RepoMeta
 
 log = logging.getLogger(__name__)
+
+
 README_BYTES = 64 << 10
 """A README's title is near its top: no need to decode more."""
+
+
 _ANNOUNCED: set[str] = set()
 
 
@@ -49,10 +53,8 @@ def transport_from_settings(settings: Settings) -> GitTransport:
     return GitTransport(settings.github_git_url, work / "scratch", slots, token=settings.github_token)
 
 
-def git_outcome(git: GitTransport, state: Any, meta: RepoMeta, answer: MetaAnswer) -> Any:
+def git_outcome(git: GitTransport, state: RepoState, meta: RepoMeta, answer: MetaAnswer) -> Outcome:
     """Crawl one repository's head through git; the API path's ``Outcome`` (failures become statuses)."""
-    from flows.crawl.via_api import failed_outcome, status_outcome
-
     try:
         with git.open(meta.full_name) as repo:
             return _crawl(repo, state, meta, answer.etag)
@@ -64,9 +66,7 @@ def git_outcome(git: GitTransport, state: Any, meta: RepoMeta, answer: MetaAnswe
         )
 
 
-def _crawl(repo: GitScratch, state: Any, meta: RepoMeta, etag: str | None) -> Any:
-    from flows.crawl.via_api import Outcome, renamed_row, repo_row, select_files, status_outcome
-
+def _crawl(repo: GitScratch, state: RepoState, meta: RepoMeta, etag: str | None) -> Outcome:
     head = repo.fetch_head(meta.head_commit)
     if not head.entries:
         return status_outcome(state, "empty", "empty tree")
@@ -96,17 +96,3 @@ def _crawl(repo: GitScratch, state: Any, meta: RepoMeta, etag: str | None) -> An
 
 def title_of(blob: Blob | None) -> str | None:
     return readme_title(blob.data[:README_BYTES].decode("utf-8", "replace")) if blob is not None else None
-
-
-def scan_blob(entry: TreeEntry, blob: Blob | None, too_big: bool) -> FileScan:
-    """Scan one fetched blob under the API path's caps (a notebook past the cap is not read at all)."""
-    kind = evidence_kind(entry.path)
-    if too_big:
-        return FileScan(entry.path, kind, (), "too-large")
-    if blob is None:
-        return FileScan(entry.path, kind, (), "fetch-failed: missing")
-    if kind == "notebook" and blob.size > MAX_READ_BYTES:
-        return FileScan(entry.path, kind, (), "too-large")
-    scan = scan_file(entry.path, blob.data)
-    return FileScan(scan.path, scan.kind, scan.evidence, scan.problem or ("truncated" if blob.size > MAX_READ_BYTES
-                                                                          else None))  # fmt: skip

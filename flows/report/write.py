@@ -16,8 +16,10 @@ import pandas as pd
 
 from analysis.shares.papers import format_count
 from flows.report.index import selection_folder, write_index, write_manifest
-from flows.store.queries import coverage, implementations, sample_strata
-from flows.store.warehouse import Warehouse, write_parquet
+from flows.stages.attribute import current_implementations as implementations
+from flows.store.parquet import write_parquet
+from flows.store.queries import coverage, sample_strata
+from flows.store.warehouse import Warehouse
 
 AXES = ("venue-year", "paper-date", "repo-created")
 FREQS = ("year", "quarter", "month")

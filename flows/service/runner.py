@@ -95,6 +95,7 @@ def _stored_counts(db: str | None, run_id: str | None) -> tuple[dict[str, Any], 
     import json
 
     from flows.settings import Settings
+    from flows.store.runs import run_row
     from flows.store.warehouse import Warehouse, WarehouseBusy
 
     path = db or str(Settings.from_env().db_path)
@@ -102,12 +103,12 @@ def _stored_counts(db: str | None, run_id: str | None) -> tuple[dict[str, Any], 
         return {}, None
     try:
         with Warehouse(path, read_only=True) as wh:
-            rows = wh.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])
+            row = run_row(wh, run_id)
     except WarehouseBusy:  # another process has it by now; the error line still says what went wrong
         return {}, None
-    if not rows:
+    if row is None:
         return {}, None
-    return json.loads(rows[0]["counts"] or "{}"), rows[0]["status"]
+    return json.loads(row["counts"] or "{}"), row["status"]
 
 
 def print_summary(outcome: RefreshOutcome, db: str) -> None:

@@ -29,8 +29,8 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from flows.clock import utcnow
 from flows.sources.http import HttpClient, HttpError, make_session, parse_retry_after
-from flows.store.warehouse import utcnow
 
 log = logging.getLogger("papertrends.download")
 

@@ -8,15 +8,17 @@ one detail call per paper), and whether a filter was applied (the server echoes
 papers, so we stop loudly). Rate limits are undocumented: we stay under about 60
 requests a minute by default and honour 429 + ``Retry-After``.
 
-Rows enter the warehouse through :mod:`flows.sources.rows` in the archive's column names,
-with ``source = "pwc_api"``; a paper the archive already holds (same arXiv id) keeps
-the archive's ``paper_id``, so the two sources never count one paper twice.
+Rows become warehouse rows through :mod:`flows.sources.rows` in the archive's column
+names, with ``source = "pwc_api"``; a paper the archive already holds (same arXiv id)
+keeps the archive's ``paper_id``, so the two sources never count one paper twice. The
+ingest stage stores each edition's batch (flows/stages/ingest.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,8 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from analysis.catalog.venues import parse_venue
 from flows.settings import Settings
 from flows.sources.http import HttpClient, MinInterval, make_session
-from flows.sources.rows import link_row, paper_row, pending_repo_rows
-from flows.store.warehouse import Warehouse
+from flows.sources.rows import SourceBatch, link_row, paper_row
 
 SOURCE = "pwc_api"
 PAGE_SIZE = 100  # the most its official client asks for
@@ -207,50 +208,60 @@ def select_editions(conferences: Sequence[Mapping[str, Any]], venues: Sequence[s
 # --- ingest -------------------------------------------------------------------------------------
 
 
-def ingest_catalog(wh: Warehouse, settings: Settings | None = None, venues: list[str] | None = None,
-                   since: date | None = None, client: HttpClient | None = None,
-                   per_minute: float | None = DEFAULT_PER_MINUTE) -> dict[str, Any]:  # fmt: skip
-    """Store the catalog's papers and repositories for the chosen venue editions.
+@dataclass
+class CatalogEditions:
+    """The venue editions a catalog refresh reads, each read as one :class:`SourceBatch`."""
 
-    One transaction per edition: an interrupted run keeps the editions it finished,
-    and a rerun rewrites the same rows. Returns counts like :func:`ingest_archive`'s.
-    """
-    settings = settings or Settings.from_env()
+    catalog: Catalog
+    editions: list[Mapping[str, Any]]
+    since: date | None
+    tally: dict[str, Any] = field(default_factory=lambda: {
+        "editions": 0, "papers": 0, "links": 0, "skipped": Counter(), "links_not_crawlable": Counter(),
+        "repos_pending_added": 0})  # fmt: skip
+
+    def batches(self, known_ids: Callable[[list[str]], Mapping[str, str]]) -> Iterator[SourceBatch]:
+        """One batch per edition; ``known_ids`` maps arXiv ids to the paper ids already stored."""
+        for edition in self.editions:
+            filters = {"conference": str(edition["slug"])} | ({"start_date": self.since.isoformat()}
+                                                                if self.since else {})  # fmt: skip
+            yield self._edition_batch(edition, filters, known_ids)
+            self.tally["editions"] += 1
+
+    def _edition_batch(self, edition: Mapping[str, Any], filters: dict[str, str],
+                       known_ids: Callable[[list[str]], Mapping[str, str]]) -> SourceBatch:  # fmt: skip
+        tally = self.tally
+        items = [_with_repositories(self.catalog, item, tally) for item in self.catalog.papers(filters)]
+        known = known_ids([i["arxiv_id"] for i in items if i and i.get("arxiv_id")])
+        batch = SourceBatch()
+        for item in filter(None, items):
+            paper_id = paper_id_for(item, known)
+            if paper_id is None:
+                tally["skipped"]["papers:no-id"] += 1
+                continue
+            paper, link_records = catalog_records(item, paper_id, edition)
+            batch.papers.append(paper_row(paper, SOURCE))
+            batch.links += [row for row in (link_row(r, SOURCE) for r in link_records) if row is not None]
+            tally["skipped"]["links:no-repo-url"] += sum(1 for r in link_records if not r.get("repo_url"))
+        tally["links_not_crawlable"].update(row["skip_reason"] for row in batch.links if row["skip_reason"])
+        tally["skipped"] = +tally["skipped"]  # drop zero counts
+        return batch
+
+    def counts(self) -> dict[str, Any]:
+        """What the refresh read, like the archive's counts (the stage adds what it stored)."""
+        return {**self.tally, "skipped": dict(self.tally["skipped"]),
+                "links_not_crawlable": dict(self.tally["links_not_crawlable"]),
+                "details_fetched": self.catalog.n_details, "requests": self.catalog.client.n_requests}  # fmt: skip
+
+
+def open_catalog(settings: Settings, venues: list[str] | None = None, since: date | None = None,
+                 client: HttpClient | None = None, per_minute: float | None = DEFAULT_PER_MINUTE) -> CatalogEditions:
+    """The editions of ``venues`` (all when None) from ``since``'s year on, ready to read."""
     catalog = Catalog(settings.pwc_api_url, client or make_catalog_client(per_minute))
     editions = select_editions(catalog.conferences(), venues, since)
     if venues and not editions:
         since_text = f" since {since}" if since else ""
         raise CatalogError(f"the catalog lists no edition of {', '.join(venues)}{since_text}")
-    tally: dict[str, Any] = {"editions": 0, "papers": 0, "links": 0, "skipped": Counter(),
-                             "links_not_crawlable": Counter(), "repos_pending_added": 0}  # fmt: skip
-    for edition in editions:
-        filters = {"conference": str(edition["slug"])} | ({"start_date": since.isoformat()} if since else {})
-        _ingest_edition(wh, catalog, edition, filters, tally)
-        tally["editions"] += 1
-    return {**tally, "skipped": dict(tally["skipped"]), "links_not_crawlable": dict(tally["links_not_crawlable"]),
-            "details_fetched": catalog.n_details, "requests": catalog.client.n_requests}  # fmt: skip
-
-
-def _ingest_edition(wh: Warehouse, catalog: Catalog, edition: Mapping[str, Any], filters: dict[str, str],
-                    tally: dict[str, Any]) -> None:  # fmt: skip
-    items = [_with_repositories(catalog, item, tally) for item in catalog.papers(filters)]
-    known = _known_paper_ids(wh, [i["arxiv_id"] for i in items if i and i.get("arxiv_id")])
-    papers, links = [], []
-    for item in filter(None, items):
-        paper_id = paper_id_for(item, known)
-        if paper_id is None:
-            tally["skipped"]["papers:no-id"] += 1
-            continue
-        paper, link_records = catalog_records(item, paper_id, edition)
-        papers.append(paper_row(paper, SOURCE))
-        links += [row for row in (link_row(r, SOURCE) for r in link_records) if row is not None]
-        tally["skipped"]["links:no-repo-url"] += sum(1 for r in link_records if not r.get("repo_url"))
-    with wh.transaction():
-        tally["papers"] += wh.upsert("papers", papers)
-        tally["links"] += wh.upsert("links", links)
-        tally["repos_pending_added"] += wh.insert_new("repos", pending_repo_rows(links, SOURCE))
-    tally["links_not_crawlable"].update(row["skip_reason"] for row in links if row["skip_reason"])
-    tally["skipped"] = +tally["skipped"]  # drop zero counts
+    return CatalogEditions(catalog, list(editions), since)
 
 
 def _with_repositories(catalog: Catalog, item: dict[str, Any], tally: dict[str, Any]) -> dict[str, Any] | None:
@@ -263,20 +274,3 @@ def _with_repositories(catalog: Catalog, item: dict[str, Any], tally: dict[str, 
         tally["skipped"]["papers:no-detail"] += 1
         return {**item, "repositories": []}  # the paper is real; we just cannot see its code
     return detail
-
-
-def _known_paper_ids(wh: Warehouse, arxiv_ids: list[str]) -> dict[str, str]:
-    """arXiv id -> paper_id for papers already stored, from any source, so reruns keep one key."""
-    if not arxiv_ids:
-        return {}
-    import pyarrow as pa
-
-    wh.con.register("_catalog_arxiv", pa.table({"arxiv_id": sorted(set(arxiv_ids))}))
-    try:
-        rows = wh.con.execute(
-            "SELECT p.arxiv_id, min(p.paper_id) FROM papers p JOIN _catalog_arxiv a USING (arxiv_id) GROUP BY 1"
-        ).fetchall()
-    finally:
-        wh.con.unregister("_catalog_arxiv")
-    return {a: p for a, p in rows}
-

@@ -7,8 +7,9 @@ mostly abstracts we never read), JSON by an incremental decoder, so the whole
 archive ingests in bounded memory. Files are local paths or URLs (downloaded once
 into the cache, resumable, revalidated by ETag).
 
-The whole ingest runs in one transaction: a truncated or corrupt file stops it with
-a clear error and leaves the warehouse exactly as it was.
+The ingest stage stores what :meth:`ArchiveFiles.batches` yields in one transaction:
+a truncated or corrupt file stops it with a clear error and leaves the warehouse
+exactly as it was.
 """
 
 from __future__ import annotations
@@ -26,17 +27,15 @@ from flows.settings import Settings
 from flows.sources.download import download_cached
 from flows.sources.http import HttpClient
 from flows.sources.rows import (
+    SourceBatch,
     link_row,
     paper_from_link,
     paper_row,
-    pending_repo_rows,
     why_link_skipped,
     why_paper_skipped,
 )
-from flows.store.warehouse import Warehouse
 
 SOURCE = "pwc_archive"
-CATALOG_SOURCE = "pwc_api"  # flows.sources.pwc_api.SOURCE, named here to keep imports one-way
 CHUNK_ROWS = 50_000
 # Columns read from each file (others, like the abstracts, are never loaded).
 LINK_COLUMNS = ("paper_url", "paper_title", "paper_arxiv_id", "repo_url", "is_official",
@@ -203,58 +202,38 @@ class _JsonWindow:
 # --- ingest ---------------------------------------------------------------------------
 
 
-def ingest_archive(wh: Warehouse, links: str | Sequence[str], papers: str | Sequence[str],
-                   settings: Settings | None = None, client: HttpClient | None = None,
-                   progress: bool = True) -> dict[str, Any]:  # fmt: skip
-    """Store the archive's papers and links (paths or URLs; one or several files each).
+@dataclass
+class ArchiveFiles:
+    """The archive's files on this machine (downloaded first), read as :class:`SourceBatch` es."""
 
-    Downloads first (outside the transaction), then one transaction for all writes.
-    Returns counts: papers and links stored, rows skipped by reason, links kept but
-    not crawlable by reason, papers added from links alone, repositories newly pending.
-    Re-running with the same files stores the same rows (upserts keyed on paper and URL).
-    """
-    settings = settings or Settings.from_env()
+    paper_paths: list[Path]
+    link_paths: list[Path]
+    tally: ArchiveTally = field(default_factory=lambda: ArchiveTally())
+
+    def batches(self) -> Iterator[SourceBatch]:
+        """Papers first, then links with their placeholder papers, ``CHUNK_ROWS`` at a time.
+
+        Raises :class:`ArchiveError` at the first unreadable file: the caller's transaction
+        then leaves the warehouse as it was.
+        """
+        for path in self.paper_paths:
+            for rows in _chunks(_paper_rows(_checked(path, "papers", PAPER_COLUMNS), self.tally), CHUNK_ROWS):
+                yield SourceBatch(papers=rows)
+        for path in self.link_paths:
+            for pairs in _chunks(_link_rows(_checked(path, "links", LINK_COLUMNS), self.tally), CHUNK_ROWS):
+                yield SourceBatch(links=[row for row, _ in pairs], link_papers=[p for _, p in pairs if p])
+
+
+def open_archive(links: str | Sequence[str], papers: str | Sequence[str], settings: Settings,
+                 client: HttpClient | None = None, progress: bool = True) -> ArchiveFiles:  # fmt: skip
+    """Local copies of the archive's files (paths or URLs; one or several each), ready to read."""
     paper_paths = [local_copy(s, settings, client, progress) for s in _as_list(papers)]
     link_paths = [local_copy(s, settings, client, progress) for s in _as_list(links)]
-    tally = _Tally()
-    with wh.transaction():
-        for path in paper_paths:
-            for rows in _chunks(_paper_rows(_checked(path, "papers", PAPER_COLUMNS), tally), CHUNK_ROWS):
-                wh.upsert("papers", rows)
-        for path in link_paths:
-            for pairs in _chunks(_link_rows(_checked(path, "links", LINK_COLUMNS), tally), CHUNK_ROWS):
-                _store_links(wh, pairs, tally)
-        tally.catalog_papers_merged = merge_catalog_duplicates(wh)
-    return tally.counts()
-
-
-def merge_catalog_duplicates(wh: Warehouse) -> int:
-    """Fold papers the live catalog stored first (``arxiv:<id>``) into the archive's row for that paper.
-
-    The catalog reuses an archive key it finds, but when the catalog ran first the same
-    paper arrives here under its Papers with Code URL: two rows, counted twice. The
-    archive's key wins (it is the stable one); the catalog's links move over, except
-    those the archive already has, and the catalog's paper row goes. Returns papers merged.
-    """
-    pairs = wh.con.execute(
-        f"""
-        SELECT c.paper_id, min(a.paper_id) FROM papers c
-        JOIN papers a ON a.arxiv_id = c.arxiv_id AND a.source = '{SOURCE}'
-        WHERE c.source = '{CATALOG_SOURCE}' AND c.arxiv_id IS NOT NULL GROUP BY 1
-        """
-    ).fetchall()
-    for catalog_id, archive_id in pairs:
-        wh.con.execute(
-            "DELETE FROM links WHERE paper_id = ? AND repo_url IN (SELECT repo_url FROM links WHERE paper_id = ?)",
-            [catalog_id, archive_id],
-        )
-        wh.con.execute("UPDATE links SET paper_id = ? WHERE paper_id = ?", [archive_id, catalog_id])
-        wh.con.execute("DELETE FROM papers WHERE paper_id = ?", [catalog_id])
-    return len(pairs)
+    return ArchiveFiles(paper_paths, link_paths)
 
 
 @dataclass
-class _Tally:
+class ArchiveTally:
     """What an ingest stored and skipped; keys seen so far make duplicates countable."""
 
     paper_ids: set[str] = field(default_factory=set)
@@ -264,6 +243,10 @@ class _Tally:
     papers_from_links: int = 0
     repos_pending_added: int = 0
     catalog_papers_merged: int = 0
+
+    def add_stored(self, stored: dict[str, int]) -> None:
+        self.papers_from_links += stored["papers_from_links"]
+        self.repos_pending_added += stored["repos_pending_added"]
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -298,7 +281,7 @@ def _checked(path: Path, kind: str, columns: Sequence[str]) -> Iterator[dict[str
         )
 
 
-def _paper_rows(records: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[dict[str, Any]]:
+def _paper_rows(records: Iterable[dict[str, Any]], tally: ArchiveTally) -> Iterator[dict[str, Any]]:
     """Rows converted one record at a time, so a JSON record's abstract is dropped at once."""
     for record in records:
         row = paper_row(record, SOURCE)
@@ -311,7 +294,7 @@ def _paper_rows(records: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[di
         yield row
 
 
-def _link_rows(records: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[tuple[dict[str, Any], Any]]:
+def _link_rows(records: Iterable[dict[str, Any]], tally: ArchiveTally) -> Iterator[tuple[dict[str, Any], Any]]:
     """(link row, placeholder paper row) per usable record; the rest counted by reason."""
     for record in records:
         row = link_row(record, SOURCE)
@@ -326,13 +309,6 @@ def _link_rows(records: Iterable[dict[str, Any]], tally: _Tally) -> Iterator[tup
             if row["skip_reason"]:
                 tally.not_crawlable[row["skip_reason"]] += 1
         yield row, paper_from_link(record, SOURCE)
-
-
-def _store_links(wh: Warehouse, pairs: list[tuple[dict[str, Any], Any]], tally: _Tally) -> None:
-    rows = [row for row, _ in pairs]
-    wh.upsert("links", rows)
-    tally.papers_from_links += wh.insert_new("papers", [paper for _, paper in pairs if paper])
-    tally.repos_pending_added += wh.insert_new("repos", pending_repo_rows(rows, SOURCE))
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

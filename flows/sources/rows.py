@@ -1,18 +1,30 @@
-"""Rows in the Papers with Code archive's column names -> warehouse rows.
+"""Rows in the Papers with Code archive's column names -> the warehouse's row shapes.
 
 Every source of papers and links (the archive, the live catalog, the bundled
-sample) meets here, so venues and repository keys are cleaned one way only.
+sample) meets here, so venues and repository keys are cleaned one way only, and
+each yields :class:`SourceBatch` es for the ingest stage to store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from analysis.catalog.urls import normalise_repo_url
 from analysis.catalog.venues import parse_venue
-from flows.store.warehouse import utcnow
+from flows.clock import utcnow
+
+
+@dataclass
+class SourceBatch:
+    """One batch a source yields: ``papers`` and ``links`` rows, and placeholder papers known
+    only from a link (stored only where no fuller row exists)."""
+
+    papers: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    link_papers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _text(value: Any) -> str | None:

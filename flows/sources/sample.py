@@ -1,9 +1,10 @@
 """The bundled sample in data/sample/: real papers, links and evidence, offline.
 
 The sample is a source like the others: its papers and links use the Papers with
-Code archive's column names and enter through ``flows.sources.rows``; its repositories
-arrive already crawled (evidence extracted from public snapshots by
-scripts/sample/build_sample.py), so the demo needs no network.
+Code archive's column names and become rows through :mod:`flows.sources.rows`; its
+repositories arrive already crawled (evidence extracted from public snapshots by
+scripts/sample/build_sample.py), so the demo needs no network. The ingest stage
+stores what :func:`read_sample` yields (flows/stages/ingest.py).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import csv
 import gzip
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flows.clock import utcnow
 from flows.settings import SAMPLE_DIR
-from flows.sources.rows import link_row, paper_row, pending_repo_rows, rows_of
-from flows.store.warehouse import Warehouse, utcnow
+from flows.sources.rows import link_row, paper_row, rows_of
 
 SOURCE = "sample"
 REQUIRED_FILES = ("papers.csv", "links.csv", "repos.csv", "evidence.csv.gz", "files.csv.gz")
@@ -39,30 +41,47 @@ def check_sample_dir(sample_dir: Path) -> None:
         raise FileNotFoundError(f"sample in {sample_dir} lacks {', '.join(missing)}")
 
 
-def load_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
-    """Store the sample's papers, links, repositories and evidence; idempotent."""
+@dataclass
+class SampleRows:
+    """The sample as rows in the warehouse's shapes; files and evidence are read when asked for."""
+
+    folder: Path
+    papers: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    repos: list[dict[str, Any]]
+    strata: list[dict[str, Any]]
+    digests: dict[str, str]
+    skipped_papers: int = 0
+    skipped_links: int = 0
+
+    def files(self) -> list[dict[str, Any]]:
+        return [
+            {"repo_key": r["repo_key"], "path": r["path"], "kind": r["kind"] or None,
+             "n_bytes": int(r["n_bytes"]) if r.get("n_bytes") else None, "problem": r.get("problem") or None}
+            for r in read_csv(self.folder / "files.csv.gz")
+        ]  # fmt: skip
+
+    def evidence(self) -> list[dict[str, Any]]:
+        return [
+            {"repo_key": r["repo_key"], "path": r["path"], "module": r["module"], "kind": r["kind"],
+             "is_weak": r.get("is_weak", "").lower() in {"true", "1"}}
+            for r in read_csv(self.folder / "evidence.csv.gz")
+        ]  # fmt: skip
+
+
+def read_sample(sample_dir: Path = SAMPLE_DIR) -> SampleRows:
+    """The sample's papers, links, repositories (already crawled) and strata; nothing is stored here."""
     check_sample_dir(sample_dir)
     papers, skipped_papers = rows_of(read_csv(sample_dir / "papers.csv"), paper_row, SOURCE)
     links, skipped_links = rows_of(read_csv(sample_dir / "links.csv"), link_row, SOURCE)
-    repos = [_repo_row(r) for r in read_csv(sample_dir / "repos.csv")]
-    with wh.transaction():
-        wh.upsert("papers", papers)
-        wh.upsert("links", links)
-        wh.insert_new("repos", pending_repo_rows(links, SOURCE))
-        wh.upsert("repos", repos)
-        wh.upsert("sample_strata", _strata_rows(sample_dir / "strata.csv"))
-        digests = _digests(sample_dir, _EVIDENCE_FILES)
-        if digests != _loaded_digests(wh):  # 120k evidence rows: replace them only when they changed
-            _replace_evidence(wh, sorted({r["repo_key"] for r in repos}), sample_dir)
-            wh.upsert("source_files", [{"source": SOURCE, "path": name, "sha256": digest, "loaded_at": utcnow()}
-                                       for name, digest in digests.items()])  # fmt: skip
-    return {
-        "papers": len(papers), "links": len(links), "repos": len(repos),
-        "skipped_papers": skipped_papers, "skipped_links": skipped_links,
-    }  # fmt: skip
+    return SampleRows(
+        sample_dir, papers, links, [repo_row(r) for r in read_csv(sample_dir / "repos.csv")],
+        _strata_rows(sample_dir / "strata.csv"), _digests(sample_dir, EVIDENCE_FILES), skipped_papers, skipped_links,
+    )
 
 
-_EVIDENCE_FILES = ("repos.csv", "files.csv.gz", "evidence.csv.gz")
+EVIDENCE_FILES = ("repos.csv", "files.csv.gz", "evidence.csv.gz")
+"""The files behind the sample's evidence: their digests decide whether it is loaded again."""
 
 
 def _strata_rows(path: Path) -> list[dict[str, Any]]:
@@ -77,12 +96,7 @@ def _digests(sample_dir: Path, names: tuple[str, ...]) -> dict[str, str]:
     return {name: hashlib.sha256((sample_dir / name).read_bytes()).hexdigest() for name in names}
 
 
-def _loaded_digests(wh: Warehouse) -> dict[str, str]:
-    rows = wh.con.execute("SELECT path, sha256 FROM source_files WHERE source = ?", [SOURCE]).fetchall()
-    return dict(rows)
-
-
-def _repo_row(record: dict[str, str]) -> dict[str, Any]:
+def repo_row(record: dict[str, str]) -> dict[str, Any]:
     status = record.get("status") or "missing"
     full_name = record.get("full_name") or record["repo_url"].removeprefix("https://github.com/")
     return {
@@ -103,28 +117,3 @@ def _repo_row(record: dict[str, str]) -> dict[str, Any]:
         "crawled_at": utcnow(),
         "source": SOURCE,
     }
-
-
-def _replace_evidence(wh: Warehouse, keys: list[str], sample_dir: Path) -> None:
-    """Replace the sample repositories' files and evidence in bulk (inside the caller's transaction)."""
-    import pyarrow as pa
-
-    key_table = pa.table({"repo_key": keys})
-    wh.con.register("_sample_keys", key_table)
-    try:
-        for table in ("repo_evidence", "repo_files"):
-            wh.con.execute(f"DELETE FROM {table} WHERE repo_key IN (SELECT repo_key FROM _sample_keys)")
-    finally:
-        wh.con.unregister("_sample_keys")
-    files = [
-        {"repo_key": r["repo_key"], "path": r["path"], "kind": r["kind"] or None,
-         "n_bytes": int(r["n_bytes"]) if r.get("n_bytes") else None, "problem": r.get("problem") or None}
-        for r in read_csv(sample_dir / "files.csv.gz")
-    ]  # fmt: skip
-    evidence = [
-        {"repo_key": r["repo_key"], "path": r["path"], "module": r["module"], "kind": r["kind"],
-         "is_weak": r.get("is_weak", "").lower() in {"true", "1"}}
-        for r in read_csv(sample_dir / "evidence.csv.gz")
-    ]  # fmt: skip
-    wh.upsert("repo_files", files)
-    wh.upsert("repo_evidence", evidence)

@@ -16,44 +16,17 @@ import pandas as pd
 
 from analysis.attribution.attribute import ATTRIBUTION_VERSION, DEFAULT_WINDOW, Window, attribute_rows
 from analysis.attribution.paper_dates import fill_paper_dates
-from flows.store.warehouse import Warehouse, utcnow
-
-_FACTS_SQL = """
-SELECT l.paper_id, l.repo_url, l.is_official, l.attribution_version,
-       p.title, p.venue, p.year, p.published_date, p.arxiv_id,
-       coalesce(r.full_name, l.repo_key) AS full_name, r.status AS repo_status,
-       r.created_at, r.first_commit_at, r.last_commit_at, r.description, r.readme_title, r.language,
-       r.n_files, r.n_evidence_files
-FROM links l
-LEFT JOIN papers p USING (paper_id)
-LEFT JOIN repos old ON old.repo_key = l.repo_key
--- a renamed repository's facts live under its new key
-LEFT JOIN repos r ON r.repo_key = coalesce(old.renamed_to, l.repo_key)
-{where}
-ORDER BY l.paper_id, l.repo_url
-"""
-# Links whose stored attribution is missing, of another version, or older than the facts it used.
-_STALE = """(l.attribution IS NULL OR l.attribution_version IS DISTINCT FROM ?
-   OR l.attributed_at < p.ingested_at OR l.attributed_at < r.crawled_at)"""
+from analysis.classifier.frameworks import CLASSIFIER_VERSION
+from flows.clock import utcnow
+from flows.store import attribution as store
+from flows.store.queries import implementation_rows
+from flows.store.warehouse import Warehouse
 
 
 def link_facts(wh: Warehouse, stale_only: bool = False, paper_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per link with the paper's and repository's facts (paper dates filled in).
-
-    ``paper_ids`` narrows it to those papers' links (``explain`` asks about one paper:
-    it must not work out the attributions of 300,000).
-    """
-    conditions = ([_STALE] if stale_only else []) + ([] if paper_ids is None else
-                                                     ["l.paper_id IN (SELECT paper_id FROM _fact_papers)"])  # fmt: skip
-    sql = _FACTS_SQL.format(where=f"WHERE {' AND '.join(conditions)}" if conditions else "")
-    if paper_ids is not None:  # a semi-join on a registered table: fast for one paper or for all of them
-        wh.con.register("_fact_papers", pd.DataFrame({"paper_id": list(dict.fromkeys(paper_ids))}, dtype=object))
-    try:
-        frame = wh.con.execute(sql, [ATTRIBUTION_VERSION] if stale_only else []).df()
-    finally:
-        if paper_ids is not None:
-            wh.con.unregister("_fact_papers")
-    return fill_paper_dates(frame)
+    """One row per link with the paper's and repository's facts, paper dates filled in (see
+    :func:`flows.store.attribution.link_facts`)."""
+    return fill_paper_dates(store.link_facts(wh, ATTRIBUTION_VERSION, stale_only, paper_ids))
 
 
 def attribution_frame(facts: pd.DataFrame, window: Window = DEFAULT_WINDOW) -> pd.DataFrame:
@@ -71,16 +44,7 @@ def attribute_links(wh: Warehouse, force: bool = False, window: Window = DEFAULT
     if facts.empty:
         return {"attributed": 0}
     table = attribution_frame(facts, window).assign(attribution_version=ATTRIBUTION_VERSION, attributed_at=utcnow())
-    wh.con.register("_attributions", table)
-    try:
-        with wh.transaction():
-            wh.con.execute("""
-                UPDATE links SET attribution = a.attribution, attribution_reason = a.attribution_reason,
-                                 attribution_version = a.attribution_version, attributed_at = a.attributed_at
-                FROM _attributions a WHERE links.paper_id = a.paper_id AND links.repo_url = a.repo_url
-            """)  # fmt: skip
-    finally:
-        wh.con.unregister("_attributions")
+    store.store_attributions(wh, table)
     counts: dict[str, Any] = {"attributed": len(table)}
     counts.update({f"attribution_{k}": int(v) for k, v in table["attribution"].value_counts().sort_index().items()})
     return counts
@@ -91,7 +55,7 @@ FEW_PAPERS = 10_000
 
 
 def current_attributions(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (rows of ``Warehouse.implementations``) with every attribution current.
+    """``frame`` (rows of :func:`flows.store.queries.implementation_rows`) with every attribution current.
 
     Rows attributed under an older version, or not yet, are worked out in memory from
     the stored facts (nothing is written: readers may hold a read-only warehouse).
@@ -108,3 +72,13 @@ def current_attributions(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("attribution", "attribution_reason"):
         merged[column] = merged[column].where(~stale.to_numpy(), merged[f"{column}_now"])
     return merged.drop(columns=["_repo_url", "attribution_now", "attribution_reason_now"])
+
+
+def current_implementations(wh: Warehouse) -> pd.DataFrame:
+    """One row per (paper, crawlable repository) at the current classifier version, what every reader charts.
+
+    With current attributions (worked out in memory where the stored ones are stale)
+    and every paper's date (``paper_date``: the source's, else from its arXiv id or its
+    conference's dates), so the ``paper-date`` axis has papers whose source gave a year only.
+    """
+    return fill_paper_dates(current_attributions(wh, implementation_rows(wh, CLASSIFIER_VERSION)))

@@ -27,39 +27,25 @@ import pyarrow.compute as pc
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION, Decision, classify_evidence
 from analysis.classifier.imports import Evidence
+from flows.clock import utcnow
 from flows.service.signals import check_stop
-from flows.store.warehouse import Warehouse, utcnow
+from flows.store import evidence as store
+from flows.store.evidence import EVIDENCE_COLUMNS
+from flows.store.warehouse import Warehouse
 
 BATCH_REPOS = 2_000
 
 
 def repos_to_classify(wh: Warehouse, *, force: bool = False, repo_keys: list[str] | None = None) -> list[str]:
-    """Crawled repositories without a decision at the current classifier version."""
-    sql = "SELECT repo_key FROM repos r WHERE status = 'ok'"
-    params: list[Any] = []
-    if not force:
-        sql += (" AND NOT EXISTS (SELECT 1 FROM classifications c"
-                " WHERE c.repo_key = r.repo_key AND c.classifier_version = ?)")
-        params.append(CLASSIFIER_VERSION)
-    if repo_keys:
-        sql += " AND repo_key IN (SELECT unnest(?))"
-        params.append(repo_keys)
-    return [row[0] for row in wh.con.execute(sql + " ORDER BY repo_key", params).fetchall()]
-
-
-_EVIDENCE_COLUMNS = ("repo_key", "path", "module", "kind", "is_weak")
+    """Crawled repositories without a decision at the current classifier version (all of them with ``force``)."""
+    return store.undecided_repos(wh, CLASSIFIER_VERSION, force=force, repo_keys=repo_keys)
 
 
 def evidence_of(wh: Warehouse, keys: Sequence[str], rowids: tuple[int, int] | None = None) -> dict[str, Any]:
     """A classify batch: its keys and their stored evidence as one Arrow table (every key
     is decided, those without evidence too). ``rowids``: the span of row ids that holds
     the keys' evidence, so that only that part of the table is read."""
-    sql = f"SELECT {', '.join(_EVIDENCE_COLUMNS)} FROM repo_evidence WHERE repo_key IN (SELECT unnest($1))"
-    params: list[Any] = [list(keys)]
-    if rowids is not None:
-        sql += " AND rowid BETWEEN $2 AND $3"
-        params += rowids
-    return {"keys": list(keys), "evidence": wh.con.sql(sql, params=params).to_arrow_table()}
+    return {"keys": list(keys), "evidence": store.evidence_table(wh, keys, rowids)}
 
 
 def evidence_batches(wh: Warehouse, keys: Sequence[str], size: int) -> Iterator[dict[str, Any]]:
@@ -72,9 +58,7 @@ def evidence_batches(wh: Warehouse, keys: Sequence[str], size: int) -> Iterator[
     the read: the key filter decides, and a batch whose row count differs from the plan's
     (rows moved since) is read again by key alone.
     """
-    spans = wh.con.execute(
-        "SELECT repo_key, min(rowid), max(rowid), count(*) FROM repo_evidence"
-        " WHERE repo_key IN (SELECT unnest($1)) GROUP BY repo_key ORDER BY 2", [list(keys)]).fetchall()  # fmt: skip
+    spans = store.evidence_spans(wh, keys)
     with_evidence = {key for key, *_ in spans}
     plan = [*spans, *((key, None, None, 0) for key in keys if key not in with_evidence)]
     del spans, with_evidence
@@ -103,7 +87,7 @@ def group_evidence(keys: Sequence[str], table: pa.Table) -> dict[str, list[Evide
     """
     grouped: dict[str, list[Evidence]] = {k: [] for k in keys}
     with _collector_paused():
-        repo_keys, paths, modules, kinds = (_strings(table.column(name)) for name in _EVIDENCE_COLUMNS[:4])
+        repo_keys, paths, modules, kinds = (_strings(table.column(name)) for name in EVIDENCE_COLUMNS[:4])
         weak = table.column("is_weak").to_pylist()
         rows = map(tuple.__new__, repeat(Evidence), zip(paths, modules, kinds, weak, strict=True))
         for key, run in groupby(zip(repo_keys, rows, strict=True), key=itemgetter(0)):

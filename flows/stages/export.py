@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.store.warehouse import PARTITION_BY
+from flows.store.schema import PARTITION_BY
 
 
 def is_remote(target: str) -> bool:

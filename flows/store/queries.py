@@ -1,12 +1,14 @@
 """Read-only questions a person asks of the warehouse, for the notebook and the report.
 
 Small functions that take an open :class:`~flows.store.warehouse.Warehouse` and return plain
-rows or DataFrames; the arithmetic lives in :mod:`analysis.shares.series`.
+rows or DataFrames; the arithmetic lives in :mod:`analysis.shares.series`. The rows with
+current attributions and paper dates are :func:`flows.stages.attribute.current_implementations`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,9 @@ import pandas as pd
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW, is_uncertain
 from flows.settings import Settings
+from flows.store.schema import PARTITION_BY
 from flows.store.status import warehouse_status
-from flows.store.warehouse import PARTITION_BY, Warehouse
+from flows.store.warehouse import Warehouse
 
 
 def open_warehouse(db: str | Path | None = None) -> Warehouse:
@@ -31,17 +34,34 @@ def open_warehouse(db: str | Path | None = None) -> Warehouse:
     return Warehouse.snapshot(settings.db_path)
 
 
-def implementations(wh: Warehouse) -> pd.DataFrame:
-    """One row per (paper, crawlable repository) at the current classifier version.
+def implementation_rows(wh: Warehouse, classifier_version: str, paper_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per (paper, crawlable repository) with both sides' facts, as a DataFrame.
 
-    With current attributions (worked out in memory where the stored ones are stale)
-    and every paper's date (``paper_date``: the source's, else from its arXiv id or its
-    conference's dates), so the ``paper-date`` axis has papers whose source gave a year only.
+    ``framework`` is NULL where the repository has no decision at this classifier
+    version (not crawled, missing, failed); ``repo_created_at`` falls back to the
+    first commit of a snapshot where GitHub's creation date is unknown. ``paper_ids``
+    narrows it to those papers (``explain`` asks about one, not 300,000).
     """
-    from analysis.attribution.paper_dates import fill_paper_dates
-    from flows.stages.attribute import current_attributions
-
-    return fill_paper_dates(current_attributions(wh, wh.implementations(CLASSIFIER_VERSION)))
+    return wh.con.execute(
+        """
+        SELECT l.paper_id, l.repo_url, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official,
+               l.pwc_framework, l.attribution, l.attribution_reason, l.attribution_version,
+               p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id,
+               coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
+               least(r.created_at, r.first_commit_at) AS code_start_at,
+               r.status AS repo_status, r.n_stars, c.framework, c.confidence, c.scores
+        FROM links l
+        JOIN papers p USING (paper_id)
+        LEFT JOIN repos old ON old.repo_key = l.repo_key
+        -- a renamed repository's facts live under its new key
+        LEFT JOIN repos r ON r.repo_key = coalesce(old.renamed_to, l.repo_key)
+        LEFT JOIN classifications c ON c.repo_key = r.repo_key AND c.classifier_version = ?
+        WHERE l.repo_key IS NOT NULL AND l.skip_reason IS NULL
+          AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], l.paper_id))  -- 3x an IN (unnest) here
+        ORDER BY l.paper_id, l.repo_key
+        """,
+        [classifier_version, *[None if paper_ids is None else list(paper_ids)] * 2],
+    ).df()
 
 
 def sample_strata(wh: Warehouse) -> pd.DataFrame | None:

@@ -13,199 +13,17 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 10  # the highest migration (7-9 are reserved for other branches)
-
-# Primary keys per table, used for upserts and de-duplication of each batch.
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "papers": ("paper_id",),
-    "links": ("paper_id", "repo_url"),
-    "repos": ("repo_key",),
-    "repo_files": ("repo_key", "path"),
-    "repo_evidence": ("repo_key", "path", "module", "kind"),
-    "classifications": ("repo_key", "classifier_version"),
-    "runs": ("run_id",),
-    "source_files": ("source", "path"),
-    "sample_strata": ("venue", "year"),
-}
-
-# Hive partition column of each table's Parquet export.
-PARTITION_BY: dict[str, str] = {
-    "papers": "year",
-    "links": "source",
-    "repos": "status",
-    "repo_files": "kind",
-    "repo_evidence": "kind",
-    "classifications": "framework",
-    "runs": "flow",
-    "source_files": "source",
-    "sample_strata": "year",
-}
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE papers (
-        paper_id VARCHAR PRIMARY KEY,      -- PWC paper_url, or the source's stable id
-        title VARCHAR,
-        arxiv_id VARCHAR,
-        venue VARCHAR,                     -- canonical venue (NeurIPS, CVPR, ...), NULL if none
-        year INTEGER,                      -- conference year when known, else publication year
-        is_workshop BOOLEAN,
-        proceeding VARCHAR,                -- the raw venue string as the source gave it
-        conference VARCHAR,
-        published_date DATE,
-        source VARCHAR NOT NULL,
-        ingested_at TIMESTAMP NOT NULL
-    );
-    CREATE TABLE links (
-        paper_id VARCHAR NOT NULL,
-        repo_url VARCHAR NOT NULL,         -- normalised URL; the raw one when unparseable
-        repo_url_raw VARCHAR,
-        repo_key VARCHAR,                  -- lower-case owner/name on GitHub, else NULL
-        host VARCHAR,
-        scope VARCHAR,                     -- sub-folder the link points into, if any
-        is_official BOOLEAN,
-        mentioned_in_paper BOOLEAN,
-        mentioned_in_github BOOLEAN,
-        pwc_framework VARCHAR,             -- Papers with Code's own label, for comparison only
-        skip_reason VARCHAR,               -- why the link is not crawled; NULL when it is
-        source VARCHAR NOT NULL,
-        ingested_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (paper_id, repo_url)
-    );
-    CREATE TABLE repos (
-        repo_key VARCHAR PRIMARY KEY,
-        full_name VARCHAR,                 -- owner/name with GitHub's case (after renames)
-        status VARCHAR NOT NULL,           -- pending|ok|missing|blocked|disabled|empty|renamed|failed
-        status_reason VARCHAR,
-        renamed_to VARCHAR,
-        created_at TIMESTAMP,
-        pushed_at TIMESTAMP,
-        first_commit_at TIMESTAMP,
-        last_commit_at TIMESTAMP,
-        dates_from VARCHAR,                -- github-api | snapshot-history
-        n_stars INTEGER,
-        language VARCHAR,
-        default_branch VARCHAR,
-        head_commit VARCHAR,
-        is_archived BOOLEAN,
-        etag VARCHAR,
-        n_files INTEGER,
-        n_evidence_files INTEGER,
-        n_attempts INTEGER DEFAULT 0,
-        crawled_at TIMESTAMP,
-        source VARCHAR
-    );
-    CREATE TABLE repo_files (
-        repo_key VARCHAR NOT NULL,
-        path VARCHAR NOT NULL,
-        kind VARCHAR,
-        n_bytes BIGINT,
-        problem VARCHAR,                   -- why a file was read only in part or not at all
-        PRIMARY KEY (repo_key, path)
-    );
-    CREATE TABLE repo_evidence (
-        repo_key VARCHAR NOT NULL,
-        path VARCHAR NOT NULL,
-        module VARCHAR NOT NULL,
-        kind VARCHAR NOT NULL,
-        is_weak BOOLEAN NOT NULL DEFAULT FALSE,
-        PRIMARY KEY (repo_key, path, module, kind)
-    );
-    CREATE TABLE classifications (
-        repo_key VARCHAR NOT NULL,
-        classifier_version VARCHAR NOT NULL,
-        framework VARCHAR NOT NULL,
-        confidence DOUBLE,
-        scores VARCHAR,                    -- JSON {label: score}
-        reason VARCHAR,
-        evidence VARCHAR,                  -- JSON [[path, module, kind, is_weak], ...] that drove it
-        classified_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (repo_key, classifier_version)
-    );
-    CREATE TABLE runs (
-        run_id VARCHAR PRIMARY KEY,
-        flow VARCHAR NOT NULL,
-        started_at TIMESTAMP NOT NULL,
-        finished_at TIMESTAMP,
-        status VARCHAR NOT NULL,           -- running|completed|failed
-        parameters VARCHAR,                -- JSON, never secrets
-        counts VARCHAR,                    -- JSON
-        error VARCHAR
-    );
-    """,
-    # 3 (crawler): change detection for refreshes. head_tree is the tree sha of the default
-    # branch's head (the recursive tree call returns it without extra quota); tree_etag makes
-    # that call conditional (a 304 is free).
-    3: """
-    ALTER TABLE repos ADD COLUMN IF NOT EXISTS head_tree VARCHAR;
-    ALTER TABLE repos ADD COLUMN IF NOT EXISTS tree_etag VARCHAR;
-    """,
-    4: """
-    -- what a file-based source last loaded, so an unchanged file is not loaded again
-    CREATE TABLE IF NOT EXISTS source_files (
-        source VARCHAR NOT NULL,
-        path VARCHAR NOT NULL,             -- the file's name within its source
-        sha256 VARCHAR NOT NULL,
-        loaded_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (source, path)
-    );
-    """,
-    5: """
-    -- who runs a run, so a run whose process died can be told from one still going
-    ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER;
-    ALTER TABLE runs ADD COLUMN IF NOT EXISTS host VARCHAR;
-    """,
-    6: """
-    -- is the link the paper's own code? (analysis.attribution.attribute); a newer ATTRIBUTION_VERSION, or
-    -- facts newer than attributed_at, make the row be attributed again from stored facts
-    ALTER TABLE links ADD COLUMN IF NOT EXISTS attribution VARCHAR;
-    ALTER TABLE links ADD COLUMN IF NOT EXISTS attribution_reason VARCHAR;
-    ALTER TABLE links ADD COLUMN IF NOT EXISTS attribution_version VARCHAR;
-    ALTER TABLE links ADD COLUMN IF NOT EXISTS attributed_at TIMESTAMP;
-    -- what the repository says it is, for telling unrelated repositories apart
-    ALTER TABLE repos ADD COLUMN IF NOT EXISTS description VARCHAR;
-    ALTER TABLE repos ADD COLUMN IF NOT EXISTS readme_title VARCHAR;
-    """,
-    # 7 (scale): when a repository is next due for a check, so gone ones (missing, blocked,
-    # disabled, empty, failed past their tries) are re-asked on a growing backoff, not every run.
-    # NULL means due now (pending, or failed with tries left). Existing rows get the rule's dates.
-    7: """
-    ALTER TABLE repos ADD COLUMN IF NOT EXISTS next_check_at TIMESTAMP;
-    UPDATE repos SET next_check_at = CASE
-        WHEN status = 'ok' THEN coalesce(crawled_at, TIMESTAMP '1970-01-01') + INTERVAL 30 DAY
-        WHEN status IN ('missing', 'blocked', 'disabled', 'empty')
-            OR (status = 'failed' AND coalesce(n_attempts, 0) >= 3)
-            THEN coalesce(crawled_at, TIMESTAMP '1970-01-01') + INTERVAL 7 DAY
-        END
-    WHERE next_check_at IS NULL;
-    """,
-    10: """
-    -- the bundled sample's strata: how many links the source lists hold per (venue, year)
-    -- and how many the sample drew, so all-venue shares can be weighted like the population
-    CREATE TABLE IF NOT EXISTS sample_strata (
-        venue VARCHAR NOT NULL,
-        year INTEGER NOT NULL,
-        n_population INTEGER NOT NULL,
-        n_drawn INTEGER NOT NULL,
-        PRIMARY KEY (venue, year)
-    );
-    """,
-}
+from flows.clock import utcnow
+from flows.store.schema import MIGRATIONS, PARTITION_BY, PRIMARY_KEYS
 
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse open for writing."""
-
-
-def utcnow() -> datetime:
-    """Naive UTC timestamp, the form DuckDB's TIMESTAMP stores."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Warehouse:
@@ -251,7 +69,7 @@ class Warehouse:
         if not self.schema_version():
             return True
         applied = {r[0] for r in self.con.execute("SELECT version FROM schema_version").fetchall()}
-        return bool(set(_MIGRATIONS) - applied)
+        return bool(set(MIGRATIONS) - applied)
 
     def _migrate_for_reading(self) -> None:
         """Bring a file written by an older papertrends up to date before reading it.
@@ -309,7 +127,7 @@ class Warehouse:
         wh = cls(":memory:")  # the schema, empty; then each exported table replaced by a view of its files
         for table in PARTITION_BY:
             if any((folder / table).rglob("*.parquet")):
-                source = _sql_path(folder / table) + "/**/*.parquet"
+                source = sql_path(folder / table) + "/**/*.parquet"
                 wh.con.execute(f"DROP TABLE {table}")
                 wh.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{source}', hive_partitioning = 1)")
         wh.path, wh.read_only = folder, True
@@ -327,7 +145,7 @@ class Warehouse:
             raise FileNotFoundError(f"no warehouse at {source}: run `papertrends refresh` first")
         con = duckdb.connect(":memory:")
         try:
-            con.execute(f"ATTACH '{_sql_path(source)}' AS source (READ_ONLY)")
+            con.execute(f"ATTACH '{sql_path(source)}' AS source (READ_ONLY)")
         except duckdb.IOException as exc:
             con.close()
             if "lock" in str(exc).lower():
@@ -371,9 +189,9 @@ class Warehouse:
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
         )
         applied = {row[0] for row in self.con.execute("SELECT version FROM schema_version").fetchall()}
-        for version in sorted(v for v in _MIGRATIONS if v not in applied):
+        for version in sorted(v for v in MIGRATIONS if v not in applied):
             with self.transaction():
-                self.con.execute(_MIGRATIONS[version])
+                self.con.execute(MIGRATIONS[version])
                 self.con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
         return self.schema_version()
 
@@ -498,84 +316,6 @@ class Warehouse:
     def relation(self, sql: str) -> duckdb.DuckDBPyRelation:
         return self.con.sql(sql)
 
-    def implementations(self, classifier_version: str, paper_ids: Sequence[str] | None = None) -> Any:
-        """One row per (paper, crawlable repository) with both sides' facts, as a DataFrame.
-
-        ``framework`` is NULL where the repository has no decision at this classifier
-        version (not crawled, missing, failed); ``repo_created_at`` falls back to the
-        first commit of a snapshot where GitHub's creation date is unknown. ``paper_ids``
-        narrows it to those papers (``explain`` asks about one, not 300,000).
-        """
-        return self.con.execute(
-            """
-            SELECT l.paper_id, l.repo_url, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official,
-                   l.pwc_framework, l.attribution, l.attribution_reason, l.attribution_version,
-                   p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id,
-                   coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
-                   least(r.created_at, r.first_commit_at) AS code_start_at,
-                   r.status AS repo_status, r.n_stars, c.framework, c.confidence, c.scores
-            FROM links l
-            JOIN papers p USING (paper_id)
-            LEFT JOIN repos old ON old.repo_key = l.repo_key
-            -- a renamed repository's facts live under its new key
-            LEFT JOIN repos r ON r.repo_key = coalesce(old.renamed_to, l.repo_key)
-            LEFT JOIN classifications c ON c.repo_key = r.repo_key AND c.classifier_version = ?
-            WHERE l.repo_key IS NOT NULL AND l.skip_reason IS NULL
-              AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], l.paper_id))  -- 3x an IN (unnest) here
-            ORDER BY l.paper_id, l.repo_key
-            """,
-            [classifier_version, *[None if paper_ids is None else list(paper_ids)] * 2],
-        ).df()
-
-    # --- exports ----------------------------------------------------------------
-
-    def export_parquet(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write each table as hive-partitioned Parquet under ``out_dir/<table>/``.
-
-        Each table is written to a fresh folder and then swapped in, so a reader never
-        sees a half-written export and a crash mid-export leaves the previous one.
-        """
-        import shutil
-
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = {}
-        for table, part in PARTITION_BY.items():
-            staging = out / f".{table}.tmp"
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir()
-            if self.count(table):
-                self.con.execute(
-                    f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{_sql_path(staging)}' "
-                    f"(FORMAT parquet, PARTITION_BY ({part}), OVERWRITE_OR_IGNORE true)"
-                )
-            final = out / table
-            backup = out / f".{table}.old"
-            shutil.rmtree(backup, ignore_errors=True)
-            if final.exists():
-                final.rename(backup)
-            staging.rename(final)
-            shutil.rmtree(backup, ignore_errors=True)
-            written[table] = final
-        return written
-
-
-def write_parquet(frame: Any, path: str | Path) -> Path:
-    """Write one DataFrame (a report series) as a single Parquet file, atomically.
-
-    The report's series are small tables, not warehouse tables, but Parquet writing
-    stays in this module: written to a temporary name, then renamed, so a reader never
-    sees half a file.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), staging)
-    staging.replace(target)
-    return target
 
 
 def _claim_writer_lock(db: Path) -> int:
@@ -603,7 +343,7 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def _sql_path(path: Path) -> str:
+def sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from flows.cli.main import main
+from flows.clock import utcnow
 from flows.report.run_summary import summary_markdown
 from flows.stages import classify as batches
 from flows.stages.export import publish_exports
-from flows.store.warehouse import Warehouse, utcnow
+from flows.store.parquet import export_tables
+from flows.store.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghp_" + "T0KENthatmustneverleak1234567890"
@@ -33,7 +35,7 @@ def _repo(key: str, status: str, crawled_days_ago: float | None = None, source: 
 
 def test_store_outcomes_replaces_files_of_recrawled_repos_only(warehouse: Warehouse) -> None:
     from flows.crawl.driver import CrawlTally
-    from flows.crawl.via_api import Outcome, store_outcomes
+    from flows.crawl.outcomes import Outcome, store_outcomes
 
     warehouse.upsert("repos", [_repo("a/changed", "ok", 40), _repo("a/same", "ok", 40), _repo("a/bad", "pending")])
     for key in ("a/changed", "a/same"):
@@ -56,8 +58,8 @@ def test_store_outcomes_replaces_files_of_recrawled_repos_only(warehouse: Wareho
 
 
 def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, sample_dir: Path) -> None:
-    from flows.sources.sample import load_sample
     from flows.stages.classify import classify_stored, repos_to_classify
+    from flows.stages.ingest import ingest_sample as load_sample
 
     load_sample(warehouse, sample_dir)
     keys = repos_to_classify(warehouse)
@@ -69,8 +71,8 @@ def test_classify_batch_matches_the_stored_classifier(warehouse: Warehouse, samp
 
 
 def test_the_decision_pool_decides_as_this_process_does(warehouse: Warehouse, sample_dir: Path) -> None:
-    from flows.sources.sample import load_sample
     from flows.stages.classify import decide_batch, decision_pool, repos_to_classify
+    from flows.stages.ingest import ingest_sample as load_sample
 
     load_sample(warehouse, sample_dir)
     keys = repos_to_classify(warehouse)
@@ -87,10 +89,10 @@ def test_publish_exports_to_an_fsspec_url(warehouse: Warehouse, sample_dir: Path
     import fsspec
     import pyarrow.parquet as pq
 
-    from flows.sources.sample import load_sample
+    from flows.stages.ingest import ingest_sample as load_sample
 
     load_sample(warehouse, sample_dir)
-    warehouse.export_parquet(tmp_path / "local")
+    export_tables(warehouse, tmp_path / "local")
     target = f"memory://bucket-{tmp_path.name}/pt" if scheme == "memory" else (tmp_path / "remote").as_uri()
     publish_exports(tmp_path / "local", target)
     publish_exports(tmp_path / "local", target)  # a second publish replaces, never duplicates

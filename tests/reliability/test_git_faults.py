@@ -12,7 +12,7 @@ from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 from reliability.warehouse_compare import warehouse_differences
 
 from flows.crawl.driver import crawl_repos
-from flows.crawl.via_api import add_repos
+from flows.crawl.outcomes import add_repos
 from flows.settings import Settings
 from flows.sources.github import GitHubSource
 from flows.sources.http import RetryPolicy

@@ -18,7 +18,7 @@ from fakes.git_host import GitStore
 from fakes.github_server import FakeGitHub, FakeRepo
 
 from flows.crawl.driver import crawl_repos
-from flows.crawl.via_api import add_repos
+from flows.crawl.outcomes import add_repos
 from flows.settings import Settings
 from flows.store.warehouse import Warehouse
 

@@ -16,8 +16,9 @@ import pytest
 from reliability.trees import PROJECT_ROOT
 
 from flows.cli.main import main
-from flows.sources.sample import load_sample
 from flows.stages.classify import classify_stored
+from flows.stages.ingest import ingest_sample as load_sample
+from flows.store.parquet import export_tables
 from flows.store.warehouse import Warehouse, WarehouseBusy
 
 
@@ -27,7 +28,7 @@ def data_dir(tmp_path: Path, sample_dir: Path) -> Path:
     with Warehouse(data / "warehouse.duckdb") as wh:
         load_sample(wh, sample_dir)
         classify_stored(wh)
-        wh.export_parquet(data / "parquet")
+        export_tables(wh, data / "parquet")
     return data
 
 

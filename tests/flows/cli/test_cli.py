@@ -62,8 +62,8 @@ def test_classify_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_status_json_reports_the_contract_keys(
     warehouse: object, sample_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.sources.sample import load_sample
     from flows.stages.classify import classify_stored
+    from flows.stages.ingest import ingest_sample as load_sample
 
     load_sample(warehouse, sample_dir)  # type: ignore[arg-type]
     classify_stored(warehouse)  # type: ignore[arg-type]

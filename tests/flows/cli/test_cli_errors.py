@@ -20,8 +20,8 @@ from flows.store.warehouse import Warehouse
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The test sample, classified: CVPR, ICML, NeurIPS, ICLR, ICCV and ECCV papers with no publication dates."""
-    from flows.sources.sample import load_sample
     from flows.stages.classify import classify_stored
+    from flows.stages.ingest import ingest_sample as load_sample
 
     path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     with Warehouse(path) as wh:

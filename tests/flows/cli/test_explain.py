@@ -13,6 +13,7 @@ from sample_factory import write_sample
 
 from flows.cli.explain import explain_key
 from flows.cli.main import EXIT_FAILURE, EXIT_OK, main
+from flows.store.parquet import export_tables
 from flows.store.warehouse import Warehouse
 
 PAPER = "sample://cvpr-2019/test-paper-4"  # CVPR 2019, linked to test-owner/torch-net in the factory
@@ -30,8 +31,8 @@ def _append(path: Path, rows: list[dict[str, str]]) -> None:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The test sample, with one paper given three links and one repository a weak import."""
-    from flows.sources.sample import load_sample
     from flows.stages.classify import classify_stored
+    from flows.stages.ingest import ingest_sample as load_sample
 
     folder = write_sample(tmp_path_factory.mktemp("sample"))
     link = {"paper_url": PAPER, "paper_title": "Test paper 4", "paper_arxiv_id": "", "mentioned_in_paper": "",
@@ -132,7 +133,7 @@ def test_an_unknown_key_exits_1_with_one_line(db: str, key: str, capsys: pytest.
 def test_explain_reads_the_parquet_export_as_it_reads_the_warehouse(db: str, tmp_path: Path) -> None:
     with Warehouse(db, read_only=True) as wh:
         direct = explain_key(wh, PAPER)
-        wh.export_parquet(tmp_path / "parquet")
+        export_tables(wh, tmp_path / "parquet")
     with Warehouse.from_exports(tmp_path / "parquet") as exported:
         via_export = explain_key(exported, PAPER)
     assert json.dumps(via_export, default=str) == json.dumps(direct, default=str)

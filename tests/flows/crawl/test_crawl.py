@@ -17,10 +17,12 @@ from fakes.github_server import FakeGitHub, FakeRepo, Fault, make_repos
 
 from flows.cli.main import main
 from flows.crawl.driver import crawl_repos
-from flows.crawl.via_api import MAX_ATTEMPTS, TreeEntry, add_repos, select_files
+from flows.crawl.files import select_files
+from flows.crawl.outcomes import MAX_ATTEMPTS, add_repos
 from flows.settings import Settings
-from flows.sources.github import GitHubSource
+from flows.sources.github import GitHubSource, TreeEntry
 from flows.sources.http import RetryPolicy
+from flows.store.parquet import export_tables
 from flows.store.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -152,7 +154,7 @@ def test_token_never_reaches_the_warehouse_or_logs(tmp_path: Path, caplog: pytes
         assert fake.auth_seen[f"api:Bearer {TOKEN}"] > 0  # it was used...
         assert TOKEN not in out.out + out.err + caplog.text  # ...and never shown
         with Warehouse(db) as wh:
-            wh.export_parquet(tmp_path / "parquet")
+            export_tables(wh, tmp_path / "parquet")
         assert TOKEN.encode() not in db.read_bytes()
         assert all(TOKEN.encode() not in p.read_bytes() for p in (tmp_path / "parquet").rglob("*") if p.is_file())
         assert "missing 1" in out.out

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from fakes.github_server import FakeGitHub, FakeRepo
 
+from flows.clock import utcnow
 from flows.crawl.driver import crawl_repos, drive_crawl, select_repos
-from flows.crawl.via_api import RECHECK_GONE_FIRST, Outcome, RepoState, add_repos
+from flows.crawl.outcomes import RECHECK_GONE_FIRST, Outcome, RepoState, add_repos
 from flows.settings import Settings
 from flows.sources.github import GitHubSource
 from flows.sources.http import RetryPolicy
-from flows.store.warehouse import Warehouse, utcnow
+from flows.store.warehouse import Warehouse
 
 
 def _repo(key: str, status: str, crawled_days_ago: float | None = None, due_in_days: float | None = None,

@@ -16,7 +16,7 @@ from fakes.github_server import FakeGitHub, FakeRepo, make_repos
 
 from analysis.classifier.imports import MAX_READ_BYTES
 from flows.crawl.driver import crawl_repos
-from flows.crawl.via_api import add_repos
+from flows.crawl.outcomes import add_repos
 from flows.settings import Settings
 from flows.sources.git_transport import parse_ls_tree
 from flows.sources.github import GitHubSource
@@ -234,8 +234,8 @@ def test_the_cap_on_git_processes_holds_across_processes(tmp_path: Path) -> None
 def test_refresh_batches_crawl_through_git_too(
     tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.crawl.driver import crawl_batch_outcomes
-    from flows.crawl.via_api import load_states
+    from flows.crawl.outcomes import load_states
+    from flows.crawl.transport import crawl_batch_outcomes
 
     for name, value in (("GITHUB_API_URL", fake.url), ("PAPERTRENDS_GITHUB_RAW_URL", fake.raw_url),
                         ("PAPERTRENDS_GITHUB_GIT_URL", fake.url + "/git"),

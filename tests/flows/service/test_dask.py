@@ -15,7 +15,7 @@ def test_dask_runner_stores_what_the_default_runner_stores(prefect_server: str, 
     from fakes.github_server import FakeGitHub, make_repos
     from orchestration_helpers import github_env, seed_papers, table_contents
 
-    from flows.crawl import driver as crawl_driver
+    from flows.crawl import transport as crawl_transport
     from flows.service.runner import run_refresh
     from flows.store.warehouse import Warehouse
 
@@ -38,7 +38,7 @@ def test_dask_runner_stores_what_the_default_runner_stores(prefect_server: str, 
             with Warehouse(db, read_only=True) as wh:
                 contents[runner] = table_contents(wh)
             if runner == "dask":  # the workers crawled: this process never made a GitHub client for the fake
-                assert all(key[1] != fake.url for key in crawl_driver._SHARED)
+                assert all(key[1] != fake.url for key in crawl_transport._SHARED)
     finally:
         fake.stop()
     assert contents["dask"] == contents["default"]

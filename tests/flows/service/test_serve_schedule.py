@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from flows.service.signals import child_pids
+from flows.store.parquet import export_tables
 from flows.store.warehouse import Warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -139,7 +140,7 @@ def servings(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
     """Both serve processes, started at once: one owning its server, one on the suite's server."""
     from sample_factory import write_sample
 
-    from flows.sources.sample import load_sample
+    from flows.stages.ingest import ingest_sample as load_sample
 
     started: dict[str, Serving] = {}
     try:
@@ -155,7 +156,7 @@ def servings(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> I
         sample_dir = write_sample(given / "sample")
         with Warehouse(given / "wh.duckdb") as wh:  # what an earlier refresh left: a warehouse with exports
             load_sample(wh, sample_dir)
-            wh.export_parquet(given / "wh-parquet")
+            export_tables(wh, given / "wh-parquet")
         reader = subprocess.Popen([sys.executable, "-c", _READER_CODE, str(given / "wh.duckdb")],
                                   stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)  # fmt: skip
         assert reader.stdout and reader.stdout.readline().startswith("open 9")

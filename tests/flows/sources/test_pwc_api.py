@@ -15,11 +15,11 @@ from flows.sources.pwc_api import (
     Catalog,
     CatalogError,
     check_applied_filters,
-    ingest_catalog,
     make_catalog_client,
     next_page,
     select_editions,
 )
+from flows.stages.ingest import ingest_catalog
 from flows.store.warehouse import Warehouse
 
 CONFERENCES = [
@@ -184,7 +184,7 @@ def test_an_archive_ingested_after_the_catalog_absorbs_the_catalogs_rows(tmp_pat
     # paper under its Papers with Code URL: one paper must remain, with the links of both.
     from fakes.pwc_files import link, paper, write_parquet
 
-    from flows.sources.pwc_archive import ingest_archive
+    from flows.stages.ingest import ingest_archive
 
     with Warehouse(tmp_path / "w.duckdb") as wh:
         with serve_catalog(_state()) as (base, _):

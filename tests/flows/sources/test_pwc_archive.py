@@ -18,10 +18,10 @@ from flows.settings import Settings
 from flows.sources.pwc_archive import (
     ArchiveError,
     hf_archive_urls,
-    ingest_archive,
     iter_json_array,
     iter_records,
 )
+from flows.stages.ingest import ingest_archive
 from flows.store.warehouse import Warehouse
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sample_factory import SAMPLE_REPOS
 
-from flows.sources.sample import check_sample_dir, load_sample
+from flows.sources.sample import check_sample_dir
+from flows.stages.ingest import ingest_sample as load_sample
 from flows.store.warehouse import Warehouse
 
 TABLES = ("papers", "links", "repos", "repo_files", "repo_evidence")
@@ -67,7 +68,7 @@ def test_the_strata_load_and_weight_only_a_warehouse_of_sample_papers(warehouse:
     assert strata is not None
     assert sorted(strata[["venue", "n_population"]].itertuples(index=False, name=None)) == [("CVPR", 300),
                                                                                            ("ECCV", 90)]
-    from flows.store.warehouse import utcnow
+    from flows.clock import utcnow
 
     warehouse.upsert("papers", [{"paper_id": "arch-1", "title": "t", "venue": "CVPR", "year": 2019,
                                  "source": "archive", "ingested_at": utcnow()}])  # fmt: skip

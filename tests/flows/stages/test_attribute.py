@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from flows.clock import utcnow
 from flows.sources.rows import link_row, paper_row, rows_of
-from flows.sources.sample import SOURCE, _repo_row, read_csv
+from flows.sources.sample import SOURCE, read_csv, repo_row
 from flows.stages import attribute
 from flows.stages.attribute import attribute_links, current_attributions
+from flows.store.queries import implementation_rows
 from flows.store.status import format_status, warehouse_status
-from flows.store.warehouse import Warehouse, utcnow
+from flows.store.warehouse import Warehouse
 
 BUNDLED = Path(__file__).resolve().parents[3] / "data" / "sample"
 
@@ -23,7 +25,7 @@ def sample_wh() -> Iterator[Warehouse]:
     wh = Warehouse(":memory:")
     wh.upsert("papers", rows_of(read_csv(BUNDLED / "papers.csv"), paper_row, SOURCE)[0])
     wh.upsert("links", rows_of(read_csv(BUNDLED / "links.csv"), link_row, SOURCE)[0])
-    wh.upsert("repos", [_repo_row(r) for r in read_csv(BUNDLED / "repos.csv")])
+    wh.upsert("repos", [repo_row(r) for r in read_csv(BUNDLED / "repos.csv")])
     yield wh
     wh.close()
 
@@ -66,8 +68,8 @@ def test_status_counts_links_by_attribution(sample_wh: Warehouse) -> None:
 
 def test_readers_see_current_attributions_even_before_a_refresh_stores_them(sample_wh: Warehouse) -> None:
     attribute_links(sample_wh, force=True)
-    stored = sample_wh.implementations("any")
+    stored = implementation_rows(sample_wh, "any")
     sample_wh.con.execute("UPDATE links SET attribution = NULL, attribution_version = NULL")
-    fresh = current_attributions(sample_wh, sample_wh.implementations("any"))
+    fresh = current_attributions(sample_wh, implementation_rows(sample_wh, "any"))
     assert fresh["attribution"].tolist() == stored["attribution"].tolist()
     assert fresh["attribution_reason"].tolist() == stored["attribution_reason"].tolist()

@@ -10,15 +10,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.store.warehouse import (
-    _MIGRATIONS,
-    PARTITION_BY,
-    PRIMARY_KEYS,
-    SCHEMA_VERSION,
-    Warehouse,
-    WarehouseBusy,
-    utcnow,
-)
+from flows.clock import utcnow
+from flows.store.parquet import export_tables
+from flows.store.queries import implementation_rows
+from flows.store.schema import MIGRATIONS, PARTITION_BY, PRIMARY_KEYS, SCHEMA_VERSION
+from flows.store.warehouse import Warehouse, WarehouseBusy
 
 
 def paper(paper_id: str, title: str, year: int | None = 2019) -> dict[str, object]:
@@ -36,7 +32,7 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
         wh.upsert("papers", [paper("p1", "A")])
     with Warehouse(tmp_path / "w.duckdb") as wh:
         assert wh.schema_version() == SCHEMA_VERSION
-        assert wh.count("schema_version") == len(_MIGRATIONS)
+        assert wh.count("schema_version") == len(MIGRATIONS)
         assert wh.count("papers") == 1
 
 
@@ -82,10 +78,10 @@ def test_a_failed_transaction_leaves_nothing_behind(warehouse: Warehouse) -> Non
 
 def test_export_writes_hive_partitions_readable_by_duckdb(warehouse: Warehouse, tmp_path: Path) -> None:
     warehouse.upsert("papers", [paper("p1", "A", 2018), paper("p2", "B", 2019), paper("p3", "C", 2019)])
-    written = warehouse.export_parquet(tmp_path / "pq")
+    written = export_tables(warehouse, tmp_path / "pq")
     assert set(written) == set(PARTITION_BY)
     assert sorted(p.name for p in (tmp_path / "pq" / "papers").iterdir()) == ["year=2018", "year=2019"]
-    again = warehouse.export_parquet(tmp_path / "pq")  # a second export replaces, never duplicates
+    again = export_tables(warehouse, tmp_path / "pq")  # a second export replaces, never duplicates
     n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{again['papers']}/**/*.parquet', hive_partitioning=true)")
     assert n.fetchall()[0][0] == 3
 
@@ -120,7 +116,7 @@ def test_a_migration_missing_below_the_highest_applied_one_is_still_applied(tmp_
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.con.execute("DELETE FROM schema_version WHERE version = 3")  # applied later than a (fictional) 4
     with Warehouse(tmp_path / "w.duckdb") as wh:
-        assert wh.count("schema_version") == len(_MIGRATIONS)
+        assert wh.count("schema_version") == len(MIGRATIONS)
 
 
 def test_implementations_follow_a_renamed_repository_to_its_new_key(warehouse: Warehouse) -> None:
@@ -131,7 +127,7 @@ def test_implementations_follow_a_renamed_repository_to_its_new_key(warehouse: W
                                {"repo_key": "new/name", "status": "ok"}])  # fmt: skip
     warehouse.upsert("classifications", [{"repo_key": "new/name", "classifier_version": "v", "framework": "jax",
                                           "classified_at": utcnow()}])  # fmt: skip
-    rows = warehouse.implementations("v")
+    rows = implementation_rows(warehouse, "v")
     assert rows[["repo_key", "framework"]].to_dict("records") == [{"repo_key": "new/name", "framework": "jax"}]
 
 

@@ -8,15 +8,18 @@ import duckdb
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION
 from flows.cli.explain import explain_key
-from flows.store.warehouse import _MIGRATIONS, Warehouse, utcnow
+from flows.clock import utcnow
+from flows.store.queries import implementation_rows
+from flows.store.schema import MIGRATIONS
+from flows.store.warehouse import Warehouse
 
 
 def _write_old_warehouse(path: Path, up_to: int) -> None:
     """The file papertrends wrote when ``up_to`` was its highest migration, with one paper and link."""
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
-    for version in sorted(v for v in _MIGRATIONS if v <= up_to):
-        con.execute(_MIGRATIONS[version])
+    for version in sorted(v for v in MIGRATIONS if v <= up_to):
+        con.execute(MIGRATIONS[version])
         con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utcnow()])
     con.execute("INSERT INTO papers (paper_id, title, venue, year, source, ingested_at) "
                 "VALUES ('p1', 'Old paper', 'CVPR', 2019, 'test', ?)", [utcnow()])  # fmt: skip
@@ -30,7 +33,7 @@ def test_a_reader_brings_an_older_file_up_to_date_and_reads_todays_columns(tmp_p
     _write_old_warehouse(db, up_to=5)  # before links.attribution (6)
     with Warehouse(db, read_only=True) as wh:
         assert wh.read_only and "attribution" in wh.columns("links")
-        assert len(wh.implementations(CLASSIFIER_VERSION)) == 1  # the query every reader runs
+        assert len(implementation_rows(wh, CLASSIFIER_VERSION)) == 1  # the query every reader runs
         assert explain_key(wh, "p1")["links"][0]["attribution"] == "unknown"  # worked out now: no dates stored
         assert wh.scalar("SELECT title FROM papers") == "Old paper"  # nothing lost
 
