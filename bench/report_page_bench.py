@@ -30,8 +30,9 @@ from synthetic import write_synthetic  # noqa: E402
 
 from analysis.charts.page_data import explorer_payload  # noqa: E402
 from analysis.classifier.frameworks import CLASSIFIER_VERSION  # noqa: E402
+from analysis.shares.implementations import prepare_implementations  # noqa: E402
 from analysis.shares.papers import counted_papers  # noqa: E402
-from analysis.shares.series import prepare_implementations, report_series  # noqa: E402
+from analysis.shares.series import report_series  # noqa: E402
 from flows.report.write import write_report  # noqa: E402
 from flows.stages.attribute import attribute_links  # noqa: E402
 from flows.stages.classify import classify_stored  # noqa: E402

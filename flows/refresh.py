@@ -33,14 +33,15 @@ from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from flows.crawl.driver import CRAWL_BATCH  # noqa: E402
-from flows.service.progress import stage_bar  # noqa: E402
 from flows.service.run_logs import logs_to_flow_run  # noqa: E402
-from flows.service.signals import check_stop, is_interrupt, is_worth_retrying, request_stop, stop_on_signals  # noqa: E402
-from flows.sources.http import check_reachable  # noqa: E402
+from flows.service.signals import is_interrupt, stop_on_signals  # noqa: E402
+from flows.sources.http import SourceUnreachable, check_reachable  # noqa: E402
 from flows.sources.reachability import archive_hosts, catalog_host, wants_catalog  # noqa: E402
 from flows.stages import ingest  # noqa: E402
 from flows.stages.classify import BATCH_REPOS as CLASSIFY_BATCH  # noqa: E402
 from flows.stages.export import is_remote  # noqa: E402
+from flows.stages.progress import stage_bar  # noqa: E402
+from flows.stopping import STOP, StopRequested, check_stop, request_stop  # noqa: E402
 from flows.store.parquet import export_tables  # noqa: E402
 from flows.store.runs import completed_runs  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
@@ -48,6 +49,21 @@ from flows.store.warehouse import Warehouse  # noqa: E402
 Axis = Literal["venue-year", "paper-date", "repo-created"]
 Freq = Literal["year", "quarter", "month"]
 PositiveInt = Annotated[int, Field(ge=1)]
+
+
+def is_worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
+    """A Prefect ``retry_condition_fn``: retries are for faults of a reachable service.
+
+    Not for a source that is not there at all, and not once the run is stopping.
+    """
+    try:
+        state.result()
+    except (SourceUnreachable, StopRequested):
+        return False
+    except Exception:  # noqa: BLE001 - any other failure is what retries are for
+        pass
+    return not STOP.is_set()
+
 
 # Network stages retry a failed batch after 10, 20, 40 s (+-50%): the HTTP client
 # already retries single requests, so a task retry means something bigger broke

@@ -6,7 +6,7 @@ the first anachronism. The release dates are data with a source per row
 (``analysis/data/framework_releases.csv``), not code. Two uses:
 
 - :func:`anachronisms`: the report's plausibility check lists counted papers whose
-  period ends before their framework's release (:mod:`analysis.attribution.plausibility`);
+  period ends before their framework's release (:mod:`analysis.shares.plausibility`);
 - :func:`labels_at_paper_time`: a repository that holds the paper's code *and* a later
   port of it (``GazeCapture``: Caffe models, later a ``pytorch/`` folder) is labelled by
   what it holds today. For the paper, a framework released after the paper's year is

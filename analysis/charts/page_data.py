@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.classifier.taxonomy import order_labels
+from analysis.shares.implementations import prepare_implementations
 from analysis.shares.papers import MIN_VENUE_PAPERS, venues_with_enough
-from analysis.shares.series import MIN_COUNT, ShareSpec, prepare_implementations, select_items, share_table
+from analysis.shares.series import MIN_COUNT, ShareSpec, select_items, share_table
 from analysis.shares.weights import weight_share_table
 
 VIEWS: tuple[tuple[str, str], ...] = (

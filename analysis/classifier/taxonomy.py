@@ -42,10 +42,6 @@ PWC_CODES: dict[str, str] = {
 }  # fmt: skip
 PWC_CODE_ORDER = ("pytorch", "tf", "jax", "mxnet", "paddle", "mindspore", "caffe2", "torch", "none", OTHER)
 
-# Horace He's published numbers live in analysis/shares/published.py (with his counts).
-from analysis.shares.published import PUBLISHED_PYTORCH_SHARE  # noqa: E402, F401 - re-exported for older imports
-from analysis.shares.published import SOURCE as PUBLISHED_SOURCE  # noqa: E402, F401
-
 
 def view_label(label: str, view: str = "full") -> str:
     """How one fine label is shown in a view (``full`` keeps it; ``pwc`` folds as PWC did)."""

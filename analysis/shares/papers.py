@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.classifier.taxonomy import NONE, UNCLASSIFIED
-from analysis.shares.series import MIN_COUNT, ShareSpec, prepare_implementations, select_items
+from analysis.shares.implementations import prepare_implementations
+from analysis.shares.series import MIN_COUNT, ShareSpec, select_items
 
 Frame = pd.DataFrame
 

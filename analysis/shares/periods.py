@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from analysis.shares.series import Implementations
+from analysis.shares.implementations import Implementations, prepare_implementations
 
 
 def period_codes(data: Implementations, rows: np.ndarray, axis: str, freq: str) -> tuple[np.ndarray, list[str]]:
@@ -43,8 +41,6 @@ def _codes_to_labels(values: np.ndarray, known: np.ndarray,
 
 def period_labels(frame: pd.DataFrame, axis: str = "venue-year", freq: str = "year") -> pd.Series:
     """The period label of each row of a raw implementations frame (None where unknown)."""
-    from analysis.shares.series import prepare_implementations
-
     data = prepare_implementations(frame)
     codes, labels = period_codes(data, np.arange(len(data.paper)), axis, freq)
     return pd.Series(np.array([*labels, None], dtype=object)[codes], index=frame.index)

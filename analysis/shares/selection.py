@@ -16,15 +16,10 @@ existed) cannot tell own code from ports: every link is then eligible, as with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-from analysis.attribution.attribute import COUNTED
-
-if TYPE_CHECKING:
-    from analysis.shares.series import Implementations
+from analysis.shares.implementations import Implementations, prepare_implementations
 
 COUNTING_SENTENCE = {
     False: "Counted: each paper's own code, one link per paper: the link its source marks official, else the "
@@ -33,19 +28,6 @@ COUNTING_SENTENCE = {
     True: "Counted: all linked implementations, later ports and suspect links included (Papers with Code's "
           "\"all implementations\" view); each paper once: its official link, else the classified, most-starred one.",
 }  # fmt: skip
-
-
-def own_code_flags(frame: pd.DataFrame) -> np.ndarray:
-    """Per row: may the link count as the paper's own code? All True without attributions.
-
-    Official and contemporaneous links may. So may an ``unknown`` link whose repository
-    has no decision (missing, never crawled): it can only ever be ``unclassified``, and
-    keeping it keeps the paper in the "all" series' denominator; it never adds to a framework.
-    """
-    if "attribution" not in frame.columns:
-        return np.ones(len(frame), dtype=bool)
-    undecided_unknown = frame["attribution"].isin(["unknown"]) & frame["framework"].isna()
-    return (frame["attribution"].isin(COUNTED) | undecided_unknown).to_numpy(dtype=bool)
 
 
 def counts_ports(data: Implementations, include_ports: bool) -> bool:
@@ -93,8 +75,6 @@ def select_counted_links(frame: pd.DataFrame, include_ports: bool = False) -> pd
     Whatever the axis, venue or period, this is the choice every paper-unit series
     makes; reports list it (``series/papers.csv``) and ``papertrends explain`` shows it.
     """
-    from analysis.shares.series import prepare_implementations
-
     data = prepare_implementations(frame)
     rows, weight = choose_per_paper(data, np.arange(len(data.paper)), include_ports)
     chosen = data.frame.iloc[rows].reset_index(drop=True)

@@ -1,8 +1,8 @@
 """Market share of each framework per period (and venue), with counts and intervals.
 
-Input is the frame of ``Warehouse.implementations(version)``: one row per (paper,
-crawlable repository). Output is one row per (period, [venue,] framework). Pure:
-DataFrames in, DataFrames out; vectorised so that every series of the report over
+Input is the frame of ``implementation_rows`` (flows/store/queries.py), one row per
+(paper, crawlable repository), encoded by :mod:`analysis.shares.implementations`. Output is one row per
+(period, [venue,] framework). Pure: DataFrames in, DataFrames out; vectorised so that every series of the report over
 300,000 links takes well under two seconds (bench/report_bench.py).
 
 What is counted (``ShareSpec``):
@@ -34,7 +34,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from analysis.attribution.releases import labels_at_paper_time
 from analysis.catalog.venues import canonical_venue
 from analysis.classifier.frameworks import UNCERTAIN_BELOW
 from analysis.classifier.taxonomy import (
@@ -45,10 +44,11 @@ from analysis.classifier.taxonomy import (
     order_labels,
 )
 from analysis.shares.crossovers import crossovers_by_venue, find_crossovers  # noqa: F401  (public here too)
+from analysis.shares.implementations import Implementations, prepare_implementations
 from analysis.shares.intervals import wilson_bounds, wilson_interval
 from analysis.shares.periods import period_codes, period_labels  # noqa: F401  (period_labels: public here too)
 from analysis.shares.published import COMPARISON_COLUMNS, comparison_table, finite_population_n  # noqa: F401
-from analysis.shares.selection import choose_per_paper, first_per_repo, own_code_flags
+from analysis.shares.selection import choose_per_paper, first_per_repo
 from analysis.shares.weights import weight_share_table
 
 MIN_COUNT = 10
@@ -98,78 +98,6 @@ class ShareSpec:
         where = "conference " if self.conference_only else ""
         own = ", ports included" if self.include_ports else ", own code only"
         return f"{where}{scope}{unit}{own}, {base}, by {axis}"
-
-
-# --- the encoded frame ----------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class Implementations:
-    """The implementations frame encoded once as numpy arrays (codes, flags, dates).
-
-    Every series of a report starts from the same rows; hashing the string keys once
-    and then counting with ``np.bincount`` is what keeps a full report over 300,000
-    links well under two seconds. ``frame`` is kept for drilling down to titles.
-    """
-
-    frame: pd.DataFrame
-    paper: np.ndarray
-    repo: np.ndarray
-    venue: np.ndarray  # codes into venue_names, -1 for none
-    venue_names: tuple[str, ...]
-    year: np.ndarray  # float, NaN when unknown
-    published: np.ndarray  # datetime64[D]: the paper's date (filled from arXiv ids / conference dates)
-    created: np.ndarray  # datetime64[D]
-    code_start: np.ndarray  # datetime64[D]: earliest of creation and first commit
-    is_own: np.ndarray  # the link is the paper's own code (official or contemporaneous)
-    has_attribution: bool  # False: the frame cannot tell own code from ports (every link counts)
-    is_official: np.ndarray
-    is_workshop: np.ndarray
-    stars: np.ndarray  # float, -1 when unknown
-    label: np.ndarray  # codes into label_names; unclassified is a label too
-    label_names: tuple[str, ...]
-    has_decision: np.ndarray
-
-
-def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementations:
-    """Encode ``Warehouse.implementations()`` rows once; encoded input is returned as is."""
-    if isinstance(frame, Implementations):
-        return frame
-    venue, venue_names = pd.factorize(frame["venue"])
-    # A framework released after the paper's year is replaced by one that existed (analysis.attribution.releases).
-    label, names = pd.factorize(labels_at_paper_time(frame)[0])  # NULL -> -1, which becomes "unclassified"
-    label_names = [*names, UNCLASSIFIED] if UNCLASSIFIED not in set(names) else list(names)
-    label = np.where(label < 0, label_names.index(UNCLASSIFIED), label)
-    return Implementations(
-        frame=frame,
-        paper=pd.factorize(frame["paper_id"])[0],
-        repo=pd.factorize(frame["repo_key"])[0],
-        venue=venue, venue_names=tuple(str(v) for v in venue_names),
-        year=pd.to_numeric(frame["year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-        published=_days(frame["paper_date"] if "paper_date" in frame else frame["published_date"]),
-        created=_days(frame["repo_created_at"]),
-        code_start=_days(frame["code_start_at"] if "code_start_at" in frame else frame["repo_created_at"]),
-        is_own=own_code_flags(frame), has_attribution="attribution" in frame.columns,
-        is_official=_official(frame), is_workshop=_flag(frame["is_workshop"]),
-        stars=pd.to_numeric(frame["n_stars"], errors="coerce").to_numpy(dtype=float, na_value=-1.0),
-        label=label, label_names=tuple(str(v) for v in label_names),
-        has_decision=frame["framework"].notna().to_numpy(dtype=bool),
-    )  # fmt: skip
-
-
-def _days(column: pd.Series) -> np.ndarray:
-    return pd.to_datetime(column, errors="coerce").to_numpy(dtype="datetime64[D]")
-
-
-def _official(frame: pd.DataFrame) -> np.ndarray:
-    """Marked official by the source (``is_official``) or attributed ``official``."""
-    marked = _flag(frame["is_official"])
-    return marked | frame["attribution"].isin(["official"]).to_numpy(dtype=bool) if "attribution" in frame else marked
-
-
-def _flag(column: pd.Series) -> np.ndarray:
-    """A nullable boolean column as plain booleans: unknown counts as False (not official, not a workshop)."""
-    return column.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 # --- items ----------------------------------------------------------------------

@@ -300,7 +300,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     serve_refresh(cron, name=args.name, parameters=params)
-    from flows.service.signals import exit_code, signal_received
+    from flows.stopping import exit_code, signal_received
 
     if not signal_received():
         return EXIT_OK
@@ -468,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     _ignore_further_signals()
-    from flows.service.signals import exit_code
+    from flows.stopping import exit_code
 
     code = exit_code()
     print(f"papertrends {args.command}: stopped by {signal.Signals(code - 128).name}; what was stored is kept "
@@ -484,8 +484,8 @@ def _ignore_further_signals() -> None:
 
 
 def _stopping() -> bool:
-    """True once SIGINT/SIGTERM was received (cheap: flows.service.signals imports no Prefect)."""
-    from flows.service.signals import signal_received
+    """True once SIGINT/SIGTERM was received (cheap: flows.stopping imports nothing)."""
+    from flows.stopping import signal_received
 
     return signal_received()
 
@@ -520,7 +520,8 @@ def _stop_on_signals_early() -> None:
     and its default SIGINT is not seen by the threads; a refresh installs its own handlers
     only once Prefect has been imported, seconds later.
     """
-    from flows.service.signals import on_repeated_signal, request_stop
+    from flows.service.signals import on_repeated_signal
+    from flows.stopping import request_stop
 
     def handle(signum: int, frame: object) -> None:
         on_repeated_signal(signum)
@@ -536,7 +537,7 @@ def entrypoint() -> None:
     try:
         code = main()
     except KeyboardInterrupt:  # a signal before main's own handling was reached (parsing the options)
-        from flows.service.signals import exit_code
+        from flows.stopping import exit_code
 
         code = exit_code()
     if code >= 128:
@@ -546,7 +547,7 @@ def entrypoint() -> None:
     except BrokenPipeError:
         _silence_stdout()
     except KeyboardInterrupt:  # the first signal arrived just as the command ended
-        from flows.service.signals import exit_code
+        from flows.stopping import exit_code
 
         code = exit_code()
     sys.exit(code)

@@ -43,7 +43,7 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     plausibility check's count. By default only each paper's own code counts;
     ``include_ports`` counts every linked implementation (a selection of its own).
     """
-    from analysis.shares.series import prepare_implementations
+    from analysis.shares.implementations import prepare_implementations
 
     if axis not in AXES or freq not in FREQS:
         raise ValueError(f"axis must be one of {AXES} and freq one of {FREQS}")
@@ -89,10 +89,10 @@ def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None
 
     ``strata``: the bundled sample's, to weight the all-venue shares like the population.
     """
-    from analysis.attribution.ports import attribution_series
     from analysis.charts.figures import FRAMEWORK_STYLE
     from analysis.charts.page_data import explorer_payload
     from analysis.shares.papers import counted_papers, explain_empty, mark_notable_crossovers
+    from analysis.shares.ports import attribution_series
     from analysis.shares.series import ShareSpec, report_series
 
     series = report_series(data, axis=axis, freq=freq, venues=venues, strata=strata, include_ports=include_ports)
@@ -126,8 +126,8 @@ def write_series(frame: pd.DataFrame, folder: Path, stem: str) -> tuple[Path, Pa
 def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: Sequence[str] | None,
                 panels: Sequence[str], include_ports: bool = False) -> dict[str, Any]:  # fmt: skip
     """The report's Figures by name; none when there is nothing to draw. ``panels``: venues drawn on their own."""
-    from analysis.attribution.ports import ports_chart
     from analysis.charts.figures import count_bars_chart, share_lines_chart, stacked_share_chart, venue_small_multiples
+    from analysis.charts.ports import ports_chart
     from analysis.charts.published import published_comparison_chart
     from analysis.shares.series import ShareSpec
 

@@ -55,7 +55,8 @@ def run_refresh(*, runner: str = "default", address: str | None = None, verbose:
     with its counts, read from the warehouse's ``runs`` row.
     """
     quiet_prefect(verbose)
-    from flows.service.signals import STOP, stop_on_signals
+    from flows.service.signals import stop_on_signals
+    from flows.stopping import STOP
 
     with stop_on_signals():
         from flows.refresh import refresh

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from flows.service.signals import first_signal, request_stop
+from flows.stopping import first_signal, request_stop
 
 DEPLOYMENT_NAME = "papertrends-daily"
 DEFAULT_CRON = "0 3 * * *"

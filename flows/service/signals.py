@@ -19,10 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-STOP = threading.Event()
-"""Set once the process has been asked to stop; long waits and new requests check it."""
+from flows.stopping import StopRequested, first_signal, request_stop, signal_received
 
 GRACE_SECONDS = 8.0
 """Time the unwinding gets before the watchdog ends the process (the promise is 15 s).
@@ -30,46 +28,6 @@ GRACE_SECONDS = 8.0
 Recording the run takes milliseconds and an orderly stop about 4 s on a busy machine;
 what stalls is Prefect reporting to a temporary server that the same Ctrl-C (sent to
 the whole process group by a terminal) has already stopped."""
-
-_received: list[int] = []
-
-
-class StopRequested(RuntimeError):
-    """Raised by work that notices :data:`STOP` (a request not sent, a wait cut short)."""
-
-
-def request_stop(signum: int | None = None) -> None:
-    """Tell every thread of this process to stop at its next check."""
-    if signum is not None:
-        _received.append(signum)
-    STOP.set()
-
-
-def check_stop() -> None:
-    """Raise :class:`StopRequested` when the process has been asked to stop."""
-    if STOP.is_set():
-        raise StopRequested("stopped: the run was interrupted")
-
-
-def sleep_unless_stopped(seconds: float) -> None:
-    """``time.sleep`` that returns early, raising :class:`StopRequested`, when a stop is requested."""
-    if STOP.wait(seconds):
-        check_stop()
-
-
-def signal_received() -> bool:
-    """True once SIGINT or SIGTERM reached this process (not merely a stop asked by code)."""
-    return bool(_received)
-
-
-def first_signal() -> int:
-    """The first signal received (SIGINT when the stop was asked by code)."""
-    return _received[0] if _received else signal.SIGINT
-
-
-def exit_code() -> int:
-    """128 + the first signal received (130 for Ctrl-C), the shell's convention."""
-    return 128 + first_signal()
 
 
 def on_repeated_signal(signum: int) -> None:
@@ -80,7 +38,7 @@ def on_repeated_signal(signum: int) -> None:
     another ``KeyboardInterrupt`` then would cut short the unwinding of the first, or
     escape after the command has printed its result and end the process by SIGINT.
     """
-    if _received:
+    if signal_received():
         hard_exit(first_signal())
 
 
@@ -146,19 +104,3 @@ def is_interrupt(exc: BaseException) -> bool:
     # After a signal, whatever surfaces is the interrupt in another guise: DuckDB, for one,
     # answers Ctrl-C during a COPY with its own InterruptException.
     return isinstance(exc, KeyboardInterrupt | TerminationSignal | StopRequested) or signal_received()
-
-
-def is_worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
-    """A Prefect ``retry_condition_fn``: retries are for faults of a reachable service.
-
-    Not for a source that is not there at all, and not once the run is stopping.
-    """
-    from flows.sources.http import SourceUnreachable
-
-    try:
-        state.result()
-    except (SourceUnreachable, StopRequested):
-        return False
-    except Exception:  # noqa: BLE001 - any other failure is what retries are for
-        pass
-    return not STOP.is_set()

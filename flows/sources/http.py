@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from flows.service.signals import check_stop, sleep_unless_stopped
+from flows.stopping import check_stop, sleep_unless_stopped
 
 log = logging.getLogger("papertrends.http")
 

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from analysis.classifier.frameworks import CLASSIFIER_VERSION, Decision, classify_evidence
 from analysis.classifier.imports import Evidence
 from flows.clock import utcnow
-from flows.service.signals import check_stop
+from flows.stopping import check_stop
 from flows.store import evidence as store
 from flows.store.evidence import EVIDENCE_COLUMNS
 from flows.store.warehouse import Warehouse

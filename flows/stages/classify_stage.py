@@ -15,8 +15,8 @@ from typing import Any
 from prefect import get_run_logger
 from prefect.futures import PrefectFuture, as_completed
 
-from flows.service.progress import stage_bar
 from flows.stages.classify import evidence_batches
+from flows.stages.progress import stage_bar
 from flows.store.warehouse import Warehouse
 
 

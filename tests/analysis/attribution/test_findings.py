@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from analysis.attribution.paper_dates import arxiv_date, conference_dates, fill_paper_dates, paper_date
-from analysis.attribution.plausibility import plausibility_defects
-from analysis.attribution.ports import port_counts, port_flow
 from analysis.attribution.releases import anachronisms, framework_releases, period_end
 from analysis.classifier.taxonomy import LABEL_ORDER
+from analysis.shares.plausibility import plausibility_defects
+from analysis.shares.ports import port_counts, port_flow
 from analysis.shares.selection import select_counted_links
 from analysis.shares.series import ShareSpec, framework_shares
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis.attribution.releases import anachronisms
-from analysis.shares.series import Implementations, ShareSpec, prepare_implementations, select_items
+from analysis.shares.implementations import Implementations, prepare_implementations
+from analysis.shares.series import ShareSpec, select_items
 
 
 def plausibility_defects(frame: pd.DataFrame | Implementations, spec: ShareSpec | None = None,

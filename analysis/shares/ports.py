@@ -2,7 +2,7 @@
 
 A link attributed ``later-port`` (:mod:`analysis.attribution.attribute`) is not the paper's
 code, but it says something no share chart does: how many TensorFlow-era papers got
-PyTorch ports, and when. Two tables and one chart, all pure:
+PyTorch ports, and when. Two tables, both pure (the chart is analysis/charts/ports.py):
 
 - :func:`port_counts`: ports per paper period (the report's axis) and port framework;
 - :func:`port_flow`: the paper's own framework (its counted link) -> the port's
@@ -15,14 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from analysis.attribution.releases import labels_at_paper_time
-from analysis.charts.figures import style_of
 from analysis.classifier.taxonomy import NONE, UNCLASSIFIED, order_labels
+from analysis.shares.implementations import Implementations, prepare_implementations
 from analysis.shares.periods import period_codes
+from analysis.shares.plausibility import plausibility_defects
 from analysis.shares.selection import choose_per_paper
-from analysis.shares.series import Implementations, ShareSpec, keep_rows, prepare_implementations
+from analysis.shares.series import ShareSpec, keep_rows
 
 PORT_COLUMNS = ["period", "framework", "n_ports", "n_papers"]
 FLOW_COLUMNS = ["paper_framework", "port_framework", "n_papers", "n_ports", "first_port_year", "median_port_year",
@@ -91,37 +91,10 @@ def port_flow(frame: pd.DataFrame | Implementations, venues: Sequence[str] | Non
         FLOW_COLUMNS].reset_index(drop=True)  # fmt: skip
 
 
-def ports_chart(counts: pd.DataFrame, title: str) -> Figure:
-    """Stacked bars: later ports per paper period, coloured by the port's framework."""
-    fig = Figure(figsize=(10, 5.0))
-    ax = fig.add_subplot()
-    periods = sorted(counts["period"].astype(str).unique())
-    wide = counts.pivot_table(index="period", columns="framework", values="n_ports", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(index=periods, columns=order_labels(wide.columns), fill_value=0)
-    x = np.arange(len(periods))
-    bottom = np.zeros(len(periods))
-    for label in wide.columns:
-        colour, hatch, _marker = style_of(label)
-        values = wide[label].to_numpy(dtype=float)
-        ax.bar(x, values, bottom=bottom, color=colour, hatch=hatch, edgecolor="white", label=label,
-               gid=f"ports-{label}")
-        bottom += values
-    ax.set_xticks(x, periods, rotation=45 if len(periods) > 12 else 0, fontsize=8)
-    ax.set_ylabel("later ports (links)")
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel("the paper's period")
-    ax.set_title(title, fontsize=10)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, title="port's framework")
-    fig.subplots_adjust(left=0.07, right=0.84, bottom=0.16, top=0.92)
-    return fig
-
-
 def attribution_series(frame: pd.DataFrame | Implementations, axis: str = "venue-year", freq: str = "year",
                        venues: Sequence[str] | None = None, include_ports: bool = False) -> dict[str, pd.DataFrame]:
     """The report's series about attribution: ``ports``, ``port_flow``, ``defects`` (plausibility check) and
     ``relabelled`` (labels replaced because the framework did not exist yet in the paper's year)."""
-    from analysis.attribution.plausibility import plausibility_defects
-
     data = prepare_implementations(frame)
     spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
     return {"ports": port_counts(data, axis, freq, venues), "port_flow": port_flow(data, venues),
