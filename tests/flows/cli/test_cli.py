@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli.main import COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
+from flows.cli.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from flows.cli.main import main
+from flows.cli.parser import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[3]
 

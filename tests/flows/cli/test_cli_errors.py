@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from sample_factory import write_sample
 
-from flows.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
+from flows.cli.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from flows.cli.main import main
 from flows.store.warehouse import Warehouse
 
 

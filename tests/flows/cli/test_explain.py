@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sample_factory import write_sample
 
+from flows.cli.commands import EXIT_FAILURE, EXIT_OK
 from flows.cli.explain import explain_key
-from flows.cli.main import EXIT_FAILURE, EXIT_OK, main
+from flows.cli.main import main
 from flows.store.parquet import export_tables
 from flows.store.warehouse import Warehouse
 

@@ -1,0 +1,310 @@
+"""What each ``papertrends`` command does: a few lines calling the functions the flows call.
+
+Imports are lazy on purpose: ``classify``, ``status`` and ``--help`` must start fast,
+and ``import prefect`` alone costs over a second, so each command imports what it needs
+when it runs (none of these function-level imports hides a cycle: tests/test_architecture.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit code 2)."""
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    """The one settings object, for the warehouse ``--db`` names (its folder holds its outputs)."""
+    from flows.settings import Settings
+
+    return Settings.for_db(args.db)
+
+
+def _db_path(args: argparse.Namespace) -> str:
+    return str(_settings(args).db_path)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from analysis.classifier.frameworks import classify_evidence
+    from flows.sources.snapshot import scan_directory
+
+    path = Path(args.path)
+    if not path.is_dir():
+        raise UsageError(f"not a directory: {path}")
+    scans = scan_directory(path)
+    decision = classify_evidence(e for s in scans for e in s.evidence)
+    if args.json:
+        print(json.dumps({
+            "path": str(path), "framework": decision.framework, "scores": decision.scores,
+            "confidence": decision.confidence, "is_uncertain": decision.is_uncertain, "reason": decision.reason,
+            "classifier_version": decision.classifier_version,
+            "evidence": [{"path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
+                         for e in decision.evidence],
+            "problems": [{"path": s.path, "problem": s.problem} for s in scans if s.problem],
+        }))  # fmt: skip
+        return EXIT_OK
+    uncertain = ", uncertain" if decision.is_uncertain else ""
+    print(f"{path}: {decision.framework} (confidence {decision.confidence:.2f}{uncertain}, {decision.reason})")
+    for label, score in sorted(decision.scores.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<12} {score:8.2f}")
+    for ev in decision.evidence:
+        print(f"  evidence: {ev.path}: {ev.module} ({ev.kind}{', weak' if ev.is_weak else ''})")
+    return EXIT_OK
+
+
+def _open_for_reading(args: argparse.Namespace) -> Any:
+    """The warehouse read-only, or, while a refresh holds it, a view of its last Parquet export.
+
+    The exports live beside the warehouse (``Settings.parquet_dir``); the fallback is said
+    on stderr, so a reader knows the numbers are as of the last completed export.
+    """
+    from flows.store.warehouse import Warehouse, WarehouseBusy
+
+    settings = _settings(args)
+    try:
+        return Warehouse(settings.db_path, read_only=True)
+    except WarehouseBusy:
+        exports = settings.parquet_dir
+        if not exports.is_dir():
+            raise
+        print(f"papertrends {args.command}: the warehouse is in use by a refresh; "
+              f"reading the last Parquet export in {exports}", file=sys.stderr)  # fmt: skip
+        return Warehouse.from_exports(exports)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from flows.store.status import format_status, warehouse_status
+
+    with _open_for_reading(args) as wh:
+        status = warehouse_status(wh)
+    print(json.dumps(status, default=str) if args.json else format_status(status))
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from flows.cli.explain import explain_key
+    from flows.cli.explain_text import format_explanation
+
+    with _open_for_reading(args) as wh:
+        explanation = explain_key(wh, args.key)
+    print(json.dumps(explanation, default=str) if args.json else format_explanation(explanation))
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    params = _refresh_params(args)
+    if args.address and args.runner != "dask":
+        raise UsageError("--address needs --runner dask")
+    from flows.sources.reachability import check_sources_reachable
+
+    check_sources_reachable(params)  # offline, say so at once rather than after Prefect's start-up
+    from flows.service.runner import print_summary, run_refresh
+
+    try:
+        outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
+    except ValueError as exc:  # parameters Prefect's validation refused
+        raise UsageError(str(exc)) from None
+    if outcome.counts:
+        print_summary(outcome, params["db"])
+    if outcome.error:
+        print(f"papertrends refresh: error: {one_line(Exception(outcome.error))}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _refresh_params(args: argparse.Namespace) -> dict[str, Any]:
+    """Flow parameters from the options, checked here so a mistake is a usage error before Prefect starts."""
+    params = _source_params(args)
+    if args.since:
+        from datetime import date
+
+        try:
+            params["since"] = date.fromisoformat(args.since)
+        except ValueError:
+            raise UsageError(f"--since wants a date as YYYY-MM-DD, got {args.since!r}") from None
+    if args.full and args.reclassify:
+        raise UsageError("--reclassify re-decides stored evidence without crawling; it does not combine with --full")
+    params.update(db=_db_path(args), full=args.full, reclassify=args.reclassify, progress=not args.no_progress)
+    if args.via:
+        params["via"] = args.via
+    if args.include_ports:
+        params["include_ports"] = True
+    if args.parquet:
+        params["parquet_dir"] = args.parquet
+    return params
+
+
+def _source_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The source switches shared by refresh and serve."""
+    if bool(args.links) != bool(args.papers):
+        raise UsageError("--links and --papers go together (the archive's two files)")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if args.sample and (args.links or args.venue or args.catalog):
+        raise UsageError("--sample is the offline demo; it does not combine with other sources")
+    if args.sample_dir and not args.sample:
+        raise UsageError("--sample-dir goes with --sample")
+    if args.venue:
+        from analysis.catalog.venues import check_venue_names
+
+        try:
+            check_venue_names(args.venue)  # before Prefect starts, not deep in the catalog step
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    params: dict[str, Any] = {"sample": args.sample, "catalog": args.catalog}
+    if args.sample_dir:
+        params["sample_dir"] = str(Path(args.sample_dir).resolve())
+    for key, value in (("links", args.links), ("papers", args.papers), ("venues", args.venue), ("limit", args.limit)):
+        if value is not None:
+            params[key] = value
+    return params
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from flows.report.write import write_report
+
+    out = args.out or str(_settings(args).reports_dir)
+    with _open_for_reading(args) as wh:
+        venues = _report_venues(wh, args.venue)
+        written = write_report(wh, out, axis=args.axis, freq=args.freq, venues=venues,
+                               include_ports=args.include_ports)
+    for key in ("html", "png", "svg", "csv", "parquet"):
+        if key in written:
+            print(f"{key}: {written[key]}")
+    print(f"index: {written['index']}")
+    print(f"files: {len(written['charts'])} chart files, {len(written['series'])} series files")
+    if not written["counts"]:  # a chart with no periods is a failure, said with the filter that left nothing
+        reason = written["empty_reason"] or "no paper of the selection is counted"
+        print(f"papertrends report: error: nothing to chart: {reason}", file=sys.stderr)
+        return EXIT_FAILURE
+    print("per period: " + ", ".join(f"{p} n={n:g}" for p, n in written["counts"]))
+    print(f"plausibility: {written['n_defects']} paper(s) counted under a framework before its release"
+          + (" (listed in the report)" if written["n_defects"] else ""))
+    return EXIT_OK
+
+
+def _report_venues(wh: Any, names: list[str] | None) -> list[str] | None:
+    """``--venue`` values as the canonical venues the warehouse holds (NIPS is NeurIPS); a usage error otherwise."""
+    if not names:
+        return None
+    from analysis.catalog.venues import resolve_venues
+    from flows.store.queries import venues_held
+
+    try:
+        return resolve_venues(names, venues_held(wh))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from flows.settings import Settings
+    from flows.sources.pwc_archive import hf_archive_urls
+    from flows.stages.ingest import ingest_archive
+    from flows.store.warehouse import Warehouse
+
+    settings = Settings.from_env()
+    hf = hf_archive_urls(settings) if args.from_hf else {}
+    links, papers = args.links or hf.get("links"), args.papers or hf.get("papers")
+    if not links or not papers:
+        raise UsageError("give --links and --papers (paths or URLs), or --from-hf for the archive on Hugging Face")
+    with Warehouse(_db_path(args)) as wh:
+        counts = ingest_archive(wh, links, papers, settings, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(counts))
+        return EXIT_OK
+    print(f"papers: {counts['papers']:,}  links: {counts['links']:,}  papers only in links: "
+          f"{counts['papers_from_links']:,}  new pending repos: {counts['repos_pending_added']:,}")
+    for title, key in (("skipped rows", "skipped"), ("links not crawled", "links_not_crawlable")):
+        if counts[key]:
+            print(f"{title}: " + ", ".join(f"{k} {v:,}" for k, v in counts[key].items()))
+    return EXIT_OK
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    import uuid
+
+    from flows.crawl.driver import crawl_repos
+    from flows.crawl.outcomes import add_repos
+    from flows.settings import Settings
+    from flows.store.queries import unavailable_repos
+    from flows.store.warehouse import Warehouse
+
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    bad = [r for r in args.repo or [] if r.strip("/").count("/") != 1]
+    if bad:
+        raise UsageError(f"--repo takes OWNER/NAME, got {bad[0]!r}")
+    settings = Settings.from_env()
+    run_id = str(uuid.uuid4())
+    with Warehouse(_db_path(args)) as wh:
+        keys = add_repos(wh, args.repo) if args.repo else None
+        wh.start_run(run_id, "crawl", {"repo": args.repo, "limit": args.limit, "full": args.full, "via": args.via})
+        try:
+            summary = crawl_repos(wh, settings, repo_keys=keys, limit=args.limit, full=args.full,
+                                  progress=not args.quiet, via=args.via)  # fmt: skip
+        except BaseException as exc:
+            wh.finish_run(run_id, "failed", {}, error=one_line(exc))
+            raise
+        wh.finish_run(run_id, "completed", summary)
+        unavailable = unavailable_repos(wh, keys) if keys else []
+    print(json.dumps(summary) if args.json else _format_crawl_summary(summary))
+    if unavailable:
+        listed = "; ".join(f"{r['repo_key']} {r['status']}" + (f" ({r['status_reason']})" if r["status_reason"] else "")
+                           for r in unavailable[:3])  # fmt: skip
+        more = f" and {len(unavailable) - 3} more" if len(unavailable) > 3 else ""
+        print(f"papertrends crawl: error: {len(unavailable)} of {len(keys or [])} repositories not crawled: "
+              f"{listed}{more}", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _format_crawl_summary(summary: dict[str, Any]) -> str:
+    req = summary["requests"]
+    lines = [
+        ", ".join([f"repositories {summary['selected']}: crawled {summary['crawled']}",
+                   f"unchanged {summary['unchanged']}", *(f"{k} {v}" for k, v in summary["by_status"].items())]),
+        f"requests: {req['quota_counted']} quota-counted ({summary['quota_per_repo']}/repo), "
+        f"{req['not_modified']} free 304s, {req['raw']} raw files, {summary.get('git_fetches', 0)} git fetches "
+        f"(via {summary.get('via', 'api')}); quota left: {summary['quota_left'] or 'unknown'}",
+    ]
+    lines += [f"failed ({n}): {reason}" for reason, n in summary["failed"].items()]
+    return "\n".join(lines)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    params = _source_params(args)
+    if args.db:
+        params["db"] = str(Path(args.db).resolve())  # scheduled runs may start in another folder
+    if args.parquet:
+        params["parquet_dir"] = args.parquet if "://" in args.parquet else str(Path(args.parquet).resolve())
+    from flows.settings import quiet_prefect_defaults
+
+    quiet_prefect_defaults()
+    from flows.service.serve import serve_refresh, validate_cron
+
+    try:
+        cron = validate_cron(args.cron)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    serve_refresh(cron, name=args.name, parameters=params)
+    from flows.stopping import exit_code, signal_received
+
+    if not signal_received():
+        return EXIT_OK
+    # stopped as a service is stopped: the same 130/143 as any command a signal ended
+    print(f"papertrends serve: stopped by {signal.Signals(exit_code() - 128).name}; the schedule is paused "
+          "until serve runs again", file=sys.stderr)  # fmt: skip
+    return exit_code()
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) < 400 else text[:397] + "..."
