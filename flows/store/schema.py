@@ -8,7 +8,7 @@ timestamps, ``*_date`` dates, ``is_*``/``has_*`` booleans, ``n_*`` counts.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 10  # the highest migration (7-9 are reserved for other branches)
+SCHEMA_VERSION = 11  # the highest migration (8 and 9 were reserved for other branches and never used)
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -184,5 +184,11 @@ MIGRATIONS: dict[int, str] = {
         n_drawn INTEGER NOT NULL,
         PRIMARY KEY (venue, year)
     );
+    """,
+    # 11 (forks): a fork inherits its parent's history, so its code starts at its own creation,
+    # and a fork linked beside its parent is not the paper's code (analysis.attribution).
+    11: """
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS is_fork BOOLEAN;
+    ALTER TABLE repos ADD COLUMN IF NOT EXISTS fork_parent VARCHAR;   -- the parent's lower-case owner/name
     """,
 }
