@@ -1,6 +1,6 @@
 """One settings object: every path and URL the shell uses comes from here.
 
-Values come from the environment (the names in ARCHITECTURE.md), so tests point
+Values come from the environment (the names in docs/architecture.md), so tests point
 them at loopback fakes and users at GitHub Enterprise without code changes. The
 token is held apart from everything that gets printed, logged or stored.
 """

@@ -27,7 +27,7 @@ LABEL_ORDER: tuple[str, ...] = (
     "megengine", OTHER, NONE, UNCLASSIFIED,
 )  # fmt: skip
 
-# Papers with Code's Trends legend (SOURCES.md): Other, PyTorch, TensorFlow, Jax, MXNet,
+# Papers with Code's Trends legend (docs/architecture.md, "Outside sources"): Other, PyTorch, TensorFlow, Jax, MXNet,
 # PaddlePaddle, torch, Caffe2, MindSpore. Keras was counted as TensorFlow there.
 _PWC_KEPT = {"pytorch", "tensorflow", "jax", "mxnet", "paddle", "mindspore", "caffe2", "lua-torch", NONE, UNCLASSIFIED}
 _PWC_RENAMED = {"keras": "tensorflow"}

@@ -42,7 +42,7 @@ LINK_COLUMNS = ("paper_url", "paper_title", "paper_arxiv_id", "repo_url", "is_of
                 "mentioned_in_paper", "mentioned_in_github", "framework")  # fmt: skip
 PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "conference", "date")
 REQUIRED = {"links": ("paper_url", "repo_url"), "papers": ("paper_url",)}
-# The archive on Hugging Face: dataset -> files (SOURCES.md).
+# The archive on Hugging Face: dataset -> files (docs/architecture.md, "Outside sources").
 HF_FILES = {
     "links": ("pwc-archive/links-between-paper-and-code", ("data/train-00000-of-00001.parquet",)),
     "papers": ("pwc-archive/papers-with-abstracts", tuple(f"data/train-0000{i}-of-00004.parquet" for i in range(4))),

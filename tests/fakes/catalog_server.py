@@ -3,7 +3,7 @@
 ``GET conferences/`` (unpaginated list), ``GET papers/?conference=&start_date=&page=&page_size=
 &include_resources=`` (page/page-size paging; envelope ``results``/``count`` or ``items``/``total``,
 ``next_page``, ``applied_filters`` echoing the filters it applied) and ``GET papers/{arxiv_id}``
-(a detail with ``repositories``). Knobs reproduce what SOURCES.md leaves unverified: list rows
+(a detail with ``repositories``). Knobs reproduce what the catalog leaves undocumented (docs/architecture.md): list rows
 with or without ``repositories``, a filter the server silently ignores, 429 + ``Retry-After``,
 404 for unknown papers or conferences, 422 for bad parameters.
 """
