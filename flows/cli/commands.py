@@ -107,13 +107,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     check_sources_reachable(params)  # offline, say so at once rather than after Prefect's start-up
     from flows.service.runner import print_summary, run_refresh
+    from flows.stopping import pause_point
 
+    pause_point("refresh:before-prefect")
     try:
         outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
     except ValueError as exc:  # parameters Prefect's validation refused
         raise UsageError(str(exc)) from None
     if outcome.counts:
         print_summary(outcome, params["db"])
+    pause_point("refresh:after-summary")
     if outcome.error:
         print(f"papertrends refresh: error: {one_line(Exception(outcome.error))}", file=sys.stderr)
         return EXIT_FAILURE
@@ -234,6 +237,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from flows.crawl.driver import crawl_repos
     from flows.crawl.outcomes import add_repos
     from flows.settings import Settings
+    from flows.stopping import first_signal, mark_work_done, signal_received
     from flows.store.queries import unavailable_repos
     from flows.store.warehouse import Warehouse
 
@@ -251,9 +255,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             summary = crawl_repos(wh, settings, repo_keys=keys, limit=args.limit, full=args.full,
                                   progress=not args.quiet, via=args.via)  # fmt: skip
         except BaseException as exc:
-            wh.finish_run(run_id, "failed", {}, error=one_line(exc))
+            wh.abort_transaction()  # a signal can land between a batch's BEGIN and its guard
+            stopped = isinstance(exc, KeyboardInterrupt) or signal_received()
+            wh.finish_run(run_id, "interrupted" if stopped else "failed", {},
+                          error=f"stopped by {signal.Signals(first_signal()).name}" if stopped else one_line(exc))
             raise
         wh.finish_run(run_id, "completed", summary)
+        mark_work_done("the crawl, recorded completed")
         unavailable = unavailable_repos(wh, keys) if keys else []
     print(json.dumps(summary) if args.json else _format_crawl_summary(summary))
     if unavailable:
