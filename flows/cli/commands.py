@@ -109,11 +109,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from flows.service.runner import print_summary, run_refresh
     from flows.stopping import pause_point
 
-    pause_point("refresh:before-prefect")
-    try:
-        outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
-    except ValueError as exc:  # parameters Prefect's validation refused
-        raise UsageError(str(exc)) from None
+    from flows.store.writer_lock import writer_claimed
+
+    # Claimed from the start, not when the flow opens the warehouse seconds later: a second
+    # refresh started meanwhile is refused at once instead of running after this one.
+    with writer_claimed(params["db"]):
+        pause_point("refresh:before-prefect")
+        try:
+            outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
+        except ValueError as exc:  # parameters Prefect's validation refused
+            raise UsageError(str(exc)) from None
     if outcome.counts:
         print_summary(outcome, params["db"])
     pause_point("refresh:after-summary")
@@ -218,7 +223,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     links, papers = args.links or hf.get("links"), args.papers or hf.get("papers")
     if not links or not papers:
         raise UsageError("give --links and --papers (paths or URLs), or --from-hf for the archive on Hugging Face")
-    with Warehouse(_db_path(args)) as wh:
+    with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         counts = ingest_archive(wh, links, papers, settings, progress=not args.no_progress)
     if args.json:
         print(json.dumps(counts))
@@ -240,6 +245,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from flows.stopping import first_signal, mark_work_done, signal_received
     from flows.store.queries import unavailable_repos
     from flows.store.warehouse import Warehouse
+    from flows.store.writer_lock import writer_claimed
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
@@ -248,7 +254,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise UsageError(f"--repo takes OWNER/NAME, got {bad[0]!r}")
     settings = Settings.from_env()
     run_id = str(uuid.uuid4())
-    with Warehouse(_db_path(args)) as wh:
+    with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         keys = add_repos(wh, args.repo) if args.repo else None
         wh.start_run(run_id, "crawl", {"repo": args.repo, "limit": args.limit, "full": args.full, "via": args.via})
         try:
