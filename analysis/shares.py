@@ -193,13 +193,16 @@ def select_items(data: pd.DataFrame | Implementations, spec: ShareSpec = ShareSp
     rows, weight, period = rows[keep], weight[keep], period[keep]
     if spec.unit == "repo":
         rows, weight, period = first_per_repo(data, rows, weight, period)
-    return pd.DataFrame({
+    items = pd.DataFrame({
         "row": rows, "paper_code": data.paper[rows], "repo_code": data.repo[rows],
         "venue": pd.Categorical.from_codes(data.venue[rows], categories=list(data.venue_names)),
         "period": pd.Categorical.from_codes(period, categories=period_names, ordered=True),
         "label": pd.Categorical.from_codes(data.label[rows], categories=list(data.label_names)),
         "weight": weight,
     })  # fmt: skip
+    if "sample_stratum" in data.frame.columns:  # a stratified sample's cell per paper (analysis.weights)
+        items["stratum"] = data.frame["sample_stratum"].to_numpy(dtype=object)[rows]
+    return items
 
 
 def keep_rows(data: Implementations, spec: ShareSpec, venues: Sequence[str] | None) -> np.ndarray:
@@ -315,9 +318,10 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
                            "n_pytorch": wide["pytorch"].to_numpy(float),
                            "n_tensorflow": wide["tensorflow"].to_numpy(float)})  # fmt: skip
     drawn = {}
-    if strata is not None and "n_drawn" in strata:
+    if strata is not None and "n_drawn" in strata:  # a venue-year's cells summed (issue 25 splits early years)
+        per_year = strata.groupby(["venue", "year"], as_index=False)[["n_population", "n_drawn"]].sum()
         drawn = {(str(v), int(y)): (float(d), float(n))
-                 for v, y, n, d in strata[["venue", "year", "n_population", "n_drawn"]].itertuples(index=False)}
+                 for v, y, n, d in per_year[["venue", "year", "n_population", "n_drawn"]].itertuples(index=False)}
     bounds = [(v, y, *_published_bounds(pt, tf, drawn.get((v, y))))
               for v, y, pt, tf in counts.itertuples(index=False)]  # fmt: skip
     keys = {"venue": object, "year": "int64"}  # typed even when empty, so the two frames merge

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 10  # the highest migration (7-9 are reserved for other branches)
+SCHEMA_VERSION = 11  # the highest migration (7-9 are reserved for other branches)
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -31,7 +31,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "classifications": ("repo_key", "classifier_version"),
     "runs": ("run_id",),
     "source_files": ("source", "path"),
-    "sample_strata": ("venue", "year"),
+    "sample_strata": ("venue", "year", "source_stratum", "title_stratum"),
+    "sample_papers": ("paper_id",),
 }
 
 # Hive partition column of each table's Parquet export.
@@ -45,6 +46,7 @@ PARTITION_BY: dict[str, str] = {
     "runs": "flow",
     "source_files": "source",
     "sample_strata": "year",
+    "sample_papers": "source_stratum",
 }
 
 _MIGRATIONS: dict[int, str] = {
@@ -194,6 +196,28 @@ _MIGRATIONS: dict[int, str] = {
         n_population INTEGER NOT NULL,
         n_drawn INTEGER NOT NULL,
         PRIMARY KEY (venue, year)
+    );
+    """,
+    11: """
+    -- issue 25: the sample's strata are cells (venue, year, source stratum, title stratum):
+    -- which kind of list a link comes from (conference-wide or topic) and, in 2014-2017,
+    -- whether the title reads like deep learning (analysis.title_strata). The table is
+    -- reloaded from data/sample/strata.csv on every load, so it is recreated with the new key.
+    DROP TABLE IF EXISTS sample_strata;
+    CREATE TABLE sample_strata (
+        venue VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        source_stratum VARCHAR NOT NULL,   -- conference | topic
+        title_stratum VARCHAR NOT NULL,    -- dl | other (2014-2017), all (other years)
+        n_population INTEGER NOT NULL,
+        n_drawn INTEGER NOT NULL,
+        PRIMARY KEY (venue, year, source_stratum, title_stratum)
+    );
+    -- each sample paper's cell, so the weights know which cell a paper was drawn in
+    CREATE TABLE IF NOT EXISTS sample_papers (
+        paper_id VARCHAR PRIMARY KEY,
+        source_stratum VARCHAR NOT NULL,
+        title_stratum VARCHAR NOT NULL
     );
     """,
 }

@@ -23,6 +23,8 @@ SOURCE = "sample"
 REQUIRED_FILES = ("papers.csv", "links.csv", "repos.csv", "evidence.csv.gz", "files.csv.gz")
 # Snapshot outcomes -> repos.status; a snapshot over the size limit is a failed crawl, and
 # a drawn repository whose fetch was never tried is still to be crawled.
+# The cell of a row that does not say (a sample built before issue 25): a conference list, no title split.
+DEFAULT_SOURCE_STRATUM, DEFAULT_TITLE_STRATUM = "conference", "all"
 _STATUS = {"ok": "ok", "missing": "missing", "too-large": "failed", "error": "failed", "not-fetched": "pending"}
 
 
@@ -50,7 +52,11 @@ def load_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
         wh.upsert("links", links)
         wh.insert_new("repos", pending_repo_rows(links, SOURCE))
         wh.upsert("repos", repos)
+        # whole tables: a cell or paper no longer in the files must not stay behind
+        wh.con.execute("DELETE FROM sample_strata")
         wh.upsert("sample_strata", _strata_rows(sample_dir / "strata.csv"))
+        wh.con.execute("DELETE FROM sample_papers")
+        wh.upsert("sample_papers", _paper_cells(sample_dir / "papers.csv"))
         digests = _digests(sample_dir, _EVIDENCE_FILES)
         if digests != _loaded_digests(wh):  # 120k evidence rows: replace them only when they changed
             _replace_evidence(wh, sorted({r["repo_key"] for r in repos}), sample_dir)
@@ -66,11 +72,25 @@ _EVIDENCE_FILES = ("repos.csv", "files.csv.gz", "evidence.csv.gz")
 
 
 def _strata_rows(path: Path) -> list[dict[str, Any]]:
-    """The sample's strata (population and draw per venue-year); none for a sample without the file."""
+    """The sample's strata: population and draw per cell (venue, year, source stratum, title stratum).
+
+    None for a sample without the file. A file of the older format (one row per
+    venue-year, no stratum columns) reads as conference-list cells of every title.
+    """
     if not path.exists():
         return []
-    return [{"venue": r["venue"], "year": int(r["year"]), "n_population": int(r["n_population"]),
-             "n_drawn": int(r["n_drawn"])} for r in read_csv(path)]  # fmt: skip
+    return [{"venue": r["venue"], "year": int(r["year"]),
+             "source_stratum": r.get("source_stratum") or DEFAULT_SOURCE_STRATUM,
+             "title_stratum": r.get("title_stratum") or DEFAULT_TITLE_STRATUM,
+             "n_population": int(r["n_population"]), "n_drawn": int(r["n_drawn"])}
+            for r in read_csv(path)]  # fmt: skip
+
+
+def _paper_cells(path: Path) -> list[dict[str, Any]]:
+    """Each sample paper's source and title stratum (papers.csv columns; defaults for older samples)."""
+    return [{"paper_id": r["paper_url"], "source_stratum": r.get("source_stratum") or DEFAULT_SOURCE_STRATUM,
+             "title_stratum": r.get("title_stratum") or DEFAULT_TITLE_STRATUM}
+            for r in read_csv(path) if r.get("paper_url")]  # fmt: skip
 
 
 def _digests(sample_dir: Path, names: tuple[str, ...]) -> dict[str, str]:

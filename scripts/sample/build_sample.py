@@ -49,7 +49,8 @@ from flows.sources.snapshot import list_git_tree, scan_directory, scan_git_snaps
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from repo_facts import dominant_language, file_readme_title, git_readme_title  # noqa: E402
 
-PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "date", "conference", "source")
+PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "date", "conference", "source",
+                 "source_stratum", "title_stratum")
 LINK_COLUMNS = (
     "paper_url", "paper_title", "paper_arxiv_id", "repo_url", "is_official",
     "mentioned_in_paper", "mentioned_in_github", "framework",
@@ -206,7 +207,10 @@ def paper_and_link(row: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]
     url = paper_url_of(row)
     paper = {"paper_url": url, "arxiv_id": row["arxiv_id"], "title": row["title"],
              "proceeding": f"{row['venue']} {row['year']}", "date": "", "conference": "",
-             "source": row["source"]}  # fmt: skip
+             "source": row["source"],
+             # the paper's cell of the draw (select_sample.py): the weights need it per paper
+             "source_stratum": row.get("source_stratum") or "conference",
+             "title_stratum": row.get("title_stratum") or "all"}  # fmt: skip
     link = {"paper_url": url, "paper_title": row["title"], "paper_arxiv_id": row["arxiv_id"],
             "repo_url": row["repo_url"], "is_official": "", "mentioned_in_paper": "",
             "mentioned_in_github": "", "framework": ""}  # fmt: skip
