@@ -39,7 +39,7 @@ from analysis.frameworks import UNCERTAIN_BELOW
 from analysis.intervals import wilson_bounds, wilson_interval
 from analysis.periods import period_codes, period_labels  # noqa: F401  (period_labels: public here too)
 from analysis.published import COMPARISON_COLUMNS, comparison_table, finite_population_n  # noqa: F401
-from analysis.releases import labels_at_paper_time
+from analysis.releases import labels_at_paper_time, written_after_release
 from analysis.selection import choose_per_paper, first_per_repo, own_code_flags
 from analysis.taxonomy import (
     NONE,
@@ -137,7 +137,8 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
         return frame
     venue, venue_names = pd.factorize(frame["venue"])
     # A framework released after the paper's year is replaced by one that existed (analysis.releases).
-    label, names = pd.factorize(labels_at_paper_time(frame)[0])  # NULL -> -1, which becomes "unclassified"
+    at_paper_time = labels_at_paper_time(frame)[0]
+    label, names = pd.factorize(at_paper_time)  # NULL -> -1, which becomes "unclassified"
     label_names = [*names, UNCLASSIFIED] if UNCLASSIFIED not in set(names) else list(names)
     label = np.where(label < 0, label_names.index(UNCLASSIFIED), label)
     return Implementations(
@@ -149,7 +150,9 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
         published=_days(frame["paper_date"] if "paper_date" in frame else frame["published_date"]),
         created=_days(frame["repo_created_at"]),
         code_start=_days(frame["code_start_at"] if "code_start_at" in frame else frame["repo_created_at"]),
-        is_own=own_code_flags(frame), has_attribution="attribution" in frame.columns,
+        # code written in a framework released after the paper's year, once it existed: a port
+        is_own=own_code_flags(frame) & ~written_after_release(frame, at_paper_time),
+        has_attribution="attribution" in frame.columns,
         is_official=_official(frame), is_workshop=_flag(frame["is_workshop"]),
         stars=pd.to_numeric(frame["n_stars"], errors="coerce").to_numpy(dtype=float, na_value=-1.0),
         label=label, label_names=tuple(str(v) for v in label_names),
