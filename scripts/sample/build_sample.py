@@ -281,8 +281,13 @@ def read_built(sample_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, l
     return repos, evidence, files
 
 
-def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool = False) -> dict[str, int]:
-    """Build every output table; returns counts for the log line."""
+def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool = False,
+          rebuild_available: bool = False) -> dict[str, int]:  # fmt: skip
+    """Build every output table; returns counts for the log line.
+
+    ``rebuild_available``: rebuild the repositories whose snapshot is on this machine and
+    keep the others as built (after an extractor change, for the snapshots still here).
+    """
     selection = read_rows(sample_dir / "selection.csv")
     log = {r["repo_url"].lower(): r for r in read_rows(sample_dir / "fetch_log.csv")}
     built, built_evidence, built_files = ({}, {}, {}) if rebuild else read_built(sample_dir)
@@ -293,7 +298,8 @@ def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool 
         papers.append(paper)
         links.append(link)
         url = row["repo_url"]
-        if url.lower() in built and built[url.lower()]["status"] != "not-fetched":
+        here = rebuild_available and locate(full_name_of(url), mirrors, trees) is not None
+        if url.lower() in built and built[url.lower()]["status"] != "not-fetched" and not here:
             kept = built[url.lower()]
             repos.append(kept)
             key = (kept["full_name"] or full_name_of(url)).lower()
@@ -341,8 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkouts", type=Path, default=None, help="dir of {owner}+{name} work trees")
     parser.add_argument("--rebuild", action="store_true",
                         help="rebuild every repository from snapshots instead of keeping the ones already built")
+    parser.add_argument("--rebuild-available", action="store_true",
+                        help="rebuild the repositories whose snapshot is on this machine, keep the others")
     args = parser.parse_args(argv)
-    counts = build(args.sample_dir, args.mirror, args.checkouts, args.rebuild)
+    counts = build(args.sample_dir, args.mirror, args.checkouts, args.rebuild, args.rebuild_available)
     print(", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 
