@@ -308,11 +308,15 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
     counted as TensorFlow (the study did too), unweighted: a venue-year is one
     stratum. With ``strata`` (a sample's venue, year, n_population, n_drawn) the
     Wilson interval uses the finite-population effective size n / (1 - n_drawn/N).
+    A sample's papers from topic lists (source stratum ``topic``, issue 25) are left
+    out: the study counted whole conferences, which the conference-wide lists stand for.
     """
     data = prepare_implementations(frame)
     spec = ShareSpec(axis="venue-year", view="pwc", min_count=0, include_ports=include_ports)
     main = select_items(data, spec, venues)
     main = main[~data.is_workshop[main["row"].to_numpy()]]
+    if "stratum" in main.columns:
+        main = main[~main["stratum"].astype(str).str.contains("|topic|", regex=False)]
     table = share_table(main, spec, by_venue=True)
     pairs = table[table["framework"].isin(["pytorch", "tensorflow"])]
     wide = pairs.pivot_table(index=["venue", "period"], columns="framework", values="n_items", aggfunc="sum",
@@ -321,8 +325,9 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
                            "n_pytorch": wide["pytorch"].to_numpy(float),
                            "n_tensorflow": wide["tensorflow"].to_numpy(float)})  # fmt: skip
     drawn = {}
-    if strata is not None and "n_drawn" in strata:  # a venue-year's cells summed (issue 25 splits early years)
-        per_year = strata.groupby(["venue", "year"], as_index=False)[["n_population", "n_drawn"]].sum()
+    if strata is not None and "n_drawn" in strata:  # a venue-year's conference-list cells summed (issue 25)
+        conference = strata[strata["source_stratum"] != "topic"] if "source_stratum" in strata else strata
+        per_year = conference.groupby(["venue", "year"], as_index=False)[["n_population", "n_drawn"]].sum()
         drawn = {(str(v), int(y)): (float(d), float(n))
                  for v, y, n, d in per_year[["venue", "year", "n_population", "n_drawn"]].itertuples(index=False)}
     bounds = [(v, y, *_published_bounds(pt, tf, drawn.get((v, y))))

@@ -149,3 +149,19 @@ def test_a_strata_table_of_venue_years_reads_as_conference_cells_of_every_title(
     assert strata_population(old) == {"CVPR|2019|conference|all": 300.0}
     items = pd.DataFrame({"venue": ["CVPR", "CVPR"], "period": ["2019", "2015"], "stratum": [None, "x|1|y|z"]})
     assert list(item_strata(items)) == ["CVPR|2019|conference|all", "x|1|y|z"]
+
+
+def test_the_published_comparison_counts_only_the_conference_lists() -> None:
+    """Topic lists of deep-learning work (issue 25) are another population than the study's
+    whole conferences: their papers stay out of the per-venue-year comparison."""
+    from analysis.shares import compare_published
+
+    rows = [{"paper_id": f"c{i}", "repo_key": f"c/{i}", "venue": "CVPR", "year": 2019,
+             "framework": "pytorch" if i < 6 else "tensorflow"} for i in range(12)]  # fmt: skip
+    rows += [{"paper_id": f"t{i}", "repo_key": f"t/{i}", "venue": "CVPR", "year": 2019,
+              "framework": "tensorflow"} for i in range(12)]  # fmt: skip
+    frame = implementations(rows)
+    frame["sample_stratum"] = [stratum_key("CVPR", 2019, "topic" if p.startswith("t") else "conference", "all")
+                               for p in frame["paper_id"]]  # fmt: skip
+    table = compare_published(frame).set_index(["venue", "year"])
+    assert table.loc[("CVPR", 2019), "n_pytorch"] == 6 and table.loc[("CVPR", 2019), "n_tensorflow"] == 6
