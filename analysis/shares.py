@@ -150,7 +150,7 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
         published=_days(frame["paper_date"] if "paper_date" in frame else frame["published_date"]),
         created=_days(frame["repo_created_at"]),
         code_start=_days(frame["code_start_at"] if "code_start_at" in frame else frame["repo_created_at"]),
-        # code written in a framework released after the paper's year, once it existed: a port
+        # code written in a framework released after the paper's conference, once it existed: a port
         is_own=own_code_flags(frame) & ~written_after_release(frame, at_paper_time),
         has_attribution="attribution" in frame.columns,
         is_official=_official(frame), is_workshop=_flag(frame["is_workshop"]),
