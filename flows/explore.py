@@ -71,9 +71,8 @@ def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
 
     Only when they describe the warehouse, i.e. when every conference paper came from
     the sample: once the archive or the live catalog is loaded the warehouse is (close
-    to) the population itself, and
-    weighting its counts by the sample's strata would be wrong. None otherwise, and
-    for a warehouse (or Parquet export) without the table.
+    to) the population itself, and weighting its counts by the sample's strata would be
+    wrong. None otherwise, and for a warehouse (or Parquet export) without the table.
     """
     has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_strata'")
     if not has_table:

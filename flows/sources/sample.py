@@ -23,9 +23,9 @@ SOURCE = "sample"
 REQUIRED_FILES = ("papers.csv", "links.csv", "repos.csv", "evidence.csv.gz", "files.csv.gz")
 # Snapshot outcomes -> repos.status; a snapshot over the size limit is a failed crawl, and
 # a drawn repository whose fetch was never tried is still to be crawled.
+_STATUS = {"ok": "ok", "missing": "missing", "too-large": "failed", "error": "failed", "not-fetched": "pending"}
 # The cell of a row that does not say (a sample built before issue 25): a conference list, no title split.
 DEFAULT_SOURCE_STRATUM, DEFAULT_TITLE_STRATUM = "conference", "all"
-_STATUS = {"ok": "ok", "missing": "missing", "too-large": "failed", "error": "failed", "not-fetched": "pending"}
 
 
 def read_csv(path: Path) -> Iterator[dict[str, str]]:
