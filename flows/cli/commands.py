@@ -108,7 +108,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     check_sources_reachable(params)  # offline, say so at once rather than after Prefect's start-up
     from flows.service.runner import print_summary, run_refresh
     from flows.stopping import pause_point
-
     from flows.store.writer_lock import writer_claimed
 
     # Claimed from the start, not when the flow opens the warehouse seconds later: a second
@@ -154,8 +153,8 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
     """The source switches shared by refresh and serve."""
     if bool(args.links) != bool(args.papers):
         raise UsageError("--links and --papers go together (the archive's two files)")
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1")
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit takes 0 or more repositories (0: crawl none this time)")
     if args.sample and (args.links or args.venue or args.catalog):
         raise UsageError("--sample is the offline demo; it does not combine with other sources")
     if args.sample_dir and not args.sample:
@@ -213,16 +212,18 @@ def _report_venues(wh: Any, names: list[str] | None) -> list[str] | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from flows.settings import Settings
     from flows.sources.pwc_archive import hf_archive_urls
+    from flows.sources.reachability import check_sources_reachable
     from flows.stages.ingest import ingest_archive
     from flows.store.warehouse import Warehouse
+    from flows.store.writer_lock import writer_claimed
 
-    settings = Settings.from_env()
+    settings = _settings(args)  # downloads are cached beside the warehouse --db names
     hf = hf_archive_urls(settings) if args.from_hf else {}
     links, papers = args.links or hf.get("links"), args.papers or hf.get("papers")
     if not links or not papers:
         raise UsageError("give --links and --papers (paths or URLs), or --from-hf for the archive on Hugging Face")
+    check_sources_reachable({"links": links[0], "papers": papers[0]}, settings)  # before any file is created
     with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         counts = ingest_archive(wh, links, papers, settings, progress=not args.no_progress)
     if args.json:
@@ -241,18 +242,24 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     from flows.crawl.driver import crawl_repos
     from flows.crawl.outcomes import add_repos
-    from flows.settings import Settings
+    from flows.crawl.via_git import choose_via
+    from flows.sources.reachability import check_github_reachable
     from flows.stopping import first_signal, mark_work_done, signal_received
     from flows.store.queries import unavailable_repos
     from flows.store.warehouse import Warehouse
     from flows.store.writer_lock import writer_claimed
 
     if args.limit is not None and args.limit < 0:
-        raise UsageError("--limit must be >= 0")
+        raise UsageError("--limit takes 0 or more repositories (0: crawl none this time)")
     bad = [r for r in args.repo or [] if r.strip("/").count("/") != 1]
     if bad:
         raise UsageError(f"--repo takes OWNER/NAME, got {bad[0]!r}")
-    settings = Settings.from_env()
+    settings = _settings(args)
+    if not Path(_db_path(args)).exists():
+        if not args.repo:  # nothing ingested, so nothing is due: no warehouse is created for it
+            print(f"nothing to crawl: no warehouse at {_db_path(args)} yet (papertrends ingest or refresh first)")
+            return EXIT_OK
+        check_github_reachable(settings, choose_via(args.via, settings.crawl_via))  # offline: no file left behind
     run_id = str(uuid.uuid4())
     with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         keys = add_repos(wh, args.repo) if args.repo else None

@@ -82,3 +82,20 @@ def _common_parent(paths: list[str]) -> str:
     if not paths:
         return "(none)"
     return paths[0].rsplit("/", 1)[0]
+
+
+def publish_artifacts(status: dict[str, Any], counts: dict[str, Any]) -> None:
+    """A markdown summary (coverage, latest shares, stage counts) and a table of the latest shares.
+
+    Both carry their content: a link to a local file would be dead in any remote UI.
+    """
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact  # the terminal's summary needs none
+
+    create_markdown_artifact(key="refresh-summary", markdown=summary_markdown(status, counts),
+                             description="papertrends refresh: coverage and latest shares")  # fmt: skip
+    latest = latest_shares(counts)
+    if latest:
+        period, shares = latest
+        rows = [{"period": period, "framework": fw, "share": round(share, 4), "n_papers": n} for fw, share, n in shares]
+        create_table_artifact(key="refresh-shares", table=rows,
+                              description=f"framework shares of the latest period ({period})")  # fmt: skip

@@ -88,3 +88,12 @@ def replace_files_and_evidence(wh: Warehouse, keys: Sequence[str], files: Rows, 
         wh.con.unregister("_replaced_keys")
     wh.upsert("repo_files", files)
     wh.upsert("repo_evidence", evidence)
+
+
+def replace_sample_design(wh: Warehouse, strata: Rows, paper_cells: Rows) -> None:
+    """The bundled sample's cells (``sample_strata``) and each paper's cell (``sample_papers``), whole:
+    a cell or paper no longer in the files must not stay behind."""
+    wh.con.execute("DELETE FROM sample_strata")
+    wh.upsert("sample_strata", strata)
+    wh.con.execute("DELETE FROM sample_papers")
+    wh.upsert("sample_papers", paper_cells)

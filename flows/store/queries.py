@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW, is_uncertain
+from analysis.shares.weights import stratum_key
 from flows.settings import Settings
 from flows.store.schema import PARTITION_BY
 from flows.store.status import warehouse_status
@@ -64,19 +65,39 @@ def implementation_rows(wh: Warehouse, classifier_version: str, paper_ids: Seque
     ).df()
 
 
-def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
-    """The bundled sample's strata (venue, year, n_population, n_drawn) when they describe the warehouse.
+def with_sample_cells(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each sample paper's cell key (``sample_stratum``) when the warehouse has them.
 
-    Only when every conference paper came from the sample: once the archive or the
-    live catalog is loaded the warehouse is (close to) the population itself, and
-    weighting its counts by the sample's strata would be wrong. None otherwise, and
-    for a warehouse (or Parquet export) without the table.
+    ``venue|year|source stratum|title stratum``, the key of :func:`sample_strata`'s rows
+    (:func:`analysis.shares.weights.stratum_key`); NULL for papers that are not the sample's.
+    """
+    has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_papers'")
+    if not has_table or not len(frame):
+        return frame
+    cells = wh.con.execute("SELECT paper_id, source_stratum, title_stratum FROM sample_papers").df()
+    if not len(cells):
+        return frame
+    merged = frame[["paper_id", "venue", "year"]].merge(cells, on="paper_id", how="left")
+    columns = ["venue", "year", "source_stratum", "title_stratum"]
+    keys = [stratum_key(v, y, s, t) if isinstance(s, str) else None
+            for v, y, s, t in merged[columns].itertuples(index=False)]  # fmt: skip
+    return frame.assign(sample_stratum=keys)
+
+
+def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
+    """The bundled sample's cells (venue, year, source_stratum, title_stratum, n_population, n_drawn).
+
+    Only when they describe the warehouse, i.e. when every conference paper came from
+    the sample: once the archive or the live catalog is loaded the warehouse is (close
+    to) the population itself, and weighting its counts by the sample's strata would be
+    wrong. None otherwise, and for a warehouse (or Parquet export) without the table.
     """
     has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_strata'")
     if not has_table:
         return None
     others = wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL AND source <> 'sample'")
-    strata = wh.con.execute("SELECT venue, year, n_population, n_drawn FROM sample_strata").df()
+    strata = wh.con.execute(
+        "SELECT venue, year, source_stratum, title_stratum, n_population, n_drawn FROM sample_strata").df()
     return strata if len(strata) and not others else None
 
 
