@@ -169,8 +169,12 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from flows.report.write import write_report
+    from flows.report.write import check_selection, write_report
 
+    try:
+        check_selection(args.axis, args.freq)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     out = args.out or str(_settings(args).reports_dir)
     with _open_for_reading(args) as wh:
         venues = _report_venues(wh, args.venue)

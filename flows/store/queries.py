@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.classifier.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW, is_uncertain
 from flows.settings import Settings
 from flows.store.schema import PARTITION_BY
-from flows.store.status import warehouse_status
+from flows.store.status import REPO_STATES
 from flows.store.warehouse import Warehouse
 
 
@@ -80,29 +80,43 @@ def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
     return strata if len(strata) and not others else None
 
 
-def coverage(wh: Warehouse) -> dict[str, int]:
+def coverage(wh: Warehouse, venues: Sequence[str] | None = None) -> dict[str, int]:
     """How much of the question the warehouse can answer: papers -> code -> crawled -> classified.
 
-    The counts ``papertrends status`` reports, plus how many papers have any code link.
+    The counts ``papertrends status`` reports (each repository state on its own), plus how
+    many papers have any code link. With ``venues`` (canonical names), only those venues'
+    papers, their links and the repositories they link to.
     """
-    status = warehouse_status(wh)
-    return {
-        "papers": status["papers"],
-        "conference_papers": status["conference_papers"],
-        "papers_with_code": int(wh.scalar("SELECT count(DISTINCT paper_id) FROM links")),
-        "conference_papers_with_code": int(wh.scalar(
-            "SELECT count(DISTINCT l.paper_id) FROM links l JOIN papers p USING (paper_id) WHERE p.venue IS NOT NULL")),
-        "links": status["links"],
-        "links_not_crawlable": sum(status["links_skipped"].values()),
-        "repos": status["repos"],
-        "repos_crawled": status["crawled"],
-        "repos_pending": status["repos_by_status"].get("pending", 0),
-        "repos_failed": status["failed"],
-        "repos_classified": status["classified"],
-        "repos_classified_uncertain": int(wh.scalar(
-            "SELECT count(*) FROM classifications WHERE classifier_version = ? AND confidence < ?",
-            [CLASSIFIER_VERSION, UNCERTAIN_BELOW])),
+    params: list[Any] = [list(venues)] if venues else []
+    scope = "WHERE venue IN (SELECT unnest(?::VARCHAR[]))" if venues else ""
+    with_scope = (f"WITH p AS (SELECT * FROM papers {scope}), l AS (SELECT * FROM links WHERE paper_id IN "
+                  "(SELECT paper_id FROM p)), r AS (SELECT * FROM repos WHERE repo_key IN (SELECT repo_key FROM l))"
+                  if venues else
+                  "WITH p AS (SELECT * FROM papers), l AS (SELECT * FROM links), r AS (SELECT * FROM repos)")
+
+    def count(sql: str, extra: list[Any] | None = None) -> int:
+        return int(wh.scalar(f"{with_scope} {sql}", [*params, *(extra or [])]) or 0)
+
+    by_status = {str(k): int(v) for k, v in wh.con.execute(
+        f"{with_scope} SELECT status, count(*) FROM r GROUP BY 1", params).fetchall()}  # fmt: skip
+    counts = {
+        "papers": count("SELECT count(*) FROM p"),
+        "conference_papers": count("SELECT count(*) FROM p WHERE venue IS NOT NULL"),
+        "papers_with_code": count("SELECT count(DISTINCT paper_id) FROM l"),
+        "conference_papers_with_code": count(
+            "SELECT count(DISTINCT l.paper_id) FROM l JOIN p USING (paper_id) WHERE p.venue IS NOT NULL"),
+        "links": count("SELECT count(*) FROM l"),
+        "links_not_crawlable": count("SELECT count(*) FROM l WHERE skip_reason IS NOT NULL"),
+        "repos": count("SELECT count(*) FROM r"),
+        "repos_crawled": by_status.get("ok", 0),
+        **{f"repos_{state}": by_status.get(state, 0) for state in REPO_STATES if state != "renamed"},
+        "repos_classified": count("SELECT count(*) FROM classifications WHERE classifier_version = ? AND repo_key IN "
+                                  "(SELECT repo_key FROM r)", [CLASSIFIER_VERSION]),
+        "repos_classified_uncertain": count(
+            "SELECT count(*) FROM classifications WHERE classifier_version = ? AND confidence < ? AND repo_key IN "
+            "(SELECT repo_key FROM r)", [CLASSIFIER_VERSION, UNCERTAIN_BELOW]),
     }  # fmt: skip
+    return counts
 
 
 def venues_held(wh: Warehouse) -> list[str]:
