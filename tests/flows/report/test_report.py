@@ -180,7 +180,7 @@ def _series(report: dict, name: str) -> pd.DataFrame:
 def _tip(page: Browser) -> dict[str, float]:
     """The numbers the tooltip shows: papers n of N, share and its interval (percent)."""
     text = page.evaluate("document.getElementById('tip').innerText")
-    count = re.search(r"papers: ([\d,.]+) of ([\d,.]+)", text)
+    count = re.search(r"papers counted: ([\d,.]+) of n = ([\d,.]+)", text)
     share = re.search(r"share: ([\d.]+)% \(95% interval ([\d.]+)% – ([\d.]+)%\)", text)
     assert count and share, text
     n_items, n_total = (float(v.replace(",", "")) for v in count.groups())
