@@ -11,7 +11,6 @@ import pytest
 from matplotlib.figure import Figure
 from tests_support import implementations_frame
 
-from analysis.charts.style import full_periods, tick_positions
 from analysis.charts.figures import (
     FRAMEWORK_STYLE,
     count_bars_chart,
@@ -20,6 +19,7 @@ from analysis.charts.figures import (
     style_of,
     venue_small_multiples,
 )
+from analysis.charts.style import full_periods, tick_positions
 from analysis.shares.series import ShareSpec, find_crossovers, framework_shares
 
 
