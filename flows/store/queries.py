@@ -8,6 +8,7 @@ current attributions and paper dates are :func:`flows.stages.attribute.current_i
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,16 +22,47 @@ from flows.store.status import REPO_STATES
 from flows.store.warehouse import Warehouse
 
 
+def find_warehouse(environ: dict[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Where a reader started anywhere in the checkout (the notebook's kernel runs in notebooks/) finds the warehouse.
+
+    ``PAPERTRENDS_DB`` when set; else ``PAPERTRENDS_DATA_DIR``'s when set; else
+    ``data/warehouse.duckdb`` of the nearest folder at or above ``cwd`` holding this
+    project's pyproject.toml, else of the checkout this code was installed from.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("PAPERTRENDS_DB"):
+        return Path(env["PAPERTRENDS_DB"]).expanduser()
+    if env.get("PAPERTRENDS_DATA_DIR"):
+        return Settings.from_env(dict(env)).db_path
+    here = (cwd or Path.cwd()).resolve()
+    own_checkout = Path(__file__).resolve().parents[2]
+    for folder in (here, *here.parents, own_checkout):
+        if _is_project_root(folder):
+            return folder / "data" / "warehouse.duckdb"
+    return Settings.from_env(dict(env)).db_path
+
+
+def _is_project_root(folder: Path) -> bool:
+    try:
+        return 'name = "papertrends"' in (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
 def open_warehouse(db: str | Path | None = None) -> Warehouse:
     """The warehouse for a reader that stays open (the notebook), without holding its file.
 
-    The Parquet exports the last refresh left beside it when there are any (they scale,
-    and a refresh swaps them in whole), else an in-memory copy of the file. Either way
-    no lock is kept, so a scheduled refresh can open the warehouse while this is open.
+    ``db`` defaults to :func:`find_warehouse`'s. The Parquet exports the last refresh
+    left beside it when there are any (they scale, and a refresh swaps them in whole),
+    else an in-memory copy of the file. Either way no lock is kept, so a scheduled
+    refresh can open the warehouse while this is open.
     """
-    settings = Settings.for_db(db)
+    settings = Settings.for_db(db if db is not None else find_warehouse())
     if any((settings.parquet_dir / table).is_dir() for table in PARTITION_BY):
         return Warehouse.from_exports(settings.parquet_dir)
+    if not settings.db_path.exists():
+        raise FileNotFoundError(f"no warehouse at {settings.db_path}: build one with `make demo` (or `papertrends "
+                                "refresh --sample`), or name one with PAPERTRENDS_DB")  # fmt: skip
     return Warehouse.snapshot(settings.db_path)
 
 
