@@ -156,7 +156,7 @@ def _table(frame: pd.DataFrame, why_empty: str, floats: str = "{:.3f}", index: b
 
 def _coverage_table(counts: dict[str, int]) -> str:
     frame = pd.DataFrame({"what": [k.replace("_", " ") for k in counts],
-                          "count (number of)": [f"{v:,}" for v in counts.values()]})  # fmt: skip
+                          "how many (a count)": [f"{v:,}" for v in counts.values()]})  # fmt: skip
     return _table(frame, "The warehouse is empty.")
 
 

@@ -271,13 +271,14 @@
 
   function showTip(e, r) {
     const tip = $("tip"), view = D.views[state.view];
-    const base = state.mode === "counts" ? "counted, all labels" : "counted using a DL framework";
+    const base = state.mode === "counts" ? "of any label" : "with a DL framework";
+    const population = where() === "All venues" ? "all papers" : `all ${where()} papers`;
     tip.replaceChildren();
     const line = (text, cls) => { const d = document.createElement("div"); d.textContent = text;
       if (cls) d.className = cls; tip.appendChild(d); };
     line(`${r[0]} · ${D.frameworks[r[1]]} · ${where()}`, "tip-head");
     line(`share: ${pct(r[4])} (95% interval ${pct(r[5])} – ${pct(r[6])})` +
-         (weighted(view) ? ", a weighted estimate for all papers" : ", of the papers counted"), "tip-share");
+         (weighted(view) ? `, a weighted estimate for ${population}` : ", of the papers counted"), "tip-share");
     line(`papers counted: ${count(r[2])} of n = ${count(r[3])} ${base} (a count` +
          (weighted(view) ? ", not weighted)" : ")"), "tip-count");
     if (r[7]) line(`thin period: fewer than ${D.min_count} papers`, "tip-thin");
