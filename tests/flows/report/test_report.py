@@ -279,3 +279,14 @@ def test_counts_chart_names_every_segment_in_its_legend(page: Browser, report: d
     assert drawn == legend == set(_series(report, "shares_all")["framework"])
     assert "unclassified" in legend  # the synthetic warehouse has repositories that could not be crawled
     page.choose("pick-mode", "share")
+
+
+@pytest.mark.parametrize("freq", ["quarter", "month"])
+def test_a_frequency_that_means_nothing_on_the_venue_year_axis_is_a_usage_error(
+    synthetic_db: Path, tmp_path: Path, freq: str, capsys: pytest.CaptureFixture
+) -> None:
+    # it used to write a second, yearly report under another name
+    assert main(["report", "--db", str(synthetic_db), "--out", str(tmp_path), "--freq", freq]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("papertrends report: error: --freq") and "venue-year" in err[0]
+    assert not list(tmp_path.iterdir())  # nothing written
