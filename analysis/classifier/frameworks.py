@@ -241,9 +241,7 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     Takes evidence rows (as stored) or the FileScans of ``scan_directory``; scans are
     reduced with ``relevant_evidence`` first, so both give the same answer.
     """
-    items = evidence if isinstance(evidence, list | tuple) else list(evidence)
-    # rows as stored need no conversion (one C-level look at their types)
-    rows = resolve_layout(set(_as_evidence(items)) if FileScan in set(map(type, items)) else set(items))
+    rows = _rows(evidence)
     n_files = len({e.path for e in rows})
     if not rows:
         return Decision("none", {}, 0.0, (), "no-evidence: no file that can carry framework evidence")
@@ -277,6 +275,28 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     ):
         confidence = min(confidence, round(UNCERTAIN_BELOW - 0.01, 4))  # a tie is never settled
     return Decision(best, scores, confidence, top, "imports", n_files=n_files, context=context)
+
+
+def _rows(evidence: Iterable[Evidence | FileScan]) -> list[Evidence]:
+    items = evidence if isinstance(evidence, list | tuple) else list(evidence)
+    # rows as stored need no conversion (one C-level look at their types)
+    return resolve_layout(set(_as_evidence(items)) if FileScan in set(map(type, items)) else set(items))
+
+
+def evidence_by_label(evidence: Iterable[Evidence | FileScan], limit: int = 10) -> dict[str, tuple[Evidence, ...]]:
+    """The evidence behind every label the decision scores (``classify`` lists each), heaviest first.
+
+    ``Decision.evidence`` keeps the winner's only; a runner-up's score (a Keras 0.25
+    beside PyTorch) needs its files shown too. Context labels (``?x``) count as ``x``.
+    """
+    rows = _rows(evidence)
+    if not rows:
+        return {}
+    _scores, drivers = score_evidence(rows)
+    found: dict[str, list[Evidence]] = defaultdict(list)
+    for label, evs in drivers.items():
+        found[label.removeprefix("?")] += evs
+    return {label: tuple(sorted(set(evs), key=lambda e: (-file_weight(e), e))[:limit]) for label, evs in found.items()}
 
 
 def _only_backends_decide(provenance: Provenance, scores: dict[str, float]) -> bool:

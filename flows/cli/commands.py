@@ -33,21 +33,23 @@ def _db_path(args: argparse.Namespace) -> str:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from analysis.classifier.frameworks import classify_evidence
+    from analysis.classifier.frameworks import classify_evidence, evidence_by_label
     from flows.sources.snapshot import scan_directory
 
     path = Path(args.path)
     if not path.is_dir():
         raise UsageError(f"not a directory: {path}")
     scans = scan_directory(path)
-    decision = classify_evidence(e for s in scans for e in s.evidence)
+    rows = [e for s in scans for e in s.evidence]
+    decision = classify_evidence(rows)
+    behind = _evidence_listed(decision, evidence_by_label(rows))
     if args.json:
         print(json.dumps({
             "path": str(path), "framework": decision.framework, "scores": decision.scores,
             "confidence": decision.confidence, "is_uncertain": decision.is_uncertain, "reason": decision.reason,
             "classifier_version": decision.classifier_version,
-            "evidence": [{"path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
-                         for e in decision.evidence],
+            "evidence": [{"path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak, "label": label}
+                         for label, evs in behind.items() for e in evs],
             "problems": [{"path": s.path, "problem": s.problem} for s in scans if s.problem],
         }))  # fmt: skip
         return EXIT_OK
@@ -55,9 +57,21 @@ def cmd_classify(args: argparse.Namespace) -> int:
     print(f"{path}: {decision.framework} (confidence {decision.confidence:.2f}{uncertain}, {decision.reason})")
     for label, score in sorted(decision.scores.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<12} {score:8.2f}")
-    for ev in decision.evidence:
-        print(f"  evidence: {ev.path}: {ev.module} ({ev.kind}{', weak' if ev.is_weak else ''})")
+    for label, evs in behind.items():
+        for ev in evs:
+            print(f"  evidence for {label}: {ev.path}: {ev.module} ({ev.kind}{', weak' if ev.is_weak else ''})")
     return EXIT_OK
+
+
+def _evidence_listed(decision: Any, by_label: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    """The evidence of every label shown: each scored label (highest score first), then labels folded into
+    another (standalone Keras into TensorFlow) or seen only as context, so no score lacks its files."""
+    order = sorted(decision.scores, key=lambda k: -decision.scores[k])
+    listed = {label: by_label.get(label, ()) for label in order}
+    if decision.framework in listed and not listed[decision.framework]:
+        listed[decision.framework] = decision.evidence
+    listed.update({label: evs for label, evs in by_label.items() if label not in listed})
+    return {label: evs for label, evs in listed.items() if evs}
 
 
 def _open_for_reading(args: argparse.Namespace) -> Any:
@@ -176,8 +190,12 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from flows.report.write import write_report
+    from flows.report.write import check_selection, write_report
 
+    try:
+        check_selection(args.axis, args.freq)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     out = args.out or str(_settings(args).reports_dir)
     with _open_for_reading(args) as wh:
         venues = _report_venues(wh, args.venue)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flows.store.status import repo_states
+
 
 def coverage_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     """(what, how many) for the coverage table: from papers down to decisions."""
@@ -18,7 +20,7 @@ def coverage_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("links", f"{status['links']:,}"),
         ("repositories", f"{status['repos']:,}"),
         ("crawled", f"{status['crawled']:,}"),
-        ("missing / blocked / failed", f"{status['failed']:,}"),
+        ("not crawled", repo_states(status, crawled=False) or "0"),
         ("classified", f"{status['classified']:,} (classifier {status['classifier_version']})"),
     ]
 
