@@ -46,10 +46,13 @@ def implementation_rows(wh: Warehouse, classifier_version: str, paper_ids: Seque
         """
         SELECT l.paper_id, l.repo_url, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official,
                l.pwc_framework, l.attribution, l.attribution_reason, l.attribution_version,
-               p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id,
+               p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id, p.source_list,
                coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
-               least(r.created_at, r.first_commit_at) AS code_start_at,
-               r.status AS repo_status, r.n_stars, c.framework, c.confidence, c.scores
+               -- a fork inherits its parent's history: its own code starts when it was created
+               CASE WHEN r.is_fork AND r.created_at IS NOT NULL THEN r.created_at
+                    ELSE least(r.created_at, r.first_commit_at) END AS code_start_at,
+               r.status AS repo_status, r.n_stars, r.is_fork, r.fork_parent,
+               c.framework, c.confidence, c.scores
         FROM links l
         JOIN papers p USING (paper_id)
         LEFT JOIN repos old ON old.repo_key = l.repo_key

@@ -8,7 +8,7 @@ timestamps, ``*_date`` dates, ``is_*``/``has_*`` booleans, ``n_*`` counts.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 11  # the highest migration (8 and 9 were reserved for other branches and never used)
+SCHEMA_VERSION = 12  # the highest migration (8 and 9 were reserved for other branches and never used)
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -190,5 +190,11 @@ MIGRATIONS: dict[int, str] = {
     11: """
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS is_fork BOOLEAN;
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS fork_parent VARCHAR;   -- the parent's lower-case owner/name
+    """,
+    # 12 (comparison): which list within its source a paper came from (the bundled sample's lists:
+    # machine-extracted or hand-curated), a factor of the published comparison (analysis.shares.gap).
+    12: """
+    -- e.g. papercopilot/paperlists/cvpr/cvpr2019.json@<commit>
+    ALTER TABLE papers ADD COLUMN IF NOT EXISTS source_list VARCHAR;
     """,
 }
