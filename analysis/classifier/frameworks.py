@@ -65,7 +65,7 @@ __all__ = [
     "label_for_module", "is_relevant", "relevant_evidence",
 ]  # fmt: skip
 
-CLASSIFIER_VERSION = "2026.12.1"
+CLASSIFIER_VERSION = "2026.12.3"
 
 
 # How much one file counts, by what kind of file it is and where it lives.
@@ -210,20 +210,22 @@ def _resolve_context(scores: dict[str, float]) -> tuple[dict[str, float], dict[s
     return dict(context), context
 
 
-def _fold_keras(scores: dict[str, float], evidence: list[Evidence]) -> None:
+def _fold_keras(scores: dict[str, float], evidence: list[Evidence]) -> str | None:
     """Standalone Keras folds into TensorFlow when TensorFlow weighs as much or more (Keras 2
     code mixing ``import keras`` with raw TF ops; ``from tensorflow import keras`` beside a
     pinned keras==2.x, which is tf.keras), or into the backend a Keras 3 repo sets with
     ``KERAS_BACKEND``. ``import keras`` as the main evidence stays keras (ARCHITECTURE).
+    Returns the label Keras folded into (None when it stays keras).
     """
     if not scores.get("keras"):
-        return
+        return None
     backends = {e.module[14:] for e in evidence if e.module.startswith("KERAS_BACKEND=")}
     backend = {"jax": "jax", "torch": "pytorch", "tensorflow": "tensorflow"}.get(min(backends, default=""))
     if backend is None and scores.get("tensorflow", 0) >= scores["keras"]:
         backend = "tensorflow"
     if backend:
         scores[backend] = scores.get(backend, 0) + scores.pop("keras")
+    return backend
 
 
 # --- the decision ---------------------------------------------------------------
@@ -245,13 +247,13 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     provenance = read_provenance(rows, pairs)
     raw, drivers = score_evidence(rows, provenance, pairs)
     scores, context = _resolve_context(raw)
-    _fold_keras(scores, rows)
+    keras_into = _fold_keras(scores, rows)
     scores = {k: round(v, 6) for k, v in sorted(scores.items()) if v > 0}
     context = {k: round(v, 6) for k, v in sorted(context.items())}
     if not scores:
         return Decision("none", {}, 1.0, (), "no-framework-imports", n_files=n_files, context=context)
     best = _pick_best(scores, rows)
-    top = _top_drivers(drivers, best)
+    top = _top_drivers(drivers, best, keras_into)
     strength = _strength(scores, best)
     # coverage over the code that can vote for the winner: a vendored copy of another
     # framework is neither for nor against it
@@ -346,9 +348,16 @@ def _coverage(rows: list[Evidence], drivers: dict[str, list[Evidence]], best: st
     return len(framework) / len(code) if code else 1.0
 
 
-def _top_drivers(drivers: dict[str, list[Evidence]], best: str) -> tuple[Evidence, ...]:
-    found = drivers.get(best) or drivers.get("?" + best, [])
-    if best == "tensorflow":  # folded Keras drove it too
+def _top_drivers(drivers: dict[str, list[Evidence]], best: str, keras_into: str | None) -> tuple[Evidence, ...]:
+    """The ten strongest pieces of evidence for ``best``, with Keras's when Keras folded into it.
+
+    Builds a new list: the winner's drivers are also what coverage counts, and adding
+    the folded Keras files to them in place made coverage (and confidence) count files
+    that do not import the winner (issue 26). Keras files are evidence only for the
+    label they folded into: with ``KERAS_BACKEND=torch`` not for TensorFlow.
+    """
+    found = list(drivers.get(best) or drivers.get("?" + best, []))
+    if keras_into == best:
         found += drivers.get("keras", [])
     return tuple(sorted(found, key=lambda e: (-file_weight(e), e))[:10])
 
