@@ -157,11 +157,13 @@ def late_links(frame: pd.DataFrame, labels: pd.Series) -> tuple[np.ndarray, pd.S
 
     ``labels``: those of :func:`labels_at_paper_time` (a replaced label existed in time).
     Such code cannot be the paper's original code: ``later-port``, or ``later-rewrite``
-    when the source marks the link official. Other rows keep their attribution.
+    when the source marks the link official. Other rows, and links already ``suspect`` or
+    ``later-port``, keep their attribution.
     """
     deadlines = paper_deadlines(frame)
-    late = _released_after(labels, deadlines)
     words = frame["attribution"].copy() if "attribution" in frame else pd.Series(None, index=frame.index, dtype=object)
+    # a link already judged not the paper's code keeps its word (suspect says more than later-port)
+    late = _released_after(labels, deadlines) & ~words.isin(["suspect", "later-port"]).to_numpy(bool)
     reasons = frame["attribution_reason"].copy() if "attribution_reason" in frame else words.copy()
     if not late.any():
         return late, words, reasons

@@ -116,6 +116,8 @@ def test_an_official_link_in_a_later_framework_is_the_authors_later_rewrite() ->
     data = prepare_implementations(frame)
     c = data.frame[data.frame["paper_id"] == "c"].iloc[0]
     assert c["attribution"] == "later-rewrite" and "the authors' later rewrite" in c["attribution_reason"]
+    b = data.frame[data.frame["paper_id"] == "b"].iloc[0]
+    assert (b["attribution"], b["attribution_reason"]) == ("later-port", "r")  # already not its code: kept as judged
     assert "c" not in set(select_counted_links(frame)["paper_id"])
 
 
