@@ -238,12 +238,15 @@ def refresh(
     each paper's own code.
     """
     params = dict(locals())  # first statement: exactly the flow's parameters
-    settings = Settings.for_db(db)
-    run_id = str(flow_run.get_id())
-    # The run's one writer connection: every stage stores through it, so a reader that
-    # comes and goes between stages can never make a later stage fail to open the file.
-    with logs_to_flow_run(run_id), Warehouse.open_writer(settings.db_path) as wh:
-        counts = _run_recorded(wh, run_id, settings, params)
+    # Our handlers for the whole body: Prefect's SIGTERM handler raises an exception that a
+    # running DuckDB statement turns into a plain RuntimeError, and the signal would be lost.
+    with stop_on_signals():
+        settings = Settings.for_db(db)
+        run_id = str(flow_run.get_id())
+        # The run's one writer connection: every stage stores through it, so a reader that
+        # comes and goes between stages can never make a later stage fail to open the file.
+        with logs_to_flow_run(run_id), Warehouse.open_writer(settings.db_path) as wh:
+            counts = _run_recorded(wh, run_id, settings, params)
     failed = _failed_batches(counts)
     if failed:
         raise RefreshIncomplete(f"{failed} batch(es) failed after retries; the rest is stored (see the log)")

@@ -306,7 +306,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def _format_crawl_summary(summary: dict[str, Any]) -> str:
-    req = summary["requests"]
+    if not summary["selected"]:
+        return "nothing to crawl: every repository is up to date or waiting for its next check"
+    req = {"quota_counted": 0, "not_modified": 0, "raw": 0, **summary["requests"]}
     lines = [
         ", ".join([f"repositories {summary['selected']}: crawled {summary['crawled']}",
                    f"unchanged {summary['unchanged']}", *(f"{k} {v}" for k, v in summary["by_status"].items())]),
