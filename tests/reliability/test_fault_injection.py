@@ -49,22 +49,19 @@ def _source(api_url: str, raw_url: str) -> GitHubSource:
     return gh
 
 
-def _crawl(db: Path, gh: GitHubSource, names: list[str], api_url: str, raw_url: str) -> dict[str, object]:
-    """Through the API transport, with settings naming the hosts the client talks to: the crawl's
-    reachability check asks those hosts, not the real GitHub (which an offline machine cannot resolve)."""
-    settings = Settings(github_api_url=api_url, github_raw_url=raw_url)
+def _crawl(db: Path, gh: GitHubSource, names: list[str]) -> dict[str, object]:
     with Warehouse(db) as wh:
         add_repos(wh, names)
-        return crawl_repos(wh, settings, client=gh, progress=False, via="api")
+        return crawl_repos(wh, Settings(), client=gh, progress=False)
 
 
 def test_a_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_path: Path, github: FakeGitHub) -> None:
     names = [r.full_name for r in _repos()]
     clean_db, faulty_db = tmp_path / "clean.duckdb", tmp_path / "faulty.duckdb"
-    _crawl(clean_db, _source(github.url, github.raw_url), names, github.url, github.raw_url)
+    _crawl(clean_db, _source(github.url, github.raw_url), names)
 
     with FaultProxy(github.url, rate=FAULT_RATE, seed=SEED, kinds=TRANSIENT_KINDS, hang_seconds=1.5) as proxy:
-        first = _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names, proxy.url, proxy.url + "/raw")
+        first = _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)
         n_faults = proxy.n_faults
         print(f"crawl: faults injected {n_faults} of {len(proxy.log)} requests: {dict(proxy.counts)}")
         assert n_faults >= 30, proxy.counts  # the run really was hammered
@@ -75,8 +72,7 @@ def test_a_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_path
             pending = wh.count("repos") - wh.scalar("SELECT count(*) FROM repos WHERE status <> 'pending'")
         assert unexplained == [] and pending == 0, first  # every failure is recorded with its reason
         proxy.enabled = False
-        _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names, proxy.url,
-               proxy.url + "/raw")  # the rerun, faults off
+        _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)  # the rerun, faults off
     tables = ("repos", "repo_files", "repo_evidence", "classifications")
     differences = warehouse_differences(clean_db, faulty_db, tables)
     assert differences == {}, pformat(differences, width=200)
