@@ -46,6 +46,18 @@ def test_report_writes_every_chart_series_and_the_page(report: dict) -> None:
     assert report["counts"] and all(isinstance(p, str) and n > 0 for p, n in report["counts"])
 
 
+def test_the_reports_intervals_keep_the_wilson_floor_and_count_no_later_framework(report: dict) -> None:
+    """Issue 26's promises, read back from the written CSVs by the script users run on the demo."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_report", PROJECT_ROOT / "scripts" / "check_report.py")
+    check_report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_report)
+    lines, ok = check_report.check_folder(Path(report["folder"]))
+    assert ok, lines
+    assert any(line.startswith("shares_all_") for line in lines)
+
+
 def test_series_csv_and_parquet_hold_the_same_table(report: dict) -> None:
     from_csv = pd.read_csv(report["csv"], dtype={"period": str})
     from_parquet = pd.read_parquet(report["parquet"])
