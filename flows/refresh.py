@@ -350,7 +350,7 @@ def _check_github_reachable(via: str) -> None:
     settings = Settings.from_env()
     check_reachable(settings.github_api_url, "GitHub's API (GITHUB_API_URL)")
     if via == "git":
-        check_reachable(settings.github_git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
+        check_reachable(settings.git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
     else:
         check_reachable(settings.github_raw_url, "GitHub's raw file host (PAPERTRENDS_GITHUB_RAW_URL)")
 

@@ -11,7 +11,8 @@ from reliability.secrets_scan import count_files, find_secret
 from reliability.world import fake_world, start_cli
 
 from flows.sources.github import safe_reason
-from flows.sources.http import HttpError, redact
+from flows.sources.http import HttpError
+from flows.sources.secrets import redact
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 

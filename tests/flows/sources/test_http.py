@@ -16,9 +16,9 @@ from flows.sources.http import (
     RetryPolicy,
     is_secondary_limit,
     make_session,
-    redact,
     secondary_delay,
 )
+from flows.sources.secrets import redact
 
 
 @pytest.fixture
