@@ -212,10 +212,13 @@ def failure_of(run: GitRun, what: str) -> GitFailure | GitRedirect:
         return GitRedirect(code)
     if code is not None:
         return GitFailure("failed", f"git {what}: HTTP {code}", transient=code not in (400, 401, 404, 410, 451))
+    bad_object = re.search(r"error: object [0-9a-f]+: (\w+: [^\n]*)", run.err)
+    if bad_object or "fsck error" in run.err:  # the same objects would come again: final
+        detail = bad_object.group(1) if bad_object else "fsck error"
+        return GitFailure("failed", f"git {what}: an object failed fsck: {detail}"[:200])
     lines = [ln for ln in run.err.strip().splitlines() if ln.startswith(("fatal:", "error:"))]
     detail = re.sub(r"https?://\S+", "<url>", lines[-1] if lines else f"exit {run.code}")
-    final = "fsck" in run.err or "Authentication failed" in run.err
-    return GitFailure("failed", f"git {what}: {detail}"[:200], transient=not final)
+    return GitFailure("failed", f"git {what}: {detail}"[:200], transient="Authentication failed" not in run.err)
 
 
 @dataclass

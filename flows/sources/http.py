@@ -318,8 +318,8 @@ class HttpClient:
             target = urllib.parse.urljoin(response.url or url, location)
             response.close()
             if not same_host(url, target) and self._carries_credentials(kwargs):
-                raise RedirectRefused(f"{method} {url}: redirect to another host refused "
-                                      f"({urllib.parse.urlsplit(target).hostname}); the credentials stay on "
+                raise RedirectRefused(f"{method} {url}: redirect to another host "
+                                      f"({urllib.parse.urlsplit(target).hostname}) refused; the credentials stay on "
                                       f"{urllib.parse.urlsplit(url).hostname}", response.status_code, url)  # fmt: skip
             if response.status_code in (301, 302, 303) and method != "HEAD":
                 method = "GET"  # what browsers and requests do; 307/308 keep the method and body

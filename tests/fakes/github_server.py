@@ -334,6 +334,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.auth_seen[f"{where}:{self.headers.get('Authorization', '')}"] += 1
         if self.fake.redirect_to and where in self.fake.redirect_where:
             self.fake.count(f"redirected:{where}")
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))  # the connection stays usable
             return self.send(301, b"", {"Location": self.fake.redirect_to + self.path}, content_type="text/plain")
         if self.apply_fault():
             return
