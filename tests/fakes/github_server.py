@@ -20,6 +20,7 @@ import json
 import math
 import random
 import re
+import ssl
 import sys
 import tempfile
 import threading
@@ -215,18 +216,23 @@ class FakeGitHub:
 
     # --- serving ---------------------------------------------------------------
 
-    def start(self, port: int = 0) -> str:
-        """Serve on 127.0.0.1 in a daemon thread; returns the base URL."""
+    def start(self, port: int = 0, tls: ssl.SSLContext | None = None) -> str:
+        """Serve on 127.0.0.1 in a daemon thread (over TLS with ``tls``, a server context); returns the base URL."""
         handler = type("Handler", (_Handler,), {"fake": self})
         self.server = _QuietServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self.url
+
+    scheme = "http"
 
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     @property
     def raw_url(self) -> str:
