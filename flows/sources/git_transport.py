@@ -207,26 +207,29 @@ class GitScratch:
         return run
 
     def fetch(self, args: Sequence[str], max_bytes: int, stdin: bytes = b"", what: str = "fetch") -> None:
-        """One bounded fetch, tried again over transient failures (5xx, resets, timeouts, cut packs)
-        as the HTTP client's policy says; a same-host redirect is followed, not counted as a try."""
-        attempt = hops = 0
+        """One bounded fetch, tried again over transient failures (5xx, resets, timeouts, cut packs,
+        redirect loops) as the HTTP client's policy says."""
+        attempt = 0
         while True:
             check_stop()  # an interrupted run starts no new git process
             attempt += 1
             try:
-                return self._fetch_once(args, max_bytes, stdin, what)
-            except GitRedirect as redirect:
-                hops += 1
-                moved = self.transport.find_redirect(self.url) if hops <= MAX_REDIRECTS else None
-                if moved is None:
-                    raise GitFailure("failed", f"git {what}: HTTP {redirect.status}, not followed") from None
-                self.set_url(moved)
-                attempt -= 1  # following a redirect is not a failed try
+                return self._fetch_following(args, max_bytes, stdin, what)
             except GitFailure as exc:
                 delay = self.transport.retry.delay_for(attempt, None, {}) if exc.transient else None
                 if delay is None:
                     raise
                 sleep_unless_stopped(delay)
+
+    def _fetch_following(self, args: Sequence[str], max_bytes: int, stdin: bytes, what: str) -> None:
+        """One try: git, and the same-host redirects it meets (found by a probe, followed by running git
+        again at the new URL), at most ``MAX_REDIRECTS`` of them as the HTTP client follows per try."""
+        for _ in range(MAX_REDIRECTS):
+            try:
+                return self._fetch_once(args, max_bytes, stdin, what)
+            except GitRedirect:
+                self.set_url(self.transport.find_redirect(self.url))
+        raise GitFailure("failed", f"git {what}: more than {MAX_REDIRECTS} redirects", transient=True)
 
     def _fetch_once(self, args: Sequence[str], max_bytes: int, stdin: bytes, what: str) -> None:
         env = git_env(self.transport.token, self.folder, network=True, base_url=self.transport.base_url)

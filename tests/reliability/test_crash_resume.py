@@ -1,5 +1,6 @@
-"""SIGKILL a real ``papertrends refresh`` at each stage; the next run ends with exactly the
-warehouse a clean run produces (table contents compared without timestamps and run ids).
+"""SIGKILL a real ``papertrends refresh`` at each stage, on either crawl path (API and git); the next
+run ends with exactly the warehouse a clean run produces (table contents compared without
+timestamps and run ids).
 
 The kills are chained on one data directory, as a user's crashes would be: killed while
 downloading the archive, while ingesting it, mid-crawl, then at the classify, export and
@@ -37,16 +38,18 @@ KILL_POINTS = [
     # (name, when to pull the trigger)
     ("download", lambda w, r: w.hf_proxy.n_bytes_relayed > 256 * 1024),
     ("ingest", lambda w, r: _cdn_bytes_done(w, "papers") and w.hf_proxy.n_bytes_relayed > 0 and not _markers(r.text())),
-    ("crawl", lambda w, r: w.github.counts["raw"] >= 40),
+    ("crawl", lambda w, r: w.github.counts["raw"] + w.github.counts["git"] >= 40),  # file reads: raw or git
     ("classify", lambda w, r: "classify" in _markers(r.text())),
     ("export", lambda w, r: "export" in _markers(r.text())),
     ("report", lambda w, r: "report" in _markers(r.text())),
 ]
 
 
-def test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse(tmp_path: Path, prefect_server: str) -> None:
+@pytest.mark.parametrize("via", ["api", "git"])
+def test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse(tmp_path: Path, prefect_server: str,
+                                                                      via: str) -> None:  # fmt: skip
     with fake_world(N_REPOS, n_padding_papers=N_PADDING_PAPERS) as world:
-        clean = start_cli(world.refresh_args(), world.env(tmp_path / "clean"), tmp_path)
+        clean = start_cli(world.refresh_args(), world.env(tmp_path / "clean", via), tmp_path)
         assert clean.finish() == 0, clean.text()[-2000:]
 
         landed = []
@@ -55,12 +58,12 @@ def test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse(tmp_path: 
             world.hf_proxy.chunk_delay = 0.05 if slow else 0.0
             world.github.latency = 0.05 if name == "crawl" else 0.0
             world.reset_counters()  # triggers count this run's traffic only
-            run = start_cli(world.refresh_args(), world.env(tmp_path / "killed"), tmp_path)
+            run = start_cli(world.refresh_args(), world.env(tmp_path / "killed", via), tmp_path)
             run.wait_for(lambda run=run, trigger=trigger: trigger(world, run), timeout=120)
             run.kill()
             landed.append((name, _markers(run.text())[-1:] or ["before-crawl"]))
         world.hf_proxy.chunk_delay, world.github.latency = 0.0, 0.0
-        final = start_cli(world.refresh_args(), world.env(tmp_path / "killed"), tmp_path)
+        final = start_cli(world.refresh_args(), world.env(tmp_path / "killed", via), tmp_path)
         assert final.finish() == 0, final.text()[-2000:]
 
     print(f"kills: {landed}")  # figures for docs
