@@ -173,7 +173,7 @@ def scan_repo(snap: Snapshot, url: str) -> RepoResult:
         title = git_readme_title(snap.git_dir, paths)
     repo = {
         "repo_url": url, "full_name": snap.full_name, "status": "ok", "head_commit": head,
-        "first_commit_at": first, "last_commit_at": last, "dates_from": "snapshot-history" if head else "",
+        "first_commit_at": first, "last_commit_at": last, "dates_from": "snapshot-roots" if head else "",
         "n_files": str(len(sizes)), "n_evidence_files": str(sum(1 for p in sizes if evidence_kind(p))),
         "readme_title": title, "language": dominant_language(paths),
     }  # fmt: skip
