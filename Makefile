@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 
-.PHONY: demo serve test bench lint clean
+.PHONY: demo serve test bench lint clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,20 @@ CRON ?= * * * * *
 serve: $(VENV)/.installed
 	$(BIN)/papertrends serve --sample --cron '$(CRON)'
 
-test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+# The report tests drive report.html in headless Chromium. As root with apt-get it is installed
+# here; anywhere else make test stops before the suite with one line saying what to install.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make test: installing Chromium (apt-get) for the report tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make test: the report tests need Chromium: install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again" >&2; exit 1; fi; }
+
+# The whole suite, spread over worker processes (pytest-xdist): most tests wait on child
+# processes and loopback servers, so three workers keep two cores busy.
+TEST_WORKERS ?= 3
+test: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py

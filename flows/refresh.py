@@ -14,6 +14,7 @@ a parameter, a result or a log line.
 
 
 import json
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -32,7 +33,6 @@ from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from flows.crawl.driver import CRAWL_BATCH  # noqa: E402
 from flows.service.run_logs import logs_to_flow_run  # noqa: E402
 from flows.service.signals import is_interrupt, stop_on_signals  # noqa: E402
 from flows.sources.http import SourceUnreachable, check_reachable  # noqa: E402
@@ -41,7 +41,17 @@ from flows.stages import ingest  # noqa: E402
 from flows.stages.classify import BATCH_REPOS as CLASSIFY_BATCH  # noqa: E402
 from flows.stages.export import is_remote  # noqa: E402
 from flows.stages.progress import stage_bar  # noqa: E402
-from flows.stopping import STOP, StopRequested, check_stop, request_stop  # noqa: E402
+from flows.stopping import (  # noqa: E402
+    STOP,
+    StopRequested,
+    check_stop,
+    first_signal,
+    mark_work_done,
+    pause_point,
+    request_stop,
+    signal_received,
+    work_done,
+)
 from flows.store.parquet import export_tables  # noqa: E402
 from flows.store.runs import completed_runs  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
@@ -189,7 +199,7 @@ def refresh(
     db: str | None = None,
     parquet_dir: str | None = None,
     reports_dir: str | None = None,
-    crawl_batch_size: PositiveInt = CRAWL_BATCH,
+    crawl_batch_size: PositiveInt | None = None,
     classify_batch_size: PositiveInt = CLASSIFY_BATCH,
     max_in_flight: PositiveInt = 8,
     classify_processes: PositiveInt | None = None,
@@ -227,32 +237,50 @@ def refresh(
     # comes and goes between stages can never make a later stage fail to open the file.
     with logs_to_flow_run(run_id), Warehouse.open_writer(settings.db_path) as wh:
         counts = _run_recorded(wh, run_id, settings, params)
-    failed = counts.get("crawl", {}).get("failed_batches", 0) + counts.get("classify", {}).get("failed_batches", 0)
+    failed = _failed_batches(counts)
     if failed:
         raise RefreshIncomplete(f"{failed} batch(es) failed after retries; the rest is stored (see the log)")
     return counts
 
 
 def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
-    """The stages between a ``runs`` row's start and its end: completed, partial, failed or interrupted."""
-    wh.start_run(run_id, "refresh", params)
+    """The stages between a ``runs`` row's start and its end: completed, partial, failed or interrupted.
+
+    The row is written and closed under our own signal handlers (Prefect's SIGTERM handler
+    raises an exception that a running DuckDB query turns into a plain RuntimeError, and the
+    signal would be lost), so a signal at any moment before the row says ``completed`` leaves
+    it ``interrupted``; one after it leaves it ``completed`` and the command says so.
+    """
     counts: dict[str, Any] = {}
     try:
-        # Ours again inside the flow: Prefect's SIGTERM handler raises an exception that a
-        # running DuckDB query turns into a plain RuntimeError, and the signal is lost.
         with stop_on_signals():
+            wh.start_run(run_id, "refresh", params)
+            pause_point("refresh:run-started")
             _run_stages(counts, settings, wh, params)
+            status = "partial" if _failed_batches(counts) else "completed"
+            wh.finish_run(run_id, status, counts, None)
+            mark_work_done(f"the refresh run, recorded {status}")
     except BaseException as exc:
+        if work_done():  # the row is final; whatever surfaced afterwards changes nothing stored
+            raise
         if is_interrupt(exc):
             request_stop()  # batches on other threads stop at their next request instead of finishing
         wh.abort_transaction()  # a signal can land between BEGIN and the try that would roll back
-        status = "interrupted" if is_interrupt(exc) else "failed"
-        wh.finish_run(run_id, status, counts, f"{type(exc).__name__}: {exc}".strip(": "))
+        wh.finish_run(run_id, "interrupted" if is_interrupt(exc) else "failed", counts, _why_it_ended(exc))
         raise
-    failed = counts.get("crawl", {}).get("failed_batches", 0) + counts.get("classify", {}).get("failed_batches", 0)
-    wh.finish_run(run_id, "partial" if failed else "completed", counts, None)
     _publish_artifacts(wh, counts)
     return counts
+
+
+def _failed_batches(counts: dict[str, Any]) -> int:
+    return int(counts.get("crawl", {}).get("failed_batches", 0) + counts.get("classify", {}).get("failed_batches", 0))
+
+
+def _why_it_ended(exc: BaseException) -> str:
+    """The run row's error: the signal that stopped it (not whatever exception it surfaced as), else the error."""
+    if signal_received():
+        return f"stopped by {signal.Signals(first_signal()).name}"
+    return f"{type(exc).__name__}: {exc}".strip(": ")
 
 
 def _run_stages(counts: dict[str, Any], settings: Settings, wh: Warehouse, p: dict[str, Any]) -> None:
@@ -331,8 +359,9 @@ def _crawl_stage(wh: Warehouse, p: dict[str, Any]) -> tuple[dict[str, Any], list
             bar.update(n)
             logger.info("crawl_batch: batch stored (%d item(s))", n)
 
-        tally = drive_crawl(wh, keys, submit, _first_completed, batch_size=p["crawl_batch_size"],
-                            max_in_flight=p["max_in_flight"], on_batch=stored)  # fmt: skip
+        size = p["crawl_batch_size"] or Settings.from_env().crawl_batch
+        tally = drive_crawl(wh, keys, submit, _first_completed, batch_size=size, max_in_flight=p["max_in_flight"],
+                            on_batch=stored)  # fmt: skip
     totals = {"selected": tally.selected, "batches": tally.batches, "failed_batches": tally.failed_batches,
               **tally.kinds, "quota_left": tally.quota_left, "via": via}  # fmt: skip
     if tally.failed_reasons:

@@ -34,6 +34,9 @@ class Settings:
     sample_dir: Path = SAMPLE_DIR
     github_token: str | None = field(default=None, repr=False, compare=False)
     duckdb_memory: str = "1GB"
+    crawl_batch: int = 100
+    """Repositories per crawl batch in the flow: each is stored in one transaction, and a kill loses
+    at most the batches in flight (a multiple of the GraphQL batches, 50 for the API, 100 for git)."""
     """DuckDB's memory limit per connection: beyond it DuckDB evicts the blocks it cached
     and spills to ``<warehouse>.tmp``, so a run's memory stays flat at any size."""
     db_file: Path | None = None
@@ -54,6 +57,7 @@ class Settings:
             hf_url=env.get("PAPERTRENDS_HF_URL", cls.hf_url).rstrip("/"),
             sample_dir=Path(env.get("PAPERTRENDS_SAMPLE_DIR", str(SAMPLE_DIR))),
             duckdb_memory=env.get("PAPERTRENDS_DUCKDB_MEMORY") or cls.duckdb_memory,
+            crawl_batch=max(1, int(env.get("PAPERTRENDS_CRAWL_BATCH") or cls.crawl_batch)),
             github_token=env.get("GITHUB_TOKEN") or None,
         )
 

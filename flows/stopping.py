@@ -9,14 +9,17 @@ imports nothing of the project, so the lowest layers (the HTTP client) may use i
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+from pathlib import Path
 
 STOP = threading.Event()
 """Set once the process has been asked to stop; long waits and new requests check it."""
 
 
 _received: list[int] = []
+_done: list[str] = []
 
 
 class StopRequested(RuntimeError):
@@ -42,6 +45,17 @@ def sleep_unless_stopped(seconds: float) -> None:
         check_stop()
 
 
+def mark_work_done(what: str) -> None:
+    """Say that the command's work is finished and recorded (``what``: e.g. "the refresh run"), so a
+    signal that arrives after it is reported as such: the stored state is complete, nothing to resume."""
+    _done.append(what)
+
+
+def work_done() -> str | None:
+    """What :func:`mark_work_done` said, or None while the work is still going."""
+    return _done[0] if _done else None
+
+
 def signal_received() -> bool:
     """True once SIGINT or SIGTERM reached this process (not merely a stop asked by code)."""
     return bool(_received)
@@ -55,3 +69,25 @@ def first_signal() -> int:
 def exit_code() -> int:
     """128 + the first signal received (130 for Ctrl-C), the shell's convention."""
     return 128 + first_signal()
+
+
+def pause_point(name: str) -> None:
+    """Hold the process here while ``PAPERTRENDS_PAUSE_AT`` names this point (for tests and debugging).
+
+    With ``PAPERTRENDS_PAUSE_AT=name[,name...]`` the process writes its pid to
+    ``<PAPERTRENDS_PAUSE_DIR>/<name>.reached`` and waits until ``<name>.release`` exists.
+    A test can then signal it while it provably is at that moment of its life (a stage
+    running, the summary printed) instead of guessing with timers. A stop request ends
+    the wait (:class:`StopRequested`); in the main thread a signal's handler raises out
+    of it as it would out of any other work. Unset (always, outside tests), it costs one
+    dictionary lookup.
+    """
+    wanted = os.environ.get("PAPERTRENDS_PAUSE_AT")
+    if not wanted or name not in wanted.split(","):
+        return
+    folder = Path(os.environ.get("PAPERTRENDS_PAUSE_DIR") or ".")
+    (folder / f"{name}.reached").write_text(str(os.getpid()))
+    release = folder / f"{name}.release"
+    while not release.exists():
+        if STOP.wait(0.02):
+            check_stop()

@@ -36,6 +36,8 @@ os.environ["PAPERTRENDS_GIT_WORK_DIR"] = str(_STATE / "git-work")
 sys.path.insert(0, str(Path(__file__).parent))  # tests/fakes and sample_factory
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SERVER_HOME = _STATE / "prefect"
+"""The shared test server's PREFECT_HOME (its database and logs); each test gets a home of its own."""
 
 
 def free_port() -> int:
@@ -58,7 +60,8 @@ def prefect_server() -> Iterator[str]:
     log = open(_STATE / "prefect-server.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PREFECT_API_URL": ""},
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "PREFECT_API_URL": "", "PREFECT_HOME": str(SERVER_HOME)},
     )  # fmt: skip
     deadline = time.monotonic() + 300  # a shared 2-core machine under load can take minutes
     while time.monotonic() < deadline:
@@ -96,6 +99,25 @@ def _flush_prefect_logs() -> None:
         APILogHandler().flush()
     except Exception as exc:  # flushing is a courtesy; never fail a run over it
         print(f"note: could not flush Prefect logs: {exc}")
+
+
+@pytest.fixture(autouse=True)
+def own_prefect_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test its own PREFECT_HOME: what one test's runs leave (results, storage) never meets another's.
+
+    Child processes read it from the environment; flows run in this process get it through
+    Prefect's settings context when Prefect is already imported (importing it here would
+    cost every plain test a second).
+    """
+    home = tmp_path_factory.mktemp("prefect-home")
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    if "prefect.settings" not in sys.modules:
+        yield home
+        return
+    from prefect.settings import PREFECT_HOME, temporary_settings
+
+    with temporary_settings(updates={PREFECT_HOME: home}):
+        yield home
 
 
 @pytest.fixture

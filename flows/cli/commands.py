@@ -107,13 +107,20 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     check_sources_reachable(params)  # offline, say so at once rather than after Prefect's start-up
     from flows.service.runner import print_summary, run_refresh
+    from flows.stopping import pause_point
+    from flows.store.writer_lock import writer_claimed
 
-    try:
-        outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
-    except ValueError as exc:  # parameters Prefect's validation refused
-        raise UsageError(str(exc)) from None
+    # Claimed from the start, not when the flow opens the warehouse seconds later: a second
+    # refresh started meanwhile is refused at once instead of running after this one.
+    with writer_claimed(params["db"]):
+        pause_point("refresh:before-prefect")
+        try:
+            outcome = run_refresh(runner=args.runner, address=args.address, verbose=args.verbose, **params)
+        except ValueError as exc:  # parameters Prefect's validation refused
+            raise UsageError(str(exc)) from None
     if outcome.counts:
         print_summary(outcome, params["db"])
+    pause_point("refresh:after-summary")
     if outcome.error:
         print(f"papertrends refresh: error: {one_line(Exception(outcome.error))}", file=sys.stderr)
         return EXIT_FAILURE
@@ -209,13 +216,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from flows.sources.pwc_archive import hf_archive_urls
     from flows.stages.ingest import ingest_archive
     from flows.store.warehouse import Warehouse
+    from flows.store.writer_lock import writer_claimed
 
     settings = Settings.from_env()
     hf = hf_archive_urls(settings) if args.from_hf else {}
     links, papers = args.links or hf.get("links"), args.papers or hf.get("papers")
     if not links or not papers:
         raise UsageError("give --links and --papers (paths or URLs), or --from-hf for the archive on Hugging Face")
-    with Warehouse(_db_path(args)) as wh:
+    with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         counts = ingest_archive(wh, links, papers, settings, progress=not args.no_progress)
     if args.json:
         print(json.dumps(counts))
@@ -234,8 +242,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from flows.crawl.driver import crawl_repos
     from flows.crawl.outcomes import add_repos
     from flows.settings import Settings
+    from flows.stopping import first_signal, mark_work_done, signal_received
     from flows.store.queries import unavailable_repos
     from flows.store.warehouse import Warehouse
+    from flows.store.writer_lock import writer_claimed
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
@@ -244,7 +254,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise UsageError(f"--repo takes OWNER/NAME, got {bad[0]!r}")
     settings = Settings.from_env()
     run_id = str(uuid.uuid4())
-    with Warehouse(_db_path(args)) as wh:
+    with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         keys = add_repos(wh, args.repo) if args.repo else None
         wh.start_run(run_id, "crawl", {"repo": args.repo, "limit": args.limit, "full": args.full, "via": args.via})
         try:
@@ -253,11 +263,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             unavailable = unavailable_repos(wh, keys) if keys else []
             text = json.dumps(summary) if args.json else format_crawl_summary(summary)
         except BaseException as exc:
-            wh.finish_run(run_id, _ended_as(exc), {}, error=one_line(exc))
+            wh.abort_transaction()  # a signal can land between a batch's BEGIN and its guard
+            stopped = _stopped(exc, signal_received())
+            wh.finish_run(run_id, "interrupted" if stopped else "failed", {},
+                          error=f"stopped by {signal.Signals(first_signal()).name}" if stopped else one_line(exc))
             raise
         error = _unavailable_line(unavailable, len(keys or [])) if unavailable else None
         # the row says what the exit code says: completed <-> 0, failed <-> 1
-        wh.finish_run(run_id, "failed" if error else "completed", summary, error=error)
+        status = "failed" if error else "completed"
+        wh.finish_run(run_id, status, summary, error=error)
+        mark_work_done(f"the crawl, recorded {status}")
     print(text)
     if error:
         print(f"papertrends crawl: error: {error}", file=sys.stderr)
@@ -265,11 +280,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ended_as(exc: BaseException) -> str:
-    """The run row's status for a crawl that raised: ``interrupted`` when a signal or a stop ended it."""
+def _stopped(exc: BaseException, signalled: bool) -> bool:
+    """Whether a crawl that raised was stopped (a signal, or the stop flag its workers noticed) rather than failed."""
     from flows.stopping import STOP, StopRequested
 
-    return "interrupted" if isinstance(exc, KeyboardInterrupt | StopRequested) or STOP.is_set() else "failed"
+    return signalled or isinstance(exc, KeyboardInterrupt | StopRequested) or STOP.is_set()
 
 
 def _unavailable_line(unavailable: list[dict[str, Any]], n_asked: int) -> str:

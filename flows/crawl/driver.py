@@ -35,19 +35,15 @@ from flows.crawl.via_git import choose_via
 from flows.settings import Settings
 from flows.sources.github import GitHubSource
 from flows.stages.classify import classify_stored
+from flows.stopping import pause_point
 from flows.store import repos as store
 from flows.store.warehouse import Warehouse
 
 log = logging.getLogger("papertrends.crawl")
 
-
-CRAWL_BATCH = 100
-"""Repositories per batch in the flow: a kill loses at most the batches in flight; each store is one
-transaction. A multiple of the GraphQL batch (100), so no query goes half empty."""
-
-
 CLI_BATCH = 50
-"""Smaller batches on the command line (the progress bar moves, a Ctrl-C loses little)."""
+"""Repositories per batch on the command line (the flow's is ``Settings.crawl_batch``): the progress
+bar moves, a Ctrl-C loses little; never fewer than one GraphQL query's worth."""
 
 
 MAX_IN_FLIGHT = 4
@@ -120,7 +116,7 @@ def wait_any_thread(handles: list[Any]) -> Any:
 
 
 def drive_crawl(wh: Warehouse, keys: Sequence[str], submit: Submit, wait_any: WaitAny = wait_any_thread, *,
-                batch_size: int = CRAWL_BATCH, max_in_flight: int = MAX_IN_FLIGHT,
+                batch_size: int = 100, max_in_flight: int = MAX_IN_FLIGHT,
                 on_batch: Callable[[int], None] | None = None) -> CrawlTally:  # fmt: skip
     """Run ``keys`` through ``submit`` in batches, storing each result as it completes.
 
@@ -144,6 +140,7 @@ def drive_crawl(wh: Warehouse, keys: Sequence[str], submit: Submit, wait_any: Wa
         tally.add(result)
         if on_batch:
             on_batch(len(result["outcomes"]))
+        pause_point("crawl:batch-stored")
 
     for chunk in chunked(keys, batch_size):
         inflight.append(submit(load_states(wh, chunk)))

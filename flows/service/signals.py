@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
-from flows.stopping import StopRequested, first_signal, request_stop, signal_received
+from flows.stopping import StopRequested, first_signal, request_stop, signal_received, work_done
 
 GRACE_SECONDS = 8.0
 """Time the unwinding gets before the watchdog ends the process (the promise is 15 s).
@@ -74,8 +74,10 @@ def _start_watchdog(grace_seconds: float) -> None:
 
 def hard_exit(signum: int) -> None:
     """End the process now with 128 + ``signum``, after asking its child processes to stop."""
+    done = work_done()
+    after = f" after {done}; everything is stored" if done else "; what was stored is kept"
     with suppress(OSError):
-        os.write(2, f"papertrends: stopped by {signal.Signals(signum).name}; what was stored is kept\n".encode())
+        os.write(2, f"papertrends: stopped by {signal.Signals(signum).name}{after}\n".encode())
     for pid in child_pids():
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)

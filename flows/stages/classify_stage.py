@@ -17,6 +17,7 @@ from prefect.futures import PrefectFuture, as_completed
 
 from flows.stages.classify import evidence_batches
 from flows.stages.progress import stage_bar
+from flows.stopping import pause_point
 from flows.store.warehouse import Warehouse
 
 
@@ -61,6 +62,7 @@ def _classify_batches(wh: Warehouse, keys: list[str], totals: dict[str, Any], p:
                 label = f"label_{row['framework']}"
                 totals[label] = totals.get(label, 0) + 1
             bar.update(len(rows))
+            pause_point("classify:batch-stored")
 
         submits = ({"batch": batch} for batch in evidence_batches(wh, keys, p["classify_batch_size"]))
         totals["failed_batches"] = _run_batches(batch_task, submits, p["max_in_flight"], store)

@@ -16,6 +16,7 @@ from flows.settings import SAMPLE_DIR, Settings
 from flows.sources import pwc_api, pwc_archive, sample
 from flows.sources.http import HttpClient
 from flows.sources.rows import SourceBatch, pending_repo_rows
+from flows.stopping import pause_point
 from flows.store import ingest as store
 from flows.store.warehouse import Warehouse
 
@@ -51,6 +52,7 @@ def ingest_archive(wh: Warehouse, links: str | list[str], papers: str | list[str
     with wh.transaction():
         for batch in archive.batches():
             archive.tally.add_stored(_store_batch(wh, batch, pwc_archive.SOURCE))
+            pause_point("ingest:batch-stored")  # inside the transaction: a kill here must leave nothing
         archive.tally.catalog_papers_merged = store.merge_catalog_duplicates(wh, pwc_archive.SOURCE, pwc_api.SOURCE)
     return archive.tally.counts()
 

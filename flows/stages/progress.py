@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flows.stopping import pause_point
+
 
 class _Silent:
     """A bar that draws nothing: what a stage gets when nobody is watching."""
@@ -25,7 +27,11 @@ class _Silent:
 
 @contextmanager
 def stage_bar(stage: str, total: int | None, enabled: bool) -> Iterator[Any]:
-    """A tqdm bar for one stage (``total=None`` draws a counter), or a silent stand-in."""
+    """A tqdm bar for one stage (``total=None`` draws a counter), or a silent stand-in.
+
+    Entering it is the stage's named moment ``stage:<name>`` (:func:`flows.stopping.pause_point`).
+    """
+    pause_point(f"stage:{stage}")
     if not enabled:
         yield _Silent()
         return

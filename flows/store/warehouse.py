@@ -20,10 +20,7 @@ import duckdb
 
 from flows.clock import utcnow
 from flows.store.schema import MIGRATIONS, PARTITION_BY, PRIMARY_KEYS
-
-
-class WarehouseBusy(RuntimeError):
-    """Another process holds the warehouse open for writing."""
+from flows.store.writer_lock import WarehouseBusy, claim_writer, release_writer
 
 
 class Warehouse:
@@ -92,14 +89,14 @@ class Warehouse:
     def open_writer(cls, path: str | Path, wait_seconds: float = 15.0) -> Warehouse:
         """The warehouse for a run's one writer connection, patient with readers only.
 
-        A refresh first claims ``<file>.writer.lock`` (an advisory lock the OS drops when
-        its process dies): if another refresh holds it, it is refused at once. DuckDB's own
-        lock may then still be held by a reader (``status``, ``report`` keep theirs short),
-        so the open is retried for up to ``wait_seconds``.
+        A refresh first claims the warehouse (:mod:`flows.store.writer_lock`; the command
+        already did when it started): if another refresh holds it, it is refused at once.
+        DuckDB's own lock may then still be held by a reader (``status``, ``report`` keep
+        theirs short), so the open is retried for up to ``wait_seconds``.
         """
         import time
 
-        claim = _claim_writer_lock(Path(path))
+        claim_writer(path)
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -108,9 +105,9 @@ class Warehouse:
                 if isinstance(exc, WarehouseBusy) and time.monotonic() < deadline:
                     time.sleep(0.25)
                     continue
-                os.close(claim)
+                release_writer(path)
                 raise
-            wh._writer_claim = claim
+            wh._claimed = True
             return wh
 
     @classmethod
@@ -159,10 +156,9 @@ class Warehouse:
 
     def close(self) -> None:
         self.con.close()
-        claim = getattr(self, "_writer_claim", None)
-        if claim is not None:
-            os.close(claim)  # drops the writer lock
-            self._writer_claim = None
+        if getattr(self, "_claimed", False):
+            self._claimed = False
+            release_writer(self.path)
 
     def __enter__(self) -> Warehouse:
         return self
@@ -316,21 +312,6 @@ class Warehouse:
     def relation(self, sql: str) -> duckdb.DuckDBPyRelation:
         return self.con.sql(sql)
 
-
-
-def _claim_writer_lock(db: Path) -> int:
-    """An exclusive advisory lock on ``<db>.writer.lock``, or ``WarehouseBusy`` if a live process holds it."""
-    import fcntl
-
-    db.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(f"{db}.writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise WarehouseBusy(f"warehouse {db} is in use by another papertrends refresh; wait for it to finish, "
-                            "or read the Parquet exports") from None  # fmt: skip
-    return fd
 
 
 def _process_exists(pid: int) -> bool:

@@ -80,6 +80,11 @@ class FaultProxy:
         self.hang_seconds = hang_seconds
         self.loop_hops = loop_hops
         self.chunk_delay = chunk_delay  # seconds between 64 KiB chunks of a forwarded body: a slow link
+        # A barrier a test controls: past ``hold_after_bytes`` of any body the relay stops (``holding``
+        # set) until ``release`` is set, so a test acts while a download provably runs.
+        self.hold_after_bytes: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self.n_bytes_relayed = 0
         self.path_filter = path_filter
         self.enabled = True
@@ -244,11 +249,18 @@ class _FaultHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
+        sent = 0
         while chunk := upstream.read(_CHUNK):
             self.wfile.write(chunk)
+            sent += len(chunk)
             self.proxy.n_bytes_relayed += len(chunk)  # one writer per chunk; an approximate total is enough
             if self.proxy.chunk_delay and self.proxy._stopping.wait(self.proxy.chunk_delay):
                 return
+            if self.proxy.hold_after_bytes is not None and sent >= self.proxy.hold_after_bytes:
+                self.wfile.flush()
+                self.proxy.holding.set()
+                while not (self.proxy.release.is_set() or self.proxy._stopping.is_set()):
+                    self.proxy.release.wait(0.05)
 
     # --- faults --------------------------------------------------------------------
 

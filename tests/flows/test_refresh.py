@@ -346,25 +346,26 @@ def test_an_unreachable_source_fails_the_command_in_one_line_at_once(
     refused = f"http://127.0.0.1:{free_port()}/api/v1"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PAPERTRENDS_DATA_DIR": str(tmp_path / "data"),
            "PAPERTRENDS_PWC_API_URL": refused}  # fmt: skip
-    started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "flows.cli.main", "refresh", "--catalog", "--no-progress"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)  # fmt: skip
-    took = time.monotonic() - started
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 1, proc.stderr
     assert len(errors) == 1 and "cannot reach the live catalog (PAPERTRENDS_PWC_API_URL)" in errors[0], proc.stderr
     assert "connection refused" in errors[0]
     assert not (tmp_path / "data").exists()  # checked before anything was opened or started
-    assert took < 30, took  # Python and imports on two busy cores; idle it takes about 3 s
 
     # A scheduled run (no CLI in front of it) checks at the start of its stage and gives up at once.
     monkeypatch.setenv("PAPERTRENDS_PWC_API_URL", refused)
     outcome = run_refresh(catalog=True, db=str(tmp_path / "flow" / "wh.duckdb"))
     assert outcome.error and "cannot reach the live catalog" in outcome.error
     with Warehouse(tmp_path / "flow" / "wh.duckdb", read_only=True) as wh:
-        runs = wh.query("SELECT status, finished_at - started_at AS took FROM runs")
-    assert [r["status"] for r in runs] == ["failed"]
-    assert runs[0]["took"].total_seconds() < 8, runs  # a single task retry alone would wait 10 s
+        assert wh.query("SELECT status FROM runs") == [{"status": "failed"}]
+    import requests
+
+    tasks = requests.post(f"{prefect_server}/task_runs/filter", timeout=30,
+                          json={"flow_runs": {"id": {"any_": [outcome.run_id]}}}).json()  # fmt: skip
+    # a source that is not there is not retried: the catalog task ran once
+    assert [task["run_count"] for task in tasks if task["name"].startswith("ingest_catalog")] == [1], tasks
 
 
 @pytest.mark.prefect
@@ -396,8 +397,9 @@ def test_a_quota_wait_reaches_the_runs_log_with_its_reset_time(prefect_server: s
     assert result.is_ok, result.error
     assert result.counts["crawl"]["crawled"] == 4
     body = {"logs": {"flow_run_id": {"any_": [result.run_id]}}}
-    deadline, waits, messages = time.monotonic() + 30, [], []
-    while not waits and time.monotonic() < deadline:  # the log handler ships lines in the background
+    # The log handler ships lines in the background: wait for them (the bound is for a stuck run only).
+    deadline, waits, messages = time.monotonic() + 180, [], []
+    while not waits and time.monotonic() < deadline:
         time.sleep(0.5)
         found = requests.post(f"{prefect_server}/logs/filter", json=body, timeout=10).json()
         messages = [log["message"] for log in found]

@@ -40,7 +40,6 @@ def test_a_200_mb_file_in_a_directory_is_read_only_up_to_the_cap(tmp_path: Path)
     result = measure_scan(f"scan_directory({str(repo)!r})")
     assert result["modules"] == ["torch"] and result["problems"] == ["truncated"]
     assert result["rss_growth_mb"] < RSS_BUDGET_MB, result
-    assert result["seconds"] < 10
 
 
 def test_a_200_mb_blob_in_a_git_snapshot_is_read_only_up_to_the_cap(tmp_path: Path) -> None:
@@ -64,7 +63,6 @@ def test_a_50_mb_notebook_is_bounded_and_recorded(tmp_path: Path) -> None:
     result = measure_scan(f"scan_directory({str(repo)!r})")
     assert result["n_scans"] == 1 and result["problems"], result  # cut short, and said so
     assert result["rss_growth_mb"] < RSS_BUDGET_MB, result
-    assert result["seconds"] < 15
 
 
 # --- odd contents, straight into the extractor -----------------------------------------
@@ -122,7 +120,6 @@ def test_a_100000_entry_git_tree_is_cut_and_recorded(tmp_path: Path) -> None:
     result = measure_scan(f"scan_git_snapshot({str(git_dir)!r})", timeout=60)
     assert result["modules"] == ["torch"]
     assert any(p.startswith("cut-at-") for p in result["problems"]), result  # the cut is recorded
-    assert result["seconds"] < 30, result
 
 
 def test_a_100000_file_directory_is_cut_and_recorded(tmp_path: Path) -> None:
@@ -136,7 +133,6 @@ def test_a_100000_file_directory_is_cut_and_recorded(tmp_path: Path) -> None:
     result = measure_scan(f"scan_directory({str(repo)!r})", timeout=60)
     assert result["modules"] == ["paddle"]
     assert any(p.startswith("cut-at-") for p in result["problems"]), result
-    assert result["seconds"] < 30, result
 
 
 # --- paths and links ------------------------------------------------------------------------

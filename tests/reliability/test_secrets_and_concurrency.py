@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import SERVER_HOME
 from reliability.secrets_scan import count_files, find_secret
 from reliability.world import fake_world, start_cli
 
@@ -33,8 +34,7 @@ def test_the_token_reaches_github_and_nothing_else(tmp_path: Path, prefect_serve
         assert auth.get(f"git:Basic {basic_credential(TOKEN)}", 0) > 0 and counts.get("raw", 0) == 0
     (tmp_path / "stdout.txt").write_bytes(bytes(run.stdout))
     (tmp_path / "stderr.txt").write_bytes(bytes(run.stderr))
-    prefect_home = Path(os.environ["PREFECT_HOME"])  # the shared test server's database, logs and results
-    roots = [tmp_path, prefect_home]
+    roots = [tmp_path, SERVER_HOME, Path(os.environ["PREFECT_HOME"])]  # the server's database and logs, the run's home
     assert count_files(roots) > 20  # the search covered the warehouse, exports, reports, logs, Prefect's db
     assert find_secret(roots, TOKEN) == []
 

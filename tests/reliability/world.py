@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -97,11 +98,30 @@ def fake_world(n_repos: int = 30, token: str | None = None, n_padding_papers: in
 
 @dataclass
 class CliRun:
-    """A ``papertrends`` child process whose stderr is collected as it arrives."""
+    """A ``papertrends`` child process whose stderr is collected as it arrives.
+
+    Started with ``pause_at``, it holds at that named moment of its life
+    (:func:`flows.stopping.pause_point`) until :meth:`release`: a test waits for it with
+    :meth:`wait_paused` and then acts while the moment provably lasts.
+    """
 
     proc: subprocess.Popen[bytes]
     stderr: bytearray = field(default_factory=bytearray)
     stdout: bytearray = field(default_factory=bytearray)
+    pause_dir: Path | None = None
+
+    def wait_paused(self, point: str, timeout: float = 300.0) -> None:
+        assert self.pause_dir is not None, "started without pause_at"
+        marker = self.pause_dir / f"{point}.reached"
+        self.wait_for(marker.exists, timeout)
+
+    def release(self, point: str) -> None:
+        assert self.pause_dir is not None, "started without pause_at"
+        (self.pause_dir / f"{point}.release").touch()
+
+    def stop_lines(self) -> list[str]:
+        """The lines of stderr that say the command was stopped."""
+        return [line for line in self.text().replace("\r", "\n").splitlines() if "stopped by" in line]
 
     def text(self) -> str:
         return self.stderr.decode(errors="replace")
@@ -125,10 +145,14 @@ class CliRun:
         return int(self.proc.returncode)
 
 
-def start_cli(args: list[str], env: dict[str, str], cwd: Path) -> CliRun:
+def start_cli(args: list[str], env: dict[str, str], cwd: Path, pause_at: str | None = None) -> CliRun:
+    pause_dir = None
+    if pause_at:
+        pause_dir = Path(tempfile.mkdtemp(prefix="pause-", dir=cwd))
+        env = {**env, "PAPERTRENDS_PAUSE_AT": pause_at, "PAPERTRENDS_PAUSE_DIR": str(pause_dir)}
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli.main", *args], env=env, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    run = CliRun(proc)
+    run = CliRun(proc, pause_dir=pause_dir)
     for pipe, buf in ((proc.stdout, run.stdout), (proc.stderr, run.stderr)):
         threading.Thread(target=_pump, args=(pipe, buf), daemon=True).start()
     return run

@@ -209,27 +209,27 @@ sys.exit(main(sys.argv[1:]))
 
 def test_a_killed_crawl_resumes_and_stores_every_repo_exactly_once(tmp_path: Path) -> None:
     n_repos = 200
-    fake = FakeGitHub(make_repos(n_repos), latency=0.03)  # slow enough to kill it half-way, past a flush
+    fake = FakeGitHub(make_repos(n_repos))
     fake.start()
     db = tmp_path / "w.duckdb"
     with Warehouse(db) as wh:
         add_repos(wh, [r.full_name for r in fake.repos.values()], source="test")
+    pause_dir = tmp_path / "pause"
+    pause_dir.mkdir()
     env = {**os.environ, "GITHUB_API_URL": fake.url, "PAPERTRENDS_GITHUB_RAW_URL": fake.raw_url,
            "PYTHONPATH": str(ROOT)}  # fmt: skip
-    args = [sys.executable, "-c", DRIVER, "crawl", "--db", str(db), "--quiet", "--json"]
+    args = [sys.executable, "-c", DRIVER, "crawl", "--db", str(db), "--quiet", "--json", "--via", "api"]
     try:
-        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline, first_call = time.monotonic() + 60, None
-        # Kill once about half the repos have had their two API calls and at least 1.5 s have
-        # passed since the first: the crawler commits at least once a second, so a batch is stored.
-        while time.monotonic() < deadline and proc.poll() is None:
-            if first_call is None and fake.counts["quota:core"]:
-                first_call = time.monotonic()
-            if fake.counts["quota:core"] >= n_repos and first_call and time.monotonic() - first_call >= 1.5:
-                break
+        # Killed while held right after its first batch was stored: what follows was never committed.
+        proc = subprocess.Popen(args, env={**env, "PAPERTRENDS_PAUSE_AT": "crawl:batch-stored",
+                                           "PAPERTRENDS_PAUSE_DIR": str(pause_dir)},
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        deadline = time.monotonic() + 300  # a bound for a stuck run only
+        while not (pause_dir / "crawl:batch-stored.reached").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
         with Warehouse(db) as wh:
             done_before = wh.scalar("SELECT count(*) FROM repos WHERE status = 'ok'")
         assert 0 < done_before < n_repos  # the kill landed mid-way and earlier batches were committed

@@ -97,16 +97,15 @@ def _completed_scheduled_run(api: str, name: str, proc: subprocess.Popen[str], s
     raise AssertionError(f"no scheduled run of {name} completed within {seconds} s")
 
 
-def _stop_and_check(proc: subprocess.Popen[str], lines: list[str], sig: int = signal.SIGINT) -> float:
-    """Ctrl-C (or ``sig``) to serve; return how long it took to end, with nothing it started left running."""
+def _stop_and_check(proc: subprocess.Popen[str], lines: list[str], sig: int = signal.SIGINT) -> None:
+    """Ctrl-C (or ``sig``) to serve; it ends, with nothing it started left running."""
     tree = _descendants(proc.pid)
-    started = time.monotonic()
     proc.send_signal(sig)
-    proc.wait(timeout=30)
-    took = time.monotonic() - started
-    time.sleep(1)  # a killed grandchild may need a moment to be reaped by init
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 30  # a killed grandchild is reaped by init when it gets to it
+    while _alive(tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert _alive(tree) == set(), f"left running: {_alive(tree)}\n" + "".join(lines)
-    return took
 
 
 def _assert_run_row_completed(db: Path, run: dict) -> None:
@@ -176,8 +175,8 @@ def test_serve_owns_a_server_runs_on_schedule_and_sigterm_leaves_nothing(serving
     own = servings["own"]
     api = _api_of(own.proc, None, own.lines)
     run = _completed_scheduled_run(api, own.name, own.proc)
-    took = _stop_and_check(own.proc, own.lines, signal.SIGTERM)  # how a service manager stops it
-    assert (own.proc.returncode, took < 15) == (128 + signal.SIGTERM, True), (took, "".join(own.lines)[-3000:])
+    _stop_and_check(own.proc, own.lines, signal.SIGTERM)  # how a service manager stops it
+    assert own.proc.returncode == 128 + signal.SIGTERM, "".join(own.lines)[-3000:]
     assert "Traceback" not in "".join(own.lines)
     assert (own.home / "prefect-home" / "prefect.db").exists()  # its state lived in PREFECT_HOME
     with pytest.raises(requests.ConnectionError):
@@ -193,7 +192,7 @@ def test_serve_uses_the_given_server_while_a_reader_stays_open(servings: dict[st
     api = _api_of(given.proc, prefect_server, given.lines)
     run = _completed_scheduled_run(api, given.name, given.proc)
     assert given.reader is not None and given.reader.poll() is None  # open the whole time, and still is
-    took = _stop_and_check(given.proc, given.lines)
-    assert given.proc.returncode == 128 + signal.SIGINT and took < 15, "".join(given.lines)
+    _stop_and_check(given.proc, given.lines)
+    assert given.proc.returncode == 128 + signal.SIGINT, "".join(given.lines)
     _assert_run_row_completed(given.db, run)
     assert requests.get(f"{prefect_server}/health", timeout=5).ok  # a server serve did not start is left alone

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -149,11 +148,9 @@ def test_check_reachable_says_why_in_one_line(url: str, reason: str) -> None:
 
     from flows.sources.http import SourceUnreachable, check_reachable
 
-    started = time.monotonic()
     with pytest.raises(SourceUnreachable) as caught:
         check_reachable(url.format(port=free_port()), "the live catalog (PAPERTRENDS_PWC_API_URL)")
     assert reason in str(caught.value) and "\n" not in str(caught.value)
-    assert time.monotonic() - started < 15
 
 
 def test_check_reachable_accepts_any_answer(fake: FakeGitHub) -> None:
