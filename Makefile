@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 
-.PHONY: demo serve test bench lint clean chromium
+.PHONY: demo serve test bench lint clean chromium notebook
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/papertrends refresh --sample
 	$(BIN)/papertrends status
+
+# Jupyter for notebooks/explore.ipynb (the `notebook` extra) and the demo warehouse it reads, if there is none yet;
+# then `.venv/bin/jupyter execute notebooks/explore.ipynb` (or `.venv/bin/jupyter lab`) from here or notebooks/.
+$(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[notebook]'
+	touch $(VENV)/.installed $@
+
+notebook: $(VENV)/.installed-notebook
+	test -e data/warehouse.duckdb || $(BIN)/papertrends refresh --sample
 
 # The refresh flow on the sample every minute, with a Prefect server of its own (Ctrl-C stops both).
 CRON ?= * * * * *

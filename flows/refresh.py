@@ -33,10 +33,16 @@ from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
+from flows.report.run_summary import publish_artifacts  # noqa: E402
 from flows.service.run_logs import logs_to_flow_run  # noqa: E402
 from flows.service.signals import is_interrupt, stop_on_signals  # noqa: E402
 from flows.sources.http import SourceUnreachable, check_reachable  # noqa: E402
-from flows.sources.reachability import archive_hosts, catalog_host, wants_catalog  # noqa: E402
+from flows.sources.reachability import (  # noqa: E402
+    archive_hosts,
+    catalog_host,
+    check_github_reachable,
+    wants_catalog,
+)
 from flows.stages import ingest  # noqa: E402
 from flows.stages.classify import BATCH_REPOS as CLASSIFY_BATCH  # noqa: E402
 from flows.stages.export import is_remote  # noqa: E402
@@ -54,6 +60,7 @@ from flows.stopping import (  # noqa: E402
 )
 from flows.store.parquet import export_tables  # noqa: E402
 from flows.store.runs import completed_runs  # noqa: E402
+from flows.store.status import warehouse_status  # noqa: E402
 from flows.store.warehouse import Warehouse  # noqa: E402
 
 Axis = Literal["venue-year", "paper-date", "repo-created"]
@@ -190,7 +197,7 @@ def refresh(
     catalog: bool = False,
     venues: list[str] | None = None,
     since: date | None = None,
-    limit: PositiveInt | None = None,
+    limit: Annotated[int, Field(ge=0)] | None = None,
     full: bool = False,
     reclassify: bool = False,
     axis: Axis = "venue-year",
@@ -231,12 +238,15 @@ def refresh(
     each paper's own code.
     """
     params = dict(locals())  # first statement: exactly the flow's parameters
-    settings = Settings.for_db(db)
-    run_id = str(flow_run.get_id())
-    # The run's one writer connection: every stage stores through it, so a reader that
-    # comes and goes between stages can never make a later stage fail to open the file.
-    with logs_to_flow_run(run_id), Warehouse.open_writer(settings.db_path) as wh:
-        counts = _run_recorded(wh, run_id, settings, params)
+    # Our handlers for the whole body: Prefect's SIGTERM handler raises an exception that a
+    # running DuckDB statement turns into a plain RuntimeError, and the signal would be lost.
+    with stop_on_signals():
+        settings = Settings.for_db(db)
+        run_id = str(flow_run.get_id())
+        # The run's one writer connection: every stage stores through it, so a reader that
+        # comes and goes between stages can never make a later stage fail to open the file.
+        with logs_to_flow_run(run_id), Warehouse.open_writer(settings.db_path) as wh:
+            counts = _run_recorded(wh, run_id, settings, params)
     failed = _failed_batches(counts)
     if failed:
         raise RefreshIncomplete(f"{failed} batch(es) failed after retries; the rest is stored (see the log)")
@@ -268,7 +278,7 @@ def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[s
         wh.abort_transaction()  # a signal can land between BEGIN and the try that would roll back
         wh.finish_run(run_id, "interrupted" if is_interrupt(exc) else "failed", counts, _why_it_ended(exc))
         raise
-    _publish_artifacts(wh, counts)
+    publish_artifacts(warehouse_status(wh), counts)
     return counts
 
 
@@ -348,7 +358,7 @@ def _crawl_stage(wh: Warehouse, p: dict[str, Any]) -> tuple[dict[str, Any], list
     via = choose_via(p.get("via"), Settings.from_env().crawl_via)
     keys = select_repos(wh, full=p["full"], limit=p["limit"])
     if keys:
-        _check_github_reachable(via)
+        check_github_reachable(Settings.from_env(), via)
 
     def submit(states: list[Any]) -> PrefectFuture[Any]:
         return crawl_batch.submit(states, p["github_limit"], via)
@@ -372,34 +382,3 @@ def _crawl_stage(wh: Warehouse, p: dict[str, Any]) -> tuple[dict[str, Any], list
 
 def _first_completed(futures: list[PrefectFuture[Any]]) -> PrefectFuture[Any]:
     return next(as_completed(list(futures)))
-
-
-def _check_github_reachable(via: str) -> None:
-    """Fail the crawl in one line, before any batch, when a GitHub host it needs cannot be reached."""
-    settings = Settings.from_env()
-    check_reachable(settings.github_api_url, "GitHub's API (GITHUB_API_URL)")
-    if via == "git":
-        check_reachable(settings.git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
-    else:
-        check_reachable(settings.github_raw_url, "GitHub's raw file host (PAPERTRENDS_GITHUB_RAW_URL)")
-
-
-def _publish_artifacts(wh: Warehouse, counts: dict[str, Any]) -> None:
-    """A markdown summary (coverage, latest shares, stage counts) and a table of the latest shares.
-
-    Both carry their content: a link to a local file would be dead in any remote UI.
-    """
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
-    from flows.report.run_summary import latest_shares, summary_markdown
-    from flows.store.status import warehouse_status
-
-    status = warehouse_status(wh)
-    create_markdown_artifact(key="refresh-summary", markdown=summary_markdown(status, counts),
-                             description="papertrends refresh: coverage and latest shares")  # fmt: skip
-    latest = latest_shares(counts)
-    if latest:
-        period, shares = latest
-        rows = [{"period": period, "framework": fw, "share": round(share, 4), "n_papers": n} for fw, share, n in shares]
-        create_table_artifact(key="refresh-shares", table=rows,
-                              description=f"framework shares of the latest period ({period})")  # fmt: skip

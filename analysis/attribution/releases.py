@@ -11,7 +11,10 @@ the first anachronism. The release dates are data with a source per row
   port of it (``GazeCapture``: Caffe models, later a ``pytorch/`` folder) is labelled by
   what it holds today. For the paper, a framework released after the paper's year is
   replaced by the repository's best-scoring framework that existed by then, when its
-  classification scored one; the report lists every replacement.
+  classification scored one; the report lists every replacement;
+- :func:`written_after_release`: code in a framework released after the paper's
+  conference, started after that release, cannot be the paper's code as published: the
+  counting treats the link as a later port (issue 25).
 
 Pure: reads the packaged table.
 """
@@ -24,6 +27,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 RELABEL_COLUMNS = ["paper_id", "repo_key", "year", "framework", "released", "counted_as"]
@@ -112,3 +116,38 @@ def labels_at_paper_time(frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
             replaced.append((frame["paper_id"].iloc[pos], frame["repo_key"].iloc[pos], int(year.iloc[pos]),
                              original, released[original], best))  # fmt: skip
     return labels, pd.DataFrame(replaced, columns=RELABEL_COLUMNS)
+
+
+def written_after_release(frame: pd.DataFrame, labels: pd.Series) -> np.ndarray:
+    """Per row: code in a framework released after the paper's conference, started once that framework existed.
+
+    Such a repository was written after the paper was presented, in a framework the
+    paper could not have used: a port, whatever the attribution window says (a
+    third-party PyTorch port of a 2016 paper started in mid-2017 is "contemporaneous"
+    by dates). The conference's last day comes from the conference table
+    (``analysis.attribution.paper_dates.conference_span``), else the end of the paper's year.
+    ``labels`` are those of :func:`labels_at_paper_time`; the code's start is
+    ``code_start_at`` (else ``repo_created_at``). A late label on code that started
+    *before* its framework existed is a contradiction, not a port: it stays, and the
+    plausibility check lists it. Rows without a year, a start or a release date are never
+    flagged.
+    """
+    from analysis.attribution.paper_dates import conference_span
+
+    released = release_dates()
+    year = pd.to_numeric(frame["year"], errors="coerce") if "year" in frame else pd.Series(np.nan, index=frame.index)
+    if "paper_date" in frame:
+        year = year.fillna(pd.to_datetime(frame["paper_date"], errors="coerce").dt.year)
+    venues = frame["venue"] if "venue" in frame else pd.Series(None, index=frame.index, dtype=object)
+    column = "code_start_at" if "code_start_at" in frame else "repo_created_at"
+    starts = pd.to_datetime(frame[column], errors="coerce") if column in frame else pd.Series(pd.NaT, index=frame.index)
+    flags = []
+    for lab, y, venue, start in zip(labels, year, venues, starts, strict=True):
+        day = released.get(lab) if isinstance(lab, str) else None
+        if day is None or y != y or start is pd.NaT or start != start:
+            flags.append(False)
+            continue
+        span = conference_span(venue, int(y)) if isinstance(venue, str) else None
+        presented = span[1] if span else date(int(y), 12, 31)
+        flags.append(bool(day > presented and start.date() >= day))
+    return np.array(flags, dtype=bool)

@@ -1,10 +1,13 @@
 """The data behind report.html's interactive chart, as plain JSON-able lists.
 
-One payload holds, for each axis/frequency the page offers, the share series of all
-venues and of each venue with enough papers (the same tables the CSVs hold, rounded
-as the CSVs are), plus the per-paper table the page lists when a period is clicked.
-Columns are sent as parallel arrays with repeated strings as codes, which keeps the
-page small. Pure: DataFrames in, dicts out.
+One payload holds, for each axis/frequency the page offers, the share series of the
+report's whole selection and of each venue in it with enough papers (the same tables
+the CSVs hold, rounded as the CSVs are), the notable crossovers, every period from the
+first to the last (time evenly spaced), the frameworks' styles, and the per-paper table
+the page lists when a period is clicked. It is built from the report's own selection
+(its venues, and own code only or every implementation), so each report variant carries
+its own numbers. Columns are sent as parallel arrays with repeated strings as codes,
+which keeps the page small. Pure: DataFrames in, dicts out.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.charts.style import full_periods, page_styles
 from analysis.classifier.taxonomy import order_labels
+from analysis.shares.crossovers import find_crossovers
 from analysis.shares.implementations import prepare_implementations
-from analysis.shares.papers import MIN_VENUE_PAPERS, venues_with_enough
+from analysis.shares.papers import MIN_VENUE_PAPERS, mark_notable_crossovers, venues_with_enough
 from analysis.shares.series import MIN_COUNT, ShareSpec, select_items, share_table
 from analysis.shares.weights import weight_share_table
 
@@ -29,41 +34,52 @@ VIEW_LABELS = {"venue-year": "conference year", "paper-date": "paper date", "rep
 
 
 def explorer_payload(frame: pd.DataFrame | object, axis: str, freq: str, venues: Sequence[str] | None = None,
-                     min_count: int = MIN_COUNT, colours: dict[str, str] | None = None,
-                     strata: pd.DataFrame | None = None) -> dict[str, Any]:  # fmt: skip
+                     min_count: int = MIN_COUNT, strata: pd.DataFrame | None = None,
+                     include_ports: bool = False) -> dict[str, Any]:  # fmt: skip
     """Everything the page's script draws from; the report's own axis/frequency comes first.
 
-    ``strata``: a stratified sample's, so the all-venue venue-year shares are the same
-    population estimates as the report's series (analysis.shares.weights).
+    ``venues`` and ``include_ports`` are the report's selection: the payload holds that
+    selection's numbers and papers only. ``strata``: a stratified sample's, so the
+    venue-year shares of the whole selection are the same population estimates as the
+    report's series (analysis.shares.weights); the payload says which tables are weighted.
     """
     data = prepare_implementations(frame)  # type: ignore[arg-type]
-    own = ShareSpec(axis=axis, freq=freq, min_count=min_count)
+    own = ShareSpec(axis=axis, freq=freq, min_count=min_count, include_ports=include_ports)
     kept, others = venues_with_enough(share_table(select_items(data, own, venues), own, by_venue=True))
+    if venues and len(venues) == 1:
+        kept = []  # a one-venue report: its whole selection is that venue, offered once
     wanted = [(axis, freq), *[v for v in VIEWS if v != (axis, freq)]]
-    views = [_view(data, ShareSpec(axis=a, freq=f, min_count=min_count), venues, kept, strata) for a, f in wanted]
-    papers = _papers(data, venues)
+    views = [_view(data, own.with_(axis=a, freq=f), venues, kept, strata) for a, f in wanted]
+    papers = _papers(data, venues, include_ports)
     frameworks = order_labels({*papers.pop("_labels"), *[fw for v in views for fw in v.pop("_labels")]})
     for view in views:
         view["shares"] = {k: _encode_rows(t, frameworks) for k, t in view["shares"].items()}
         view["all"] = {k: _encode_rows(t, frameworks) for k, t in view["all"].items()}
     papers["label"] = [frameworks.index(x) for x in papers["label"]]
-    return {"frameworks": frameworks, "colours": {f: (colours or {}).get(f, "#8d99ae") for f in frameworks},
-            "venues": kept, "other_venues": others, "min_count": min_count, "min_venue_papers": MIN_VENUE_PAPERS,
-            "views": views, "papers": papers}  # fmt: skip
+    scope = " + ".join(venues) if venues else "All venues"
+    return {"frameworks": frameworks, "styles": page_styles(frameworks), "scope": scope,
+            "include_ports": include_ports, "venues": kept, "other_venues": others if not venues else {},
+            "min_count": min_count, "min_venue_papers": MIN_VENUE_PAPERS, "views": views, "papers": papers}  # fmt: skip
 
 
 def _view(data: Any, spec: ShareSpec, venues: Sequence[str] | None, kept: list[str],
           strata: pd.DataFrame | None = None) -> dict[str, Any]:  # fmt: skip
     items = select_items(data, spec, venues)
     label = VIEW_LABELS[spec.axis] + ("" if spec.axis == "venue-year" else f", by {spec.freq}")
-    view: dict[str, Any] = {"axis": spec.axis, "freq": spec.freq, "label": label,
-                            "periods": [str(p) for p in items["period"].cat.categories], "shares": {}, "all": {}}
+    weighted = spec.axis == "venue-year" and strata is not None and not strata.empty
+    view: dict[str, Any] = {"axis": spec.axis, "freq": spec.freq, "label": label, "weighted": weighted,
+                            "periods": full_periods(str(p) for p in items["period"].cat.categories),
+                            "shares": {}, "all": {}, "crossovers": []}  # fmt: skip
     # One by-venue table per base, split afterwards: far cheaper than a table per venue.
     for key, base in (("shares", "frameworks"), ("all", "all")):
         variant = spec.with_(base=base)
         view[key][""] = share_table(items, variant)
         if spec.axis == "venue-year":
             view[key][""] = weight_share_table(view[key][""], items, variant.view, base, strata)
+        if key == "shares" and len(view[key][""]):
+            passes = mark_notable_crossovers(find_crossovers(view[key][""]), view[key][""])
+            view["crossovers"] = [[str(r.period), str(r.framework), str(r.passed), _g(r.share)]
+                                  for r in passes[passes["is_notable"].astype(bool)].itertuples(index=False)]
         if kept:
             by_venue = share_table(items, variant, by_venue=True)
             groups = dict(iter(by_venue.groupby("venue", sort=False)))
@@ -91,14 +107,14 @@ def _g(value: float) -> float | int:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def _papers(data: Any, venues: Sequence[str] | None) -> dict[str, Any]:
+def _papers(data: Any, venues: Sequence[str] | None, include_ports: bool = False) -> dict[str, Any]:
     """Counted papers with what the page needs to place them on any axis: year, paper date, repository date.
 
     Which implementation a paper counts does not depend on the axis (it is chosen before
     periods are assigned), so the union over the three axes has one entry per counted row.
     """
-    chosen = pd.concat([select_items(data, ShareSpec(axis=a), venues) for a in ("venue-year", "paper-date",
-                        "repo-created")]).drop_duplicates("row").sort_values("row")  # fmt: skip
+    specs = [ShareSpec(axis=a, include_ports=include_ports) for a in ("venue-year", "paper-date", "repo-created")]
+    chosen = pd.concat([select_items(data, s, venues) for s in specs]).drop_duplicates("row").sort_values("row")
     rows = chosen["row"].to_numpy()
     detail = data.frame.iloc[rows]
     venue_names = sorted({str(v) for v in chosen["venue"].astype(object)})

@@ -30,14 +30,13 @@ How a repository is decided (each step is one small function below):
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analysis.classifier.imports import Evidence, FileScan
 from analysis.classifier.layout import VENDORED_KIND, resolve_layout
-from analysis.classifier.path_discount import is_discounted
+from analysis.classifier.path_discount import is_discounted, is_discounted_beyond_tests
 from analysis.classifier.provenance import Provenance, read_provenance
 from analysis.classifier.python_imports import MAIN_MARKER, MODEL_MARKER
 from analysis.classifier.rules import (
@@ -57,6 +56,7 @@ from analysis.classifier.rules import (
     label_pairs,
     relevant_evidence,
 )
+from analysis.classifier.test_files import FileRoles, read_file_roles
 
 __all__ = [
     "CLASSIFIER_VERSION", "CONFIDENT", "Decision", "classify_evidence", "score_evidence", "file_weight",
@@ -65,7 +65,7 @@ __all__ = [
     "label_for_module", "is_relevant", "relevant_evidence",
 ]  # fmt: skip
 
-CLASSIFIER_VERSION = "2026.12.1"
+CLASSIFIER_VERSION = "2026.12.2"
 
 
 # How much one file counts, by what kind of file it is and where it lives.
@@ -80,7 +80,6 @@ MODEL_FACTOR = 2.0
 rule is the framework of the model/training code, not of data scripts."""
 PATH_DISCOUNT = 0.2
 """What code counts in a path that ``analysis.classifier.path_discount.DISCOUNTED_PATH`` matches."""
-_TEST_PATH = re.compile(r"(^|/)(tests?|testing|ut)/|(^|/)test_[^/]*\.py$|_(test|ut)\.py$", re.IGNORECASE)
 CONFIDENT = 0.75
 """A decision at or above this confidence is 'confident' (the property tests use it)."""
 UNCERTAIN_BELOW = 0.5
@@ -122,10 +121,14 @@ def is_uncertain(confidence: float | None) -> bool:
 # --- scoring --------------------------------------------------------------------
 
 
-def file_weight(evidence: Evidence) -> float:
-    """How much one file's vote counts: code over manifests, the repo's own code over copies."""
+def file_weight(evidence: Evidence, is_script: bool = False) -> float:
+    """How much one file's vote counts: code over manifests, the repo's own code over copies.
+
+    ``is_script``: an evaluation script in a test-named place (analysis.classifier.test_files) is
+    not discounted for its name, only for being in a copy, the docs or examples.
+    """
     weight = KIND_WEIGHT.get(evidence.kind, MANIFEST_WEIGHT)
-    if is_discounted(evidence.path):
+    if is_discounted_beyond_tests(evidence.path) if is_script else is_discounted(evidence.path):
         weight *= PATH_DISCOUNT
     if evidence.is_weak:
         weight *= WEAK_FACTOR
@@ -158,7 +161,8 @@ _KERAS_BUILDERS = ("keras.layers", "keras.models", "keras.engine")
 
 
 def _file_votes(
-    pairs: list[tuple[str, Evidence]], model_files: set[str], provenance: Provenance
+    pairs: list[tuple[str, Evidence]], model_files: set[str], provenance: Provenance,
+    scripts: frozenset[str] = frozenset(),
 ) -> dict[tuple[str, str], tuple[float, Evidence]]:
     """Each (label, file) votes once, with the weight of its strongest evidence, times
     what the file is to the paper (entry point, vendored copy, one backend of several)."""
@@ -169,7 +173,7 @@ def _file_votes(
         file_key = (ev.path, ev.kind, ev.is_weak)
         weight = file_weights.get(file_key)
         if weight is None:
-            weight = file_weights[file_key] = file_weight(ev)
+            weight = file_weights[file_key] = file_weight(ev, ev.path in scripts)
         if not plain:
             weight *= provenance.weight(ev.path, label)
         if not weight:
@@ -195,7 +199,9 @@ def score_evidence(
     pairs = label_pairs(rows) if pairs is None else pairs
     provenance = provenance if provenance is not None else read_provenance(rows, pairs)
     model_files = {e.path for e in rows if e.module == MODEL_MARKER}
-    for (label, _path), (weight, ev) in sorted(_file_votes(_labelled(rows, pairs), model_files, provenance).items()):
+    scripts = read_file_roles(rows).scripts
+    votes = _file_votes(_labelled(rows, pairs), model_files, provenance, scripts)
+    for (label, _path), (weight, ev) in sorted(votes.items()):
         scores[label] += weight
         drivers[label].append(ev)
     return dict(scores), drivers
@@ -235,9 +241,7 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     Takes evidence rows (as stored) or the FileScans of ``scan_directory``; scans are
     reduced with ``relevant_evidence`` first, so both give the same answer.
     """
-    items = evidence if isinstance(evidence, list | tuple) else list(evidence)
-    # rows as stored need no conversion (one C-level look at their types)
-    rows = resolve_layout(set(_as_evidence(items)) if FileScan in set(map(type, items)) else set(items))
+    rows = _rows(evidence)
     n_files = len({e.path for e in rows})
     if not rows:
         return Decision("none", {}, 0.0, (), "no-evidence: no file that can carry framework evidence")
@@ -262,7 +266,7 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     if _is_tutorial_only(rows, top) and strength < CONFIDENT or _is_minor_port(own, drivers, best, coverage):
         reason = "framework-only-in-a-minor-part-of-another-language-codebase"
         return Decision("none", scores, round(1 - confidence, 4), top, reason, n_files=n_files, context=context)
-    if thin := _thin_evidence(scores, drivers, best):
+    if thin := _thin_evidence(scores, drivers, best, read_file_roles(rows)):
         return Decision("none", scores, round(1 - confidence, 4), top, thin, n_files=n_files, context=context)
     if (
         len(scores) > 1 and sorted(scores.values())[-2] == scores[best]
@@ -271,6 +275,28 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     ):
         confidence = min(confidence, round(UNCERTAIN_BELOW - 0.01, 4))  # a tie is never settled
     return Decision(best, scores, confidence, top, "imports", n_files=n_files, context=context)
+
+
+def _rows(evidence: Iterable[Evidence | FileScan]) -> list[Evidence]:
+    items = evidence if isinstance(evidence, list | tuple) else list(evidence)
+    # rows as stored need no conversion (one C-level look at their types)
+    return resolve_layout(set(_as_evidence(items)) if FileScan in set(map(type, items)) else set(items))
+
+
+def evidence_by_label(evidence: Iterable[Evidence | FileScan], limit: int = 10) -> dict[str, tuple[Evidence, ...]]:
+    """The evidence behind every label the decision scores (``classify`` lists each), heaviest first.
+
+    ``Decision.evidence`` keeps the winner's only; a runner-up's score (a Keras 0.25
+    beside PyTorch) needs its files shown too. Context labels (``?x``) count as ``x``.
+    """
+    rows = _rows(evidence)
+    if not rows:
+        return {}
+    _scores, drivers = score_evidence(rows)
+    found: dict[str, list[Evidence]] = defaultdict(list)
+    for label, evs in drivers.items():
+        found[label.removeprefix("?")] += evs
+    return {label: tuple(sorted(set(evs), key=lambda e: (-file_weight(e), e))[:limit]) for label, evs in found.items()}
 
 
 def _only_backends_decide(provenance: Provenance, scores: dict[str, float]) -> bool:
@@ -305,14 +331,17 @@ def _pick_best(scores: dict[str, float], rows: list[Evidence]) -> str:
     return max(tied, key=lambda label: per_label[label])
 
 
-def _thin_evidence(scores: dict[str, float], drivers: dict[str, list[Evidence]], best: str) -> str:
+def _thin_evidence(scores: dict[str, float], drivers: dict[str, list[Evidence]], best: str,
+                   tests: FileRoles | None = None) -> str:  # fmt: skip
     """Why the winner is too weak to be the repository's framework ('' when it is not):
-    every trace is an optional or unused import, or sits in unit tests, or the score is
-    below ``MIN_SUPPORT``."""
+    every trace is an optional or unused import, or sits in unit tests (told from
+    evaluation scripts by what they do: analysis.classifier.test_files), or the score is below
+    ``MIN_SUPPORT``."""
     found = drivers.get(best) or drivers.get("?" + best, [])
+    tests = tests or FileRoles(frozenset(), frozenset())
     if found and all(e.is_weak for e in found):
         return "evidence-too-weak: only optional or unused imports"
-    if found and all(_TEST_PATH.search(e.path) for e in found):
+    if found and all(tests.is_unit_test(e.path) for e in found):
         return "evidence-too-weak: only tests import it"
     if scores[best] < MIN_SUPPORT:
         return f"evidence-too-weak: score {scores[best]:g} below {MIN_SUPPORT:g}"

@@ -77,3 +77,22 @@ def _folder_kind(folder: str) -> int:
     if _SEGMENT.fullmatch(folder) or _UT.fullmatch(folder):
         return _DISCOUNTED
     return _LIB_FOLDER if _LIB.fullmatch(folder) else _PLAIN
+
+
+# The alternatives of DISCOUNTED_PATH that name tests; an evaluation script there counts fully.
+_BEYOND_TESTS = re.compile(
+    r"(^|/)(third[_-]?party|3rd[_-]?party|external|externals|vendor|vendored|extern|deps|submodules?"
+    r"|lib/python[\d.]*|site-packages|node_modules|venv|docs?|examples?|tutorials?"
+    r"|legacy|deprecated|old|archive|unused|baselines?|benchmarks?|convert\w*|converters?|sandbox|contrib)(/|$)"
+    r"|(^|/)(convert|conversion|export|port|load_tf|tf2|torch2|caffe2pytorch)[^/]*\.py$"
+    r"|(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)_?(2|to)_?"
+    r"(tf|tensorflow|caffe|keras|torch|pytorch|mxnet|jax|flax|paddle|chainer|onnx)[^/]*\.py$",
+    re.IGNORECASE,
+)
+
+
+def is_discounted_beyond_tests(path: str) -> bool:
+    """``is_discounted`` without the test alternatives: for an evaluation script in a
+    test-named place (analysis.classifier.test_files), which counts like any code unless it also
+    sits in a copy, the docs, examples or a conversion."""
+    return _BEYOND_TESTS.search(path) is not None

@@ -12,6 +12,8 @@ import bisect
 import json
 import re
 
+from analysis.classifier.test_files import MAIN_MARKER, UNIT_TEST_MARKER, looks_like_unit_test
+
 Found = list[tuple[str, bool]]
 """(module, is_weak) pairs, as every reader returns them."""
 
@@ -55,12 +57,12 @@ def python_imports(text: str) -> tuple[Found, str | None]:
         found.append((MODEL_MARKER, False))
     if "__main__" in text and _has_main_block(text):
         found.append((MAIN_MARKER, False))
+    if found and "test" in text and looks_like_unit_test(text, (m for m, _ in found)):
+        found.append((UNIT_TEST_MARKER, False))
     return found, None
 
 
 MODEL_MARKER = "@model"
-MAIN_MARKER = "@main"
-"""Evidence module of a script: a file with an ``if __name__ == "__main__":`` block."""
 _MAIN_BLOCK = re.compile(r"""if\s+__name__\s*==\s*['"]__main__['"]""")
 
 

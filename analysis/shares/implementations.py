@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.attribution.attribute import COUNTED
-from analysis.attribution.releases import labels_at_paper_time
+from analysis.attribution.releases import labels_at_paper_time, written_after_release
 from analysis.classifier.taxonomy import UNCLASSIFIED
 
 
@@ -51,7 +51,8 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
         return frame
     venue, venue_names = pd.factorize(frame["venue"])
     # A framework released after the paper's year is replaced by one that existed (analysis.attribution.releases).
-    label, names = pd.factorize(labels_at_paper_time(frame)[0])  # NULL -> -1, which becomes "unclassified"
+    at_paper_time = labels_at_paper_time(frame)[0]
+    label, names = pd.factorize(at_paper_time)  # NULL -> -1, which becomes "unclassified"
     label_names = [*names, UNCLASSIFIED] if UNCLASSIFIED not in set(names) else list(names)
     label = np.where(label < 0, label_names.index(UNCLASSIFIED), label)
     return Implementations(
@@ -63,7 +64,9 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
         published=_days(frame["paper_date"] if "paper_date" in frame else frame["published_date"]),
         created=_days(frame["repo_created_at"]),
         code_start=_days(frame["code_start_at"] if "code_start_at" in frame else frame["repo_created_at"]),
-        is_own=own_code_flags(frame), has_attribution="attribution" in frame.columns,
+        # code written in a framework released after the paper's conference, once it existed: a port
+        is_own=own_code_flags(frame) & ~written_after_release(frame, at_paper_time),
+        has_attribution="attribution" in frame.columns,
         is_official=_official(frame), is_workshop=_flag(frame["is_workshop"]),
         stars=pd.to_numeric(frame["n_stars"], errors="coerce").to_numpy(dtype=float, na_value=-1.0),
         label=label, label_names=tuple(str(v) for v in label_names),

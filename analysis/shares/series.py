@@ -121,13 +121,16 @@ def select_items(data: pd.DataFrame | Implementations, spec: ShareSpec = ShareSp
     rows, weight, period = rows[keep], weight[keep], period[keep]
     if spec.unit == "repo":
         rows, weight, period = first_per_repo(data, rows, weight, period)
-    return pd.DataFrame({
+    items = pd.DataFrame({
         "row": rows, "paper_code": data.paper[rows], "repo_code": data.repo[rows],
         "venue": pd.Categorical.from_codes(data.venue[rows], categories=list(data.venue_names)),
         "period": pd.Categorical.from_codes(period, categories=period_names, ordered=True),
         "label": pd.Categorical.from_codes(data.label[rows], categories=list(data.label_names)),
         "weight": weight,
     })  # fmt: skip
+    if "sample_stratum" in data.frame.columns:  # a stratified sample's cell per paper (analysis.shares.weights)
+        items["stratum"] = data.frame["sample_stratum"].to_numpy(dtype=object)[rows]
+    return items
 
 
 def keep_rows(data: Implementations, spec: ShareSpec, venues: Sequence[str] | None) -> np.ndarray:
@@ -230,11 +233,15 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
     counted as TensorFlow (the study did too), unweighted: a venue-year is one
     stratum. With ``strata`` (a sample's venue, year, n_population, n_drawn) the
     Wilson interval uses the finite-population effective size n / (1 - n_drawn/N).
+    A sample's papers from topic lists (source stratum ``topic``, issue 25) are left
+    out: the study counted whole conferences, which the conference-wide lists stand for.
     """
     data = prepare_implementations(frame)
     spec = ShareSpec(axis="venue-year", view="pwc", min_count=0, include_ports=include_ports)
     main = select_items(data, spec, venues)
     main = main[~data.is_workshop[main["row"].to_numpy()]]
+    if "stratum" in main.columns:
+        main = main[~main["stratum"].astype(str).str.contains("|topic|", regex=False)]
     table = share_table(main, spec, by_venue=True)
     pairs = table[table["framework"].isin(["pytorch", "tensorflow"])]
     wide = pairs.pivot_table(index=["venue", "period"], columns="framework", values="n_items", aggfunc="sum",
@@ -243,9 +250,11 @@ def compare_published(frame: pd.DataFrame | Implementations, min_count: int = MI
                            "n_pytorch": wide["pytorch"].to_numpy(float),
                            "n_tensorflow": wide["tensorflow"].to_numpy(float)})  # fmt: skip
     drawn = {}
-    if strata is not None and "n_drawn" in strata:
+    if strata is not None and "n_drawn" in strata:  # a venue-year's conference-list cells summed (issue 25)
+        conference = strata[strata["source_stratum"] != "topic"] if "source_stratum" in strata else strata
+        per_year = conference.groupby(["venue", "year"], as_index=False)[["n_population", "n_drawn"]].sum()
         drawn = {(str(v), int(y)): (float(d), float(n))
-                 for v, y, n, d in strata[["venue", "year", "n_population", "n_drawn"]].itertuples(index=False)}
+                 for v, y, n, d in per_year[["venue", "year", "n_population", "n_drawn"]].itertuples(index=False)}
     bounds = [(v, y, *_published_bounds(pt, tf, drawn.get((v, y))))
               for v, y, pt, tf in counts.itertuples(index=False)]  # fmt: skip
     keys = {"venue": object, "year": "int64"}  # typed even when empty, so the two frames merge

@@ -1,10 +1,16 @@
-"""Population-weighted shares for a sample stratified by (venue, year).
+"""Population-weighted shares for a sample stratified by cells of (venue, year, source, title).
 
 Why this exists: the bundled sample draws a different fraction of each venue-year
 (80 of CVPR 2018's 379 links, 27 of a whole small year), so a plain count over all
 venues would estimate a population that has the sample's venue mix, not the lists'.
-Each stratum h = (venue, year) is a simple random sample of n_h of its N_h links
-(N_h: the links the source lists hold for it, recorded with the sample). A share
+Each stratum h is a cell (venue, year, source stratum, title stratum) and a simple
+random sample of n_h of its N_h links (N_h: the links the source lists hold for it,
+recorded with the sample). The source stratum says which kind of list a link comes
+from (``conference``-wide lists or ``topic`` lists of deep-learning work), the title
+stratum whether the title reads like deep learning (:mod:`analysis.shares.title_strata`,
+2014-2017 only; ``all`` otherwise). Items carry their cell key in a ``stratum``
+column (``venue|year|source|title``); items without one, and strata tables of the
+older (venue, year) form, fall back to the conference-list cell of every title. A share
 among papers whose code uses a framework is a ratio of two stratum totals:
 
     R = sum_h N_h * ybar_h / sum_h N_h * xbar_h
@@ -34,7 +40,13 @@ import pandas as pd
 
 from analysis.classifier.taxonomy import NONE, UNCLASSIFIED, fold_labels
 
-STRATA_COLUMNS = ["venue", "year", "n_population"]
+STRATA_COLUMNS = ["venue", "year", "source_stratum", "title_stratum", "n_population"]
+DEFAULT_CELL = {"source_stratum": "conference", "title_stratum": "all"}
+
+
+def stratum_key(venue: object, year: object, source_stratum: object, title_stratum: object) -> str:
+    """The cell key ``venue|year|source|title`` that strata and items share."""
+    return f"{venue}|{int(float(str(year)))}|{source_stratum}|{title_stratum}"
 ESTIMATE_COLUMNS = ["share", "share_low", "share_high", "n_effective"]
 
 
@@ -78,21 +90,35 @@ def stratified_ratio(units: pd.DataFrame, population: dict[str, float], z: float
 
 
 def strata_population(strata: pd.DataFrame) -> dict[str, float]:
-    """``{"venue|year": N_h}`` from a strata table (columns ``STRATA_COLUMNS``)."""
-    return {f"{v}|{int(y)}": float(n) for v, y, n in strata[STRATA_COLUMNS].itertuples(index=False)}
+    """``{"venue|year|source|title": N_h}`` from a strata table (columns ``STRATA_COLUMNS``).
+
+    A table without the stratum columns (one row per venue-year) gets the default cell.
+    """
+    full = strata.assign(**{c: v for c, v in DEFAULT_CELL.items() if c not in strata.columns})
+    return {stratum_key(v, y, s, t): float(n) for v, y, s, t, n in full[STRATA_COLUMNS].itertuples(index=False)}
+
+
+def item_strata(items: pd.DataFrame) -> np.ndarray:
+    """Each item's cell key: its ``stratum`` column where set, else the venue-year's default cell."""
+    default = (items["venue"].astype(str) + "|" + items["period"].astype(str) + "|"
+               + DEFAULT_CELL["source_stratum"] + "|" + DEFAULT_CELL["title_stratum"]).to_numpy()  # fmt: skip
+    if "stratum" not in items.columns:
+        return default
+    given = items["stratum"].astype(object).to_numpy()
+    return np.where(pd.isna(given), default, given).astype(str)
 
 
 def weighted_shares(items: pd.DataFrame, base_labels: list[str], strata: pd.DataFrame,
                     frameworks: list[str]) -> pd.DataFrame:  # fmt: skip
     """The stratified estimate of each framework's share per period, on the venue-year axis.
 
-    ``items``: columns period, venue, label (folded), weight. ``base_labels``: the
+    ``items``: columns period, venue, label (folded), weight, optionally stratum. ``base_labels``: the
     labels that count in the base. Returns period, framework and ``ESTIMATE_COLUMNS``.
     """
     population = strata_population(strata)
     units = pd.DataFrame({
         "period": items["period"].astype(str).to_numpy(),
-        "stratum": (items["venue"].astype(str) + "|" + items["period"].astype(str)).to_numpy(),
+        "stratum": item_strata(items),
         "label": items["label"].astype(str).to_numpy(), "w": items["weight"].to_numpy(float),
     })  # fmt: skip
     units["x"] = units["label"].isin(base_labels).astype(float)

@@ -33,21 +33,23 @@ def _db_path(args: argparse.Namespace) -> str:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from analysis.classifier.frameworks import classify_evidence
+    from analysis.classifier.frameworks import classify_evidence, evidence_by_label
     from flows.sources.snapshot import scan_directory
 
     path = Path(args.path)
     if not path.is_dir():
         raise UsageError(f"not a directory: {path}")
     scans = scan_directory(path)
-    decision = classify_evidence(e for s in scans for e in s.evidence)
+    rows = [e for s in scans for e in s.evidence]
+    decision = classify_evidence(rows)
+    behind = _evidence_listed(decision, evidence_by_label(rows))
     if args.json:
         print(json.dumps({
             "path": str(path), "framework": decision.framework, "scores": decision.scores,
             "confidence": decision.confidence, "is_uncertain": decision.is_uncertain, "reason": decision.reason,
             "classifier_version": decision.classifier_version,
-            "evidence": [{"path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak}
-                         for e in decision.evidence],
+            "evidence": [{"path": e.path, "module": e.module, "kind": e.kind, "is_weak": e.is_weak, "label": label}
+                         for label, evs in behind.items() for e in evs],
             "problems": [{"path": s.path, "problem": s.problem} for s in scans if s.problem],
         }))  # fmt: skip
         return EXIT_OK
@@ -55,9 +57,21 @@ def cmd_classify(args: argparse.Namespace) -> int:
     print(f"{path}: {decision.framework} (confidence {decision.confidence:.2f}{uncertain}, {decision.reason})")
     for label, score in sorted(decision.scores.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<12} {score:8.2f}")
-    for ev in decision.evidence:
-        print(f"  evidence: {ev.path}: {ev.module} ({ev.kind}{', weak' if ev.is_weak else ''})")
+    for label, evs in behind.items():
+        for ev in evs:
+            print(f"  evidence for {label}: {ev.path}: {ev.module} ({ev.kind}{', weak' if ev.is_weak else ''})")
     return EXIT_OK
+
+
+def _evidence_listed(decision: Any, by_label: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    """The evidence of every label shown: each scored label (highest score first), then labels folded into
+    another (standalone Keras into TensorFlow) or seen only as context, so no score lacks its files."""
+    order = sorted(decision.scores, key=lambda k: -decision.scores[k])
+    listed = {label: by_label.get(label, ()) for label in order}
+    if decision.framework in listed and not listed[decision.framework]:
+        listed[decision.framework] = decision.evidence
+    listed.update({label: evs for label, evs in by_label.items() if label not in listed})
+    return {label: evs for label, evs in listed.items() if evs}
 
 
 def _open_for_reading(args: argparse.Namespace) -> Any:
@@ -153,8 +167,8 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
     """The source switches shared by refresh and serve."""
     if bool(args.links) != bool(args.papers):
         raise UsageError("--links and --papers go together (the archive's two files)")
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1")
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit takes 0 or more repositories (0: crawl none this time)")
     if args.sample and (args.links or args.venue or args.catalog):
         raise UsageError("--sample is the offline demo; it does not combine with other sources")
     if args.sample_dir and not args.sample:
@@ -176,8 +190,12 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from flows.report.write import write_report
+    from flows.report.write import check_selection, write_report
 
+    try:
+        check_selection(args.axis, args.freq)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     out = args.out or str(_settings(args).reports_dir)
     with _open_for_reading(args) as wh:
         venues = _report_venues(wh, args.venue)
@@ -212,17 +230,18 @@ def _report_venues(wh: Any, names: list[str] | None) -> list[str] | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from flows.settings import Settings
     from flows.sources.pwc_archive import hf_archive_urls
+    from flows.sources.reachability import check_sources_reachable
     from flows.stages.ingest import ingest_archive
     from flows.store.warehouse import Warehouse
     from flows.store.writer_lock import writer_claimed
 
-    settings = Settings.from_env()
+    settings = _settings(args)  # downloads are cached beside the warehouse --db names
     hf = hf_archive_urls(settings) if args.from_hf else {}
     links, papers = args.links or hf.get("links"), args.papers or hf.get("papers")
     if not links or not papers:
         raise UsageError("give --links and --papers (paths or URLs), or --from-hf for the archive on Hugging Face")
+    check_sources_reachable({"links": links[0], "papers": papers[0]}, settings)  # before any file is created
     with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         counts = ingest_archive(wh, links, papers, settings, progress=not args.no_progress)
     if args.json:
@@ -241,18 +260,24 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     from flows.crawl.driver import crawl_repos
     from flows.crawl.outcomes import add_repos
-    from flows.settings import Settings
+    from flows.crawl.via_git import choose_via
+    from flows.sources.reachability import check_github_reachable
     from flows.stopping import first_signal, mark_work_done, signal_received
     from flows.store.queries import unavailable_repos
     from flows.store.warehouse import Warehouse
     from flows.store.writer_lock import writer_claimed
 
     if args.limit is not None and args.limit < 0:
-        raise UsageError("--limit must be >= 0")
+        raise UsageError("--limit takes 0 or more repositories (0: crawl none this time)")
     bad = [r for r in args.repo or [] if r.strip("/").count("/") != 1]
     if bad:
         raise UsageError(f"--repo takes OWNER/NAME, got {bad[0]!r}")
-    settings = Settings.from_env()
+    settings = _settings(args)
+    if not Path(_db_path(args)).exists():
+        if not args.repo:  # nothing ingested, so nothing is due: no warehouse is created for it
+            print(f"nothing to crawl: no warehouse at {_db_path(args)} yet (papertrends ingest or refresh first)")
+            return EXIT_OK
+        check_github_reachable(settings, choose_via(args.via, settings.crawl_via))  # offline: no file left behind
     run_id = str(uuid.uuid4())
     with writer_claimed(_db_path(args)), Warehouse(_db_path(args)) as wh:
         keys = add_repos(wh, args.repo) if args.repo else None

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from flows.cli.commands import EXIT_FAILURE, EXIT_USAGE, UsageError, one_line
 from flows.cli.parser import COMMANDS, build_parser
+from flows.service.signals import take_over_signals
 
 _COMMAND: list[str] = []
 """The command being run, for lines printed after it returned (a late signal)."""
@@ -108,28 +109,9 @@ def _silence_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _stop_on_signals_early() -> None:
-    """Make SIGINT and SIGTERM unwind from the first moment, remembering which signal it was.
-
-    Python's default for SIGTERM ends the process with no word and no exit code of ours,
-    and its default SIGINT is not seen by the threads; a refresh installs its own handlers
-    only once Prefect has been imported, seconds later.
-    """
-    from flows.service.signals import on_repeated_signal
-    from flows.stopping import request_stop
-
-    def handle(signum: int, frame: object) -> None:
-        on_repeated_signal(signum)
-        request_stop(signum)
-        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, handle)
-
-
 def entrypoint() -> None:
     """The ``papertrends`` script: exit codes 0/1/2, 130/143 for a signal at any moment, never a death by one."""
-    _stop_on_signals_early()
+    take_over_signals()
     try:
         code = main()
         _record_late_signals()  # inside the try: a signal just before it is still caught below

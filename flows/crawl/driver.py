@@ -34,6 +34,7 @@ from flows.crawl.transport import TRANSPORTS, GitHubTransport, Transport, crawl_
 from flows.crawl.via_git import choose_via
 from flows.settings import Settings
 from flows.sources.github import GitHubSource
+from flows.sources.reachability import check_github_reachable
 from flows.stages.classify import classify_stored
 from flows.stopping import pause_point
 from flows.store import repos as store
@@ -164,6 +165,8 @@ def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | No
     via = choose_via(via, settings.crawl_via)
     transport = TRANSPORTS[via](settings, client) if client is not None else shared_transport(via, settings)
     keys = select_repos(wh, repo_keys, full=full, limit=limit)
+    if keys:  # offline: one line now, not a minute of retries per repository
+        check_github_reachable(settings, via)
     try:
         tally = _crawl_on_threads(wh, keys, transport, via, progress)
     except BaseException:

@@ -40,13 +40,15 @@ figcaption, .note { font-size: 0.85em; color: #555; }
 .controls label { margin-right: 1.2em; font-size: 0.9em; }
 #chart { width: 100%; height: auto; border: 1px solid #eee; background: #fff; }
 #chart text { font-size: 11px; fill: #333; } #chart .tick { font-size: 10px; fill: #666; }
+#chart .chart-title { font-size: 13px; font-weight: bold; fill: #222; }
+#chart .axis-label { font-size: 11px; fill: #444; }
+#chart .note { font-size: 10px; fill: #222; } #chart .note-box { fill: #fff; opacity: 0.85; }
 #chart .period { cursor: pointer; text-decoration: underline dotted; }
 #chart .segment, #chart .point { cursor: pointer; stroke: #fff; stroke-width: 0.5; }
 #chart .segment:hover, #chart .point:hover { stroke: #000; stroke-width: 1.5; }
 #chart .thin { fill: #bbb; opacity: 0.25; }
 #legend .key { margin-right: 1em; font-size: 0.85em; white-space: nowrap; }
-#legend i { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: -0.1em;
-            border: 1px solid #999; }
+#legend svg { width: 2.2em; height: 1em; margin-right: 0.3em; vertical-align: -0.15em; }
 #tip { display: none; position: absolute; background: #fff; border: 1px solid #888; padding: 4px 8px;
        font-size: 0.85em; box-shadow: 0 2px 6px rgba(0,0,0,.2); pointer-events: none; }
 #tip .tip-head { font-weight: bold; } #tip .tip-hint, #tip .tip-thin { color: #777; }
@@ -87,11 +89,13 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
     venues = selection.get("venues")
     scope = f"axis {selection['axis']}, frequency {selection['freq']}" + (
         f", venues {', '.join(venues)}" if venues else ", all venues")  # fmt: skip
+    where = " + ".join(venues) if venues else "all venues"
     parts = [
         "<h1>Deep-learning frameworks in conference-paper code</h1>"
+        f"<p class='note' id='report-title'>{_e(selection.get('title', ''))}</p>"
         f"<p class='note'>{_e(scope)} · <a href='{_e(selection['index'])}'>all reports</a></p>",
         counting_section(bool(selection.get("include_ports"))),
-        "<h2>Coverage</h2>" + _coverage_table(counts),
+        f"<h2>Coverage: {_e(where)}</h2>" + _coverage_table(counts),
     ]
     if empty_reason:
         parts.append(f"<p class='note' id='empty-reason'><b>Nothing to chart:</b> {_e(empty_reason)}</p>")
@@ -100,7 +104,7 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
     if payload is not None and not empty_reason:
         parts.append("<h2>Explore</h2>" + _explorer(payload))
     parts += [
-        "<h2>Latest period</h2>" + _latest_table(series["shares"]),
+        "<h2>Latest period</h2>" + _latest_table(series["shares"], bool(selection.get("weighted"))),
         *[_figure(name, png) for name, png in pngs.items() if name != "published"],
         _other_venues(payload),
         _chart_links(chart_files),
@@ -121,16 +125,17 @@ def _explorer(payload: dict[str, Any]) -> str:
     # Packed: gzip then base64 (the characters of base64 cannot close the script element).
     data = base64.b64encode(gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), mtime=0)).decode()
     script = (ASSETS / "explorer.js").read_text(encoding="utf-8")
+    alone = (f" Venues with fewer than {payload['min_venue_papers']} counted papers are not offered on their own "
+             f"(they are in '{payload['scope']}')." if payload["venues"] or payload["scope"] == "All venues" else "")
     return (
         "<p class='note'>Hover a bar or point for its numbers; click it (or a period under the axis) to list the "
-        "papers behind it. Venues with fewer than "
-        f"{payload['min_venue_papers']} counted papers are not offered on their own (they are in 'All venues').</p>"
+        f"papers behind it.{_e(alone)}</p>"
         "<div class='controls'><label>Venue <select id='pick-venue'></select></label>"
         "<label>Axis <select id='pick-view'></select></label>"
         "<label>Chart <select id='pick-mode'><option value='share'>share (100% stacked)</option>"
         "<option value='lines'>share with 95% intervals</option>"
         "<option value='counts'>counts, incl. none and unclassified</option></select></label></div>"
-        "<svg id='chart' viewBox='0 0 960 420' role='img' aria-label='framework share per period'></svg>"
+        "<svg id='chart' viewBox='0 0 960 470' role='img' aria-label='framework share per period'></svg>"
         "<p class='note' id='chart-empty'></p><div id='legend'></div><div id='tip' role='status'></div>"
         "<div id='papers'><p class='note'>Click a bar, a point or a period to list its papers here.</p></div>"
         f"<script type='application/octet-stream' id='explorer-data' data-encoding='gzip+base64'>{data}</script>"
@@ -150,25 +155,34 @@ def _table(frame: pd.DataFrame, why_empty: str, floats: str = "{:.3f}", index: b
 
 
 def _coverage_table(counts: dict[str, int]) -> str:
-    frame = pd.DataFrame({"what": [k.replace("_", " ") for k in counts], "count": [f"{v:,}" for v in counts.values()]})
+    frame = pd.DataFrame({"what": [k.replace("_", " ") for k in counts],
+                          "how many (a count)": [f"{v:,}" for v in counts.values()]})  # fmt: skip
     return _table(frame, "The warehouse is empty.")
 
 
-def _latest_table(shares: pd.DataFrame) -> str:
-    """The last period that is not thin (else the last period), as percentages with intervals."""
+def _latest_table(shares: pd.DataFrame, weighted: bool = False) -> str:
+    """The last period that is not thin (else the last period), as percentages with intervals.
+
+    Says what each number is: the papers column is a count (n), the share a weighted
+    population estimate where the sample's strata weight it, else the counted fraction.
+    """
     if shares.empty:
         return "<p class='note'>No period has a paper whose code uses a deep-learning framework.</p>"
     solid = shares[~shares["is_thin"]]
     period = (solid if len(solid) else shares)["period"].max()
     rows = shares[shares["period"] == period]
+    share_head = "share (weighted estimate)" if weighted else "share (of papers counted)"
     frame = pd.DataFrame({
-        "framework": rows["framework"], "papers": rows["n_items"].map(format_count),
-        "share": rows["share"].map(lambda v: f"{v:.1%}"),
+        "framework": rows["framework"], "papers counted (count)": rows["n_items"].map(format_count),
+        share_head: rows["share"].map(lambda v: f"{v:.1%}"),
         "95% interval": [f"{lo:.1%} – {hi:.1%}" for lo, hi in zip(rows["share_low"], rows["share_high"], strict=True)],
     })  # fmt: skip
     thin = " (thin)" if bool(rows["is_thin"].any()) else ""
     total = format_count(float(rows["n_total"].iloc[0]))
-    return f"<p>Period <b>{_e(period)}</b>{thin}, {total} papers counted.</p>" + _table(frame, "")
+    how = ("Shares are population estimates: each venue-year weighted by the links the source lists hold for it; "
+           "the counts are the sample's." if weighted else "Shares are the counted papers' fractions.")
+    return (f"<p>Period <b>{_e(period)}</b>{thin}: n = {total} papers counted (using a DL framework). {how}</p>"
+            + _table(frame, ""))  # fmt: skip
 
 
 def _figure(name: str, png: bytes) -> str:

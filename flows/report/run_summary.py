@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flows.store.status import repo_states
+
 
 def coverage_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     """(what, how many) for the coverage table: from papers down to decisions."""
@@ -18,7 +20,7 @@ def coverage_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("links", f"{status['links']:,}"),
         ("repositories", f"{status['repos']:,}"),
         ("crawled", f"{status['crawled']:,}"),
-        ("missing / blocked / failed", f"{status['failed']:,}"),
+        ("not crawled", repo_states(status, crawled=False) or "0"),
         ("classified", f"{status['classified']:,} (classifier {status['classifier_version']})"),
     ]
 
@@ -82,3 +84,20 @@ def _common_parent(paths: list[str]) -> str:
     if not paths:
         return "(none)"
     return paths[0].rsplit("/", 1)[0]
+
+
+def publish_artifacts(status: dict[str, Any], counts: dict[str, Any]) -> None:
+    """A markdown summary (coverage, latest shares, stage counts) and a table of the latest shares.
+
+    Both carry their content: a link to a local file would be dead in any remote UI.
+    """
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact  # the terminal's summary needs none
+
+    create_markdown_artifact(key="refresh-summary", markdown=summary_markdown(status, counts),
+                             description="papertrends refresh: coverage and latest shares")  # fmt: skip
+    latest = latest_shares(counts)
+    if latest:
+        period, shares = latest
+        rows = [{"period": period, "framework": fw, "share": round(share, 4), "n_papers": n} for fw, share, n in shares]
+        create_table_artifact(key="refresh-shares", table=rows,
+                              description=f"framework shares of the latest period ({period})")  # fmt: skip

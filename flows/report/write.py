@@ -45,8 +45,7 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     """
     from analysis.shares.implementations import prepare_implementations
 
-    if axis not in AXES or freq not in FREQS:
-        raise ValueError(f"axis must be one of {AXES} and freq one of {FREQS}")
+    check_selection(axis, freq)
     root = Path(out_dir)
     folder = selection_folder(venues, axis, freq)
     if include_ports:  # another selection: never overwrites the default (own code) report
@@ -54,8 +53,8 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     out = root / folder
     out.mkdir(parents=True, exist_ok=True)
     data = prepare_implementations(implementations(wh))
-    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues, sample_strata(wh),
-                                                           include_ports)
+    strata = sample_strata(wh)
+    series, papers, payload, empty_reason = compute_report(data, axis, freq, venues, strata, include_ports)
     suffix = f"{axis}_{freq}"
     written: dict[str, Any] = {"series": [], "folder": out, "empty_reason": empty_reason}
     for name in SERIES_FILES:
@@ -64,18 +63,22 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     written["csv"] = out / "series" / f"shares_{suffix}.csv"
     written["parquet"] = out / "series" / f"shares_{suffix}.parquet"
     written["papers"] = out / "series" / "papers.csv"
-    figures = draw_charts(series, axis, freq, venues, payload["venues"], include_ports)
+    panels = payload["venues"] or list(venues or [])[:1]  # a one-venue report draws that venue's panel
+    figures = draw_charts(series, axis, freq, venues, panels, include_ports)
     images = save_figures(figures, out / "charts", suffix)
     written["charts"] = [str(p) for pair in images.values() for p in pair.values()]
     if "share" in images:
         written["png"], written["svg"] = images["share"]["png"], images["share"]["svg"]
     selection = {"axis": axis, "freq": freq, "venues": list(venues or []), "include_ports": include_ports,
-                 "index": "index.html" if out == root else "../index.html"}  # fmt: skip
-    written["html"] = write_html(out / "report.html", series, images, coverage(wh), selection, payload, empty_reason)
+                 "index": "index.html" if out == root else "../index.html",
+                 "title": _title(venues, axis, freq, include_ports),
+                 "weighted": axis == "venue-year" and strata is not None and not strata.empty}  # fmt: skip
+    written["html"] = write_html(out / "report.html", series, images, coverage(wh, venues), selection, payload,
+                                 empty_reason)  # fmt: skip
     written["n_periods"] = int(series["shares"]["period"].nunique())
     written["counts"] = period_counts(series["shares"])
     written["n_defects"] = len(series["defects"])
-    write_manifest(out, {**selection, "title": _title(venues, axis, freq), "n_periods": written["n_periods"],
+    write_manifest(out, {**selection, "n_periods": written["n_periods"],
                          "n_papers": format_count(float(papers["weight"].sum())) if len(papers) else "0",
                          "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M")})  # fmt: skip
     written["index"] = write_index(root)
@@ -89,7 +92,6 @@ def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None
 
     ``strata``: the bundled sample's, to weight the all-venue shares like the population.
     """
-    from analysis.charts.figures import FRAMEWORK_STYLE
     from analysis.charts.page_data import explorer_payload
     from analysis.shares.papers import counted_papers, explain_empty, mark_notable_crossovers
     from analysis.shares.ports import attribution_series
@@ -102,15 +104,35 @@ def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None
                                                             keys=("venue",))  # fmt: skip
     spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
     papers = counted_papers(data, spec, venues)
-    colours = {label: style[0] for label, style in FRAMEWORK_STYLE.items()}
-    payload = explorer_payload(data, axis, freq, venues, colours=colours, strata=strata)
+    payload = explorer_payload(data, axis, freq, venues, strata=strata, include_ports=include_ports)
     empty_reason = explain_empty(data, spec, venues) if series["shares"].empty else ""
     return series, papers, payload, empty_reason
 
 
-def _title(venues: Sequence[str] | None, axis: str, freq: str) -> str:
-    where = ", ".join(venues) if venues else "All venues"
-    return f"{where}: by {axis}" + ("" if axis == "venue-year" else f" ({freq})")
+def check_selection(axis: str, freq: str) -> None:
+    """A ValueError (one line) for an axis or an axis/frequency pair that means nothing.
+
+    The venue-year axis is the conference's year (a venue has one edition a year), so
+    only ``year`` goes with it: a quarter of it would silently be the yearly report again.
+    """
+    if axis not in AXES or freq not in FREQS:
+        raise ValueError(f"axis must be one of {', '.join(AXES)} and freq one of {', '.join(FREQS)}")
+    if axis == "venue-year" and freq != "year":
+        raise ValueError(f"--freq {freq} means nothing on the venue-year axis (one edition a year); use --axis "
+                         f"paper-date or repo-created for {freq}s")  # fmt: skip
+
+
+def axis_label(axis: str, freq: str) -> str:
+    """What the x axis of a chart is, in words."""
+    return {"venue-year": "conference year", "paper-date": f"paper date, by {freq}",
+            "repo-created": f"repository creation date, by {freq}"}[axis]  # fmt: skip
+
+
+def _title(venues: Sequence[str] | None, axis: str, freq: str, include_ports: bool = False) -> str:
+    """A report's name in the index and on its page: venues, axis and frequency, and what counts."""
+    where = " + ".join(venues) if venues else "All venues"
+    counted = "every implementation (ports included)" if include_ports else "each paper's own code"
+    return f"{where}, by {axis_label(axis, freq)}: {counted}"
 
 
 def write_series(frame: pd.DataFrame, folder: Path, stem: str) -> tuple[Path, Path]:
@@ -136,15 +158,18 @@ def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: S
         return {}
     spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
     what = spec.describe() + (f" ({', '.join(venues)})" if venues else "")
-    ports = {"ports": ports_chart(series["ports"], "Later ports per paper period, by the port's framework")} \
+    x = axis_label(axis, freq)
+    ports = {"ports": ports_chart(series["ports"], "Later ports per paper period, by the port's framework",
+                                  f"the paper's period ({x})")} \
         if len(series.get("ports", ())) else {}  # fmt: skip
     return ports | {
-        "share": stacked_share_chart(shares, f"Framework share of {what}"),
+        "share": stacked_share_chart(shares, f"Framework share of {what}", x),
         "lines": share_lines_chart(shares, f"Framework share with 95% intervals: {what}",
-                                   crossovers=_notable(series["crossovers"])),
-        "venues": venue_small_multiples(series["shares_by_venue"], f"Framework share by venue: {what}",
-                                        crossovers=_notable(series["crossovers_by_venue"]), venues=panels),
-        "counts": count_bars_chart(series["shares_all"], f"How many: {spec.with_(base='all').describe()}"),
+                                   crossovers=_notable(series["crossovers"]), xlabel=x),
+        **({"venues": venue_small_multiples(series["shares_by_venue"], f"Framework share by venue: {what}",
+                                            crossovers=_notable(series["crossovers_by_venue"]), venues=panels,
+                                            xlabel=x)} if panels else {}),
+        "counts": count_bars_chart(series["shares_all"], f"How many: {spec.with_(base='all').describe()}", x),
     } | ({"published": published_comparison_chart(series["published"], "PyTorch share of PyTorch + TensorFlow: "
                                                   "our code-based numbers and Horace He's paper-text numbers")}
          if len(series["published"]) else {})  # fmt: skip

@@ -149,6 +149,10 @@ class _Watchdog:
     def _start(self, signum: int) -> None:
         self.signalled = True
         request_stop(signum)  # remembered for the exit code (130 / 143)
+        # Prefect's own line says "SIGTERM received" whatever came (SIGINT is passed to it as its
+        # graceful stop): ours names the real one. os.write: no buffered stream in a handler.
+        with suppress(OSError):
+            os.write(2, f"papertrends serve: {signal.Signals(signum).name} received; stopping\n".encode())
         timer = threading.Timer(SHUTDOWN_SECONDS, self.end_now)
         timer.daemon = True
         timer.start()

@@ -12,13 +12,16 @@ for SIGTERM), stopping the child processes it started first.
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from flows.stopping import StopRequested, first_signal, request_stop, signal_received, work_done
 
@@ -42,6 +45,26 @@ def on_repeated_signal(signum: int) -> None:
         hard_exit(first_signal())
 
 
+_redelivering: list[int] = []
+
+
+def raise_stop(signum: int, grace_seconds: float | None = None) -> None:
+    """What every SIGINT/SIGTERM handler of ours does: remember the signal, tell the other threads,
+    start the watchdog (``grace_seconds``), and unwind the main thread with ``KeyboardInterrupt``.
+
+    A repeat ends the process at once (:func:`on_repeated_signal`), except our own re-delivery
+    of a first signal that Python swallowed (:func:`redeliver_swallowed_stops`).
+    """
+    if _redelivering:
+        _redelivering.clear()
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(first_signal()).name}")
+    on_repeated_signal(signum)
+    request_stop(signum)
+    if grace_seconds is not None:
+        _start_watchdog(grace_seconds)
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+
 @contextmanager
 def stop_on_signals(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
     """SIGINT and SIGTERM raise ``KeyboardInterrupt`` in the main thread and stop the others.
@@ -50,10 +73,7 @@ def stop_on_signals(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
     """
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        on_repeated_signal(signum)
-        request_stop(signum)
-        _start_watchdog(grace_seconds)
-        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+        raise_stop(signum, grace_seconds)
 
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield
@@ -64,6 +84,56 @@ def stop_on_signals(grace_seconds: float = GRACE_SECONDS) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def take_over_signals() -> None:
+    """Make SIGINT and SIGTERM unwind from the first moment, remembering which signal it was.
+
+    Python's default for SIGTERM ends the process with no word and no exit code of ours,
+    and its default SIGINT is not seen by the threads; a refresh installs its own handlers
+    (:func:`stop_on_signals`) only once Prefect has been imported, seconds later. A stop
+    Python swallows is delivered again (:func:`redeliver_swallowed_stops`).
+    """
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        raise_stop(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handle)
+    if not _HOOKED:
+        _HOOKED.append(True)
+        redeliver_swallowed_stops()
+
+
+_HOOKED: list[bool] = []
+
+
+def redeliver_swallowed_stops() -> None:
+    """Make a stop that Python swallowed take effect after all.
+
+    A handler's ``KeyboardInterrupt`` (ours) or ``TerminationSignal`` (Prefect's SIGTERM
+    bridge) raised while the main thread runs a ``__del__``, a weakref callback or a C
+    callback is printed as "Exception ignored" and dropped: the run would go on until the
+    watchdog. The hook below delivers the stop again, from a timer thread (called from the
+    hook itself it would be swallowed the same way), through ``_thread.interrupt_main``,
+    which runs our SIGINT handler at the main thread's next safe point.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        exc = unraisable.exc_value
+        if not (isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "TerminationSignal") or work_done():
+            previous(unraisable)
+            return
+        if not signal_received():  # Prefect's bridge raised it: nothing of ours has seen the signal
+            request_stop(getattr(exc, "signal", signal.SIGTERM))
+            _start_watchdog(GRACE_SECONDS)
+        _redelivering.append(first_signal())
+        timer = threading.Timer(0.01, _thread.interrupt_main, args=(signal.SIGINT,))
+        timer.daemon = True
+        timer.start()
+
+    sys.unraisablehook = hook
 
 
 def _start_watchdog(grace_seconds: float) -> None:

@@ -1,4 +1,4 @@
-"""Which hosts a refresh's sources need, and the check that they answer at all.
+"""Which hosts a run's sources and crawl need, and the check that they answer at all.
 
 Kept apart from :mod:`flows.refresh` so the CLI can check before Prefect is imported
 (importing it before the runner quiets Prefect's logging would let its lines through).
@@ -38,3 +38,12 @@ def check_sources_reachable(params: dict[str, Any], settings: Settings | None = 
     hosts = archive_hosts(params) + ([catalog_host(settings)] if wants_catalog(params) else [])
     for url, what in hosts:
         check_reachable(url, what)
+
+
+def check_github_reachable(settings: Settings, via: str) -> None:
+    """Fail a crawl in one line, before any batch, when a GitHub host it needs cannot be reached."""
+    check_reachable(settings.github_api_url, "GitHub's API (GITHUB_API_URL)")
+    if via == "git":
+        check_reachable(settings.git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
+    else:
+        check_reachable(settings.github_raw_url, "GitHub's raw file host (PAPERTRENDS_GITHUB_RAW_URL)")

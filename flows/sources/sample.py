@@ -26,6 +26,8 @@ REQUIRED_FILES = ("papers.csv", "links.csv", "repos.csv", "evidence.csv.gz", "fi
 # Snapshot outcomes -> repos.status; a snapshot over the size limit is a failed crawl, and
 # a drawn repository whose fetch was never tried is still to be crawled.
 _STATUS = {"ok": "ok", "missing": "missing", "too-large": "failed", "error": "failed", "not-fetched": "pending"}
+# The cell of a row that does not say (a sample built before issue 25): a conference list, no title split.
+DEFAULT_SOURCE_STRATUM, DEFAULT_TITLE_STRATUM = "conference", "all"
 
 
 def read_csv(path: Path) -> Iterator[dict[str, str]]:
@@ -50,6 +52,7 @@ class SampleRows:
     links: list[dict[str, Any]]
     repos: list[dict[str, Any]]
     strata: list[dict[str, Any]]
+    paper_cells: list[dict[str, Any]]
     digests: dict[str, str]
     skipped_papers: int = 0
     skipped_links: int = 0
@@ -76,7 +79,8 @@ def read_sample(sample_dir: Path = SAMPLE_DIR) -> SampleRows:
     links, skipped_links = rows_of(read_csv(sample_dir / "links.csv"), link_row, SOURCE)
     return SampleRows(
         sample_dir, papers, links, [repo_row(r) for r in read_csv(sample_dir / "repos.csv")],
-        _strata_rows(sample_dir / "strata.csv"), _digests(sample_dir, EVIDENCE_FILES), skipped_papers, skipped_links,
+        _strata_rows(sample_dir / "strata.csv"), _paper_cells(sample_dir / "papers.csv"),
+        _digests(sample_dir, EVIDENCE_FILES), skipped_papers, skipped_links,
     )
 
 
@@ -85,11 +89,25 @@ EVIDENCE_FILES = ("repos.csv", "files.csv.gz", "evidence.csv.gz")
 
 
 def _strata_rows(path: Path) -> list[dict[str, Any]]:
-    """The sample's strata (population and draw per venue-year); none for a sample without the file."""
+    """The sample's strata: population and draw per cell (venue, year, source stratum, title stratum).
+
+    None for a sample without the file. A file of the older format (one row per
+    venue-year, no stratum columns) reads as conference-list cells of every title.
+    """
     if not path.exists():
         return []
-    return [{"venue": r["venue"], "year": int(r["year"]), "n_population": int(r["n_population"]),
-             "n_drawn": int(r["n_drawn"])} for r in read_csv(path)]  # fmt: skip
+    return [{"venue": r["venue"], "year": int(r["year"]),
+             "source_stratum": r.get("source_stratum") or DEFAULT_SOURCE_STRATUM,
+             "title_stratum": r.get("title_stratum") or DEFAULT_TITLE_STRATUM,
+             "n_population": int(r["n_population"]), "n_drawn": int(r["n_drawn"])}
+            for r in read_csv(path)]  # fmt: skip
+
+
+def _paper_cells(path: Path) -> list[dict[str, Any]]:
+    """Each sample paper's source and title stratum (papers.csv columns; defaults for older samples)."""
+    return [{"paper_id": r["paper_url"], "source_stratum": r.get("source_stratum") or DEFAULT_SOURCE_STRATUM,
+             "title_stratum": r.get("title_stratum") or DEFAULT_TITLE_STRATUM}
+            for r in read_csv(path) if r.get("paper_url")]  # fmt: skip
 
 
 def _digests(sample_dir: Path, names: tuple[str, ...]) -> dict[str, str]:

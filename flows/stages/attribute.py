@@ -19,7 +19,7 @@ from analysis.attribution.paper_dates import fill_paper_dates
 from analysis.classifier.frameworks import CLASSIFIER_VERSION
 from flows.clock import utcnow
 from flows.store import attribution as store
-from flows.store.queries import implementation_rows
+from flows.store.queries import implementation_rows, with_sample_cells
 from flows.store.warehouse import Warehouse
 
 
@@ -81,4 +81,5 @@ def current_implementations(wh: Warehouse) -> pd.DataFrame:
     and every paper's date (``paper_date``: the source's, else from its arXiv id or its
     conference's dates), so the ``paper-date`` axis has papers whose source gave a year only.
     """
-    return fill_paper_dates(current_attributions(wh, implementation_rows(wh, CLASSIFIER_VERSION)))
+    frame = fill_paper_dates(current_attributions(wh, implementation_rows(wh, CLASSIFIER_VERSION)))
+    return with_sample_cells(wh, frame)

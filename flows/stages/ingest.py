@@ -28,7 +28,7 @@ def ingest_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int
         store.store_source_rows(wh, papers=rows.papers, links=rows.links,
                                 pending_repos=pending_repo_rows(rows.links, sample.SOURCE))  # fmt: skip
         wh.upsert("repos", rows.repos)
-        wh.upsert("sample_strata", rows.strata)
+        store.replace_sample_design(wh, rows.strata, rows.paper_cells)
         if rows.digests != store.loaded_digests(wh, sample.SOURCE):  # 200k evidence rows: only when they changed
             keys = sorted({r["repo_key"] for r in rows.repos})
             store.replace_files_and_evidence(wh, keys, rows.files(), rows.evidence())

@@ -41,26 +41,19 @@ def link_facts(wh: Warehouse, version: str, stale_only: bool = False,
     conditions = ([_STALE] if stale_only else []) + ([] if paper_ids is None else
                                                      ["l.paper_id IN (SELECT paper_id FROM _fact_papers)"])  # fmt: skip
     sql = _FACTS_SQL.format(where=f"WHERE {' AND '.join(conditions)}" if conditions else "")
-    if paper_ids is not None:  # a semi-join on a registered table: fast for one paper or for all of them
-        wh.con.register("_fact_papers", pd.DataFrame({"paper_id": list(dict.fromkeys(paper_ids))}, dtype=object))
-    try:
-        frame = wh.con.execute(sql, [version] if stale_only else []).df()
-    finally:
-        if paper_ids is not None:
-            wh.con.unregister("_fact_papers")
-    return frame
+    if paper_ids is None:
+        return wh.con.execute(sql, [version] if stale_only else []).df()
+    # a semi-join on a registered table: fast for one paper or for all of them
+    with wh.registered("_fact_papers", pd.DataFrame({"paper_id": list(dict.fromkeys(paper_ids))}, dtype=object)):
+        return wh.con.execute(sql, [version] if stale_only else []).df()
 
 
 def store_attributions(wh: Warehouse, table: pd.DataFrame) -> None:
     """Write ``paper_id, repo_url, attribution, attribution_reason, attribution_version, attributed_at``
     onto the matching links, in one transaction."""
-    wh.con.register("_attributions", table)
-    try:
-        with wh.transaction():
-            wh.con.execute("""
-                UPDATE links SET attribution = a.attribution, attribution_reason = a.attribution_reason,
-                                 attribution_version = a.attribution_version, attributed_at = a.attributed_at
-                FROM _attributions a WHERE links.paper_id = a.paper_id AND links.repo_url = a.repo_url
-            """)  # fmt: skip
-    finally:
-        wh.con.unregister("_attributions")
+    with wh.registered("_attributions", table), wh.transaction():
+        wh.con.execute("""
+            UPDATE links SET attribution = a.attribution, attribution_reason = a.attribution_reason,
+                             attribution_version = a.attribution_version, attributed_at = a.attributed_at
+            FROM _attributions a WHERE links.paper_id = a.paper_id AND links.repo_url = a.repo_url
+        """)  # fmt: skip

@@ -36,13 +36,10 @@ def known_paper_ids(wh: Warehouse, arxiv_ids: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(arxiv_ids))
     if not wanted:
         return {}
-    wh.con.register("_known_arxiv", pa.table({"arxiv_id": wanted}))
-    try:
+    with wh.registered("_known_arxiv", pa.table({"arxiv_id": wanted})):
         rows = wh.con.execute(
             "SELECT p.arxiv_id, min(p.paper_id) FROM papers p JOIN _known_arxiv a USING (arxiv_id) GROUP BY 1"
         ).fetchall()
-    finally:
-        wh.con.unregister("_known_arxiv")
     return dict(rows)
 
 
@@ -80,11 +77,17 @@ def record_loaded_files(wh: Warehouse, source: str, digests: Mapping[str, str]) 
 
 def replace_files_and_evidence(wh: Warehouse, keys: Sequence[str], files: Rows, evidence: Rows) -> None:
     """Swap the file lists and evidence of ``keys`` for these, in bulk (inside the caller's transaction)."""
-    wh.con.register("_replaced_keys", pa.table({"repo_key": list(keys)}))
-    try:
+    with wh.registered("_replaced_keys", pa.table({"repo_key": list(keys)})):
         for table in ("repo_evidence", "repo_files"):
             wh.con.execute(f"DELETE FROM {table} WHERE repo_key IN (SELECT repo_key FROM _replaced_keys)")
-    finally:
-        wh.con.unregister("_replaced_keys")
     wh.upsert("repo_files", files)
     wh.upsert("repo_evidence", evidence)
+
+
+def replace_sample_design(wh: Warehouse, strata: Rows, paper_cells: Rows) -> None:
+    """The bundled sample's cells (``sample_strata``) and each paper's cell (``sample_papers``), whole:
+    a cell or paper no longer in the files must not stay behind."""
+    wh.con.execute("DELETE FROM sample_strata")
+    wh.upsert("sample_strata", strata)
+    wh.con.execute("DELETE FROM sample_papers")
+    wh.upsert("sample_papers", paper_cells)

@@ -8,6 +8,7 @@ current attributions and paper dates are :func:`flows.stages.attribute.current_i
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,22 +16,54 @@ from typing import Any
 import pandas as pd
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW, is_uncertain
+from analysis.shares.weights import stratum_key
 from flows.settings import Settings
 from flows.store.schema import PARTITION_BY
-from flows.store.status import warehouse_status
+from flows.store.status import REPO_STATES
 from flows.store.warehouse import Warehouse
+
+
+def find_warehouse(environ: dict[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Where a reader started anywhere in the checkout (the notebook's kernel runs in notebooks/) finds the warehouse.
+
+    ``PAPERTRENDS_DB`` when set; else ``PAPERTRENDS_DATA_DIR``'s when set; else
+    ``data/warehouse.duckdb`` of the nearest folder at or above ``cwd`` holding this
+    project's pyproject.toml, else of the checkout this code was installed from.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("PAPERTRENDS_DB"):
+        return Path(env["PAPERTRENDS_DB"]).expanduser()
+    if env.get("PAPERTRENDS_DATA_DIR"):
+        return Settings.from_env(dict(env)).db_path
+    here = (cwd or Path.cwd()).resolve()
+    own_checkout = Path(__file__).resolve().parents[2]
+    for folder in (here, *here.parents, own_checkout):
+        if _is_project_root(folder):
+            return folder / "data" / "warehouse.duckdb"
+    return Settings.from_env(dict(env)).db_path
+
+
+def _is_project_root(folder: Path) -> bool:
+    try:
+        return 'name = "papertrends"' in (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return False
 
 
 def open_warehouse(db: str | Path | None = None) -> Warehouse:
     """The warehouse for a reader that stays open (the notebook), without holding its file.
 
-    The Parquet exports the last refresh left beside it when there are any (they scale,
-    and a refresh swaps them in whole), else an in-memory copy of the file. Either way
-    no lock is kept, so a scheduled refresh can open the warehouse while this is open.
+    ``db`` defaults to :func:`find_warehouse`'s. The Parquet exports the last refresh
+    left beside it when there are any (they scale, and a refresh swaps them in whole),
+    else an in-memory copy of the file. Either way no lock is kept, so a scheduled
+    refresh can open the warehouse while this is open.
     """
-    settings = Settings.for_db(db)
+    settings = Settings.for_db(db if db is not None else find_warehouse())
     if any((settings.parquet_dir / table).is_dir() for table in PARTITION_BY):
         return Warehouse.from_exports(settings.parquet_dir)
+    if not settings.db_path.exists():
+        raise FileNotFoundError(f"no warehouse at {settings.db_path}: build one with `make demo` (or `papertrends "
+                                "refresh --sample`), or name one with PAPERTRENDS_DB")  # fmt: skip
     return Warehouse.snapshot(settings.db_path)
 
 
@@ -64,45 +97,79 @@ def implementation_rows(wh: Warehouse, classifier_version: str, paper_ids: Seque
     ).df()
 
 
-def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
-    """The bundled sample's strata (venue, year, n_population, n_drawn) when they describe the warehouse.
+def with_sample_cells(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each sample paper's cell key (``sample_stratum``) when the warehouse has them.
 
-    Only when every conference paper came from the sample: once the archive or the
-    live catalog is loaded the warehouse is (close to) the population itself, and
-    weighting its counts by the sample's strata would be wrong. None otherwise, and
-    for a warehouse (or Parquet export) without the table.
+    ``venue|year|source stratum|title stratum``, the key of :func:`sample_strata`'s rows
+    (:func:`analysis.shares.weights.stratum_key`); NULL for papers that are not the sample's.
+    """
+    has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_papers'")
+    if not has_table or not len(frame):
+        return frame
+    cells = wh.con.execute("SELECT paper_id, source_stratum, title_stratum FROM sample_papers").df()
+    if not len(cells):
+        return frame
+    merged = frame[["paper_id", "venue", "year"]].merge(cells, on="paper_id", how="left")
+    columns = ["venue", "year", "source_stratum", "title_stratum"]
+    keys = [stratum_key(v, y, s, t) if isinstance(s, str) else None
+            for v, y, s, t in merged[columns].itertuples(index=False)]  # fmt: skip
+    return frame.assign(sample_stratum=keys)
+
+
+def sample_strata(wh: Warehouse) -> pd.DataFrame | None:
+    """The bundled sample's cells (venue, year, source_stratum, title_stratum, n_population, n_drawn).
+
+    Only when they describe the warehouse, i.e. when every conference paper came from
+    the sample: once the archive or the live catalog is loaded the warehouse is (close
+    to) the population itself, and weighting its counts by the sample's strata would be
+    wrong. None otherwise, and for a warehouse (or Parquet export) without the table.
     """
     has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_strata'")
     if not has_table:
         return None
     others = wh.scalar("SELECT count(*) FROM papers WHERE venue IS NOT NULL AND source <> 'sample'")
-    strata = wh.con.execute("SELECT venue, year, n_population, n_drawn FROM sample_strata").df()
+    strata = wh.con.execute(
+        "SELECT venue, year, source_stratum, title_stratum, n_population, n_drawn FROM sample_strata").df()
     return strata if len(strata) and not others else None
 
 
-def coverage(wh: Warehouse) -> dict[str, int]:
+def coverage(wh: Warehouse, venues: Sequence[str] | None = None) -> dict[str, int]:
     """How much of the question the warehouse can answer: papers -> code -> crawled -> classified.
 
-    The counts ``papertrends status`` reports, plus how many papers have any code link.
+    The counts ``papertrends status`` reports (each repository state on its own), plus how
+    many papers have any code link. With ``venues`` (canonical names), only those venues'
+    papers, their links and the repositories they link to.
     """
-    status = warehouse_status(wh)
-    return {
-        "papers": status["papers"],
-        "conference_papers": status["conference_papers"],
-        "papers_with_code": int(wh.scalar("SELECT count(DISTINCT paper_id) FROM links")),
-        "conference_papers_with_code": int(wh.scalar(
-            "SELECT count(DISTINCT l.paper_id) FROM links l JOIN papers p USING (paper_id) WHERE p.venue IS NOT NULL")),
-        "links": status["links"],
-        "links_not_crawlable": sum(status["links_skipped"].values()),
-        "repos": status["repos"],
-        "repos_crawled": status["crawled"],
-        "repos_pending": status["repos_by_status"].get("pending", 0),
-        "repos_failed": status["failed"],
-        "repos_classified": status["classified"],
-        "repos_classified_uncertain": int(wh.scalar(
-            "SELECT count(*) FROM classifications WHERE classifier_version = ? AND confidence < ?",
-            [CLASSIFIER_VERSION, UNCERTAIN_BELOW])),
+    params: list[Any] = [list(venues)] if venues else []
+    scope = "WHERE venue IN (SELECT unnest(?::VARCHAR[]))" if venues else ""
+    with_scope = (f"WITH p AS (SELECT * FROM papers {scope}), l AS (SELECT * FROM links WHERE paper_id IN "
+                  "(SELECT paper_id FROM p)), r AS (SELECT * FROM repos WHERE repo_key IN (SELECT repo_key FROM l))"
+                  if venues else
+                  "WITH p AS (SELECT * FROM papers), l AS (SELECT * FROM links), r AS (SELECT * FROM repos)")
+
+    def count(sql: str, extra: list[Any] | None = None) -> int:
+        return int(wh.scalar(f"{with_scope} {sql}", [*params, *(extra or [])]) or 0)
+
+    by_status = {str(k): int(v) for k, v in wh.con.execute(
+        f"{with_scope} SELECT status, count(*) FROM r GROUP BY 1", params).fetchall()}  # fmt: skip
+    counts = {
+        "papers": count("SELECT count(*) FROM p"),
+        "conference_papers": count("SELECT count(*) FROM p WHERE venue IS NOT NULL"),
+        "papers_with_code": count("SELECT count(DISTINCT paper_id) FROM l"),
+        "conference_papers_with_code": count(
+            "SELECT count(DISTINCT l.paper_id) FROM l JOIN p USING (paper_id) WHERE p.venue IS NOT NULL"),
+        "links": count("SELECT count(*) FROM l"),
+        "links_not_crawlable": count("SELECT count(*) FROM l WHERE skip_reason IS NOT NULL"),
+        "repos": count("SELECT count(*) FROM r"),
+        "repos_crawled": by_status.get("ok", 0),
+        **{f"repos_{state}": by_status.get(state, 0) for state in REPO_STATES if state != "renamed"},
+        "repos_classified": count("SELECT count(*) FROM classifications WHERE classifier_version = ? AND repo_key IN "
+                                  "(SELECT repo_key FROM r)", [CLASSIFIER_VERSION]),
+        "repos_classified_uncertain": count(
+            "SELECT count(*) FROM classifications WHERE classifier_version = ? AND confidence < ? AND repo_key IN "
+            "(SELECT repo_key FROM r)", [CLASSIFIER_VERSION, UNCERTAIN_BELOW]),
     }  # fmt: skip
+    return counts
 
 
 def venues_held(wh: Warehouse) -> list[str]:

@@ -8,7 +8,7 @@ timestamps, ``*_date`` dates, ``is_*``/``has_*`` booleans, ``n_*`` counts.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 11  # the highest migration (8 and 9 were reserved for other branches and never used)
+SCHEMA_VERSION = 12  # the highest migration (8 and 9 were reserved for other branches and never used)
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -20,7 +20,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "classifications": ("repo_key", "classifier_version"),
     "runs": ("run_id",),
     "source_files": ("source", "path"),
-    "sample_strata": ("venue", "year"),
+    "sample_strata": ("venue", "year", "source_stratum", "title_stratum"),
+    "sample_papers": ("paper_id",),
 }
 
 # Hive partition column of each table's Parquet export.
@@ -34,6 +35,7 @@ PARTITION_BY: dict[str, str] = {
     "runs": "flow",
     "source_files": "source",
     "sample_strata": "year",
+    "sample_papers": "source_stratum",
 }
 
 MIGRATIONS: dict[int, str] = {
@@ -186,9 +188,31 @@ MIGRATIONS: dict[int, str] = {
     );
     """,
     # 11 (forks): a fork inherits its parent's history, so its code starts at its own creation,
-    # and a fork linked beside its parent is not the paper's code (analysis.attribution).
+    # and a fork linked beside its parent is not the paper's code (analysis/attribution).
     11: """
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS is_fork BOOLEAN;
     ALTER TABLE repos ADD COLUMN IF NOT EXISTS fork_parent VARCHAR;   -- the parent's lower-case owner/name
+    """,
+    12: """
+    -- issue 25: the sample's strata are cells (venue, year, source stratum, title stratum):
+    -- which kind of list a link comes from (conference-wide or topic) and, in 2014-2017,
+    -- whether the title reads like deep learning (analysis.shares.title_strata). The table is
+    -- reloaded from data/sample/strata.csv on every load, so it is recreated with the new key.
+    DROP TABLE IF EXISTS sample_strata;
+    CREATE TABLE sample_strata (
+        venue VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        source_stratum VARCHAR NOT NULL,   -- conference | topic
+        title_stratum VARCHAR NOT NULL,    -- dl | other (2014-2017), all (other years)
+        n_population INTEGER NOT NULL,
+        n_drawn INTEGER NOT NULL,
+        PRIMARY KEY (venue, year, source_stratum, title_stratum)
+    );
+    -- each sample paper's cell, so the weights know which cell a paper was drawn in
+    CREATE TABLE IF NOT EXISTS sample_papers (
+        paper_id VARCHAR PRIMARY KEY,
+        source_stratum VARCHAR NOT NULL,
+        title_stratum VARCHAR NOT NULL
+    );
     """,
 }

@@ -1,4 +1,10 @@
-"""What the warehouse holds: coverage, decisions by framework and venue, last runs."""
+"""What the warehouse holds: coverage, decisions by framework and venue, last runs.
+
+Repository states are the README's words ("Which repositories a crawl visits"), each
+counted on its own, in the text and the JSON alike: ``crawled`` is ``ok``; ``pending``
+(not visited yet), ``failed`` (network or server trouble, retried), and the gone ones
+``missing``, ``blocked``, ``disabled``, ``empty`` (and ``renamed`` under an old name).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ from typing import Any
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION
 from flows.store.warehouse import Warehouse
+
+REPO_STATES = ("pending", "failed", "missing", "blocked", "disabled", "empty", "renamed")
+"""Every repository state besides ``ok`` (crawled), in the order the status text lists them."""
 
 
 def _pairs(wh: Warehouse, sql: str, params: list[Any] | None = None) -> dict[str, int]:
@@ -29,7 +38,8 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
         "repos": wh.count("repos"),
         "repos_by_status": repos_by_status,
         "crawled": repos_by_status.get("ok", 0),
-        "failed": sum(v for k, v in repos_by_status.items() if k not in {"ok", "pending"}),
+        # each state on its own: `failed` is the repositories whose status is failed, as in repos_by_status
+        **{state: repos_by_status.get(state, 0) for state in REPO_STATES},
         "classified": wh.scalar(
             "SELECT count(*) FROM classifications WHERE classifier_version = ?", [CLASSIFIER_VERSION]
         ),
@@ -68,13 +78,13 @@ def format_status(status: dict[str, Any]) -> str:
     lines = [
         f"papers            {status['papers']:>9,}  (conference papers {status['conference_papers']:,})",
         f"links             {status['links']:>9,}  (not crawlable: {sum(status['links_skipped'].values()):,})",
-        f"repos             {status['repos']:>9,}  crawled {status['crawled']:,}, failed {status['failed']:,}",
+        f"repos             {status['repos']:>9,}  " + repo_states(status),
         f"classified        {status['classified']:>9,}  (classifier {status['classifier_version']})",
     ]
     if status["by_framework"]:
         lines.append("by framework      " + ", ".join(f"{k} {v}" for k, v in status["by_framework"].items()))
     if status["by_attribution"]:
-        lines.append("links by origin   " + ", ".join(f"{k} {v}" for k, v in status["by_attribution"].items()))
+        lines.append("by attribution    " + ", ".join(f"{k} {v}" for k, v in status["by_attribution"].items()))
     if status["conference_papers_by_venue"]:
         lines.append(
             "by venue          " + ", ".join(f"{k} {v}" for k, v in status["conference_papers_by_venue"].items())
@@ -89,3 +99,12 @@ def format_status(status: dict[str, Any]) -> str:
             + (f"  {run['error']}" if run["error"] else "")
         )
     return "\n".join(lines)
+
+
+def repo_states(status: dict[str, Any], crawled: bool = True) -> str:
+    """``crawled 1,234, pending 207, failed 9, missing 50``: every state that has repositories, each on its own."""
+    parts = [f"crawled {status['crawled']:,}"] if crawled else []
+    parts += [f"{state} {status[state]:,}" for state in REPO_STATES if status.get(state)]
+    other = {k: v for k, v in status.get("repos_by_status", {}).items() if k not in {"ok", *REPO_STATES}}
+    parts += [f"{state} {n:,}" for state, n in other.items()]
+    return ", ".join(parts)

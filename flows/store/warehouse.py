@@ -34,10 +34,14 @@ class Warehouse:
         elif not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}: run `papertrends refresh` first")
         self.con = self._connect(read_only)
-        if not read_only:
-            self.migrate()
-        elif self._lacks_migrations():
-            self._migrate_for_reading()
+        try:
+            if not read_only:
+                self.migrate()
+            elif self._lacks_migrations():
+                self._migrate_for_reading()
+        except BaseException:  # a connection left open would refuse the next one in this process
+            self.con.close()
+            raise
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         from flows.settings import Settings
@@ -240,13 +244,25 @@ class Warehouse:
         if table_data.num_rows == 0:
             return 0
         table_data = _dedupe_last(table_data, PRIMARY_KEYS[table])
-        self.con.register("_write_batch", table_data)
-        try:
+        with self.registered("_write_batch", table_data):
             cols = ", ".join(f'"{c}"' for c in table_data.column_names)
             self.con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _write_batch")
-        finally:
-            self.con.unregister("_write_batch")
         return int(table_data.num_rows)
+
+    @contextmanager
+    def registered(self, name: str, data: Any) -> Iterator[None]:
+        """``data`` (Arrow or pandas) queryable as ``name`` for the block.
+
+        After an interrupted statement DuckDB refuses every call in the aborted transaction,
+        unregistering too; the rollback that follows drops the registration anyway, and the
+        interrupt, not that refusal, is what must surface (it named a stopped run's error).
+        """
+        self.con.register(name, data)
+        try:
+            yield
+        finally:
+            with suppress(duckdb.TransactionException):
+                self.con.unregister(name)
 
     def replace_repo_files(self, repo_key: str, files: Sequence[Mapping[str, Any]],
                            evidence: Sequence[Mapping[str, Any]]) -> None:  # fmt: skip

@@ -49,7 +49,8 @@ from flows.sources.snapshot import list_git_tree, scan_directory, scan_git_snaps
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from repo_facts import dominant_language, file_readme_title, git_first_commit, git_readme_title  # noqa: E402
 
-PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "date", "conference", "source")
+PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "date", "conference", "source",
+                 "source_stratum", "title_stratum")
 LINK_COLUMNS = (
     "paper_url", "paper_title", "paper_arxiv_id", "repo_url", "is_official",
     "mentioned_in_paper", "mentioned_in_github", "framework",
@@ -208,7 +209,10 @@ def paper_and_link(row: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]
     url = paper_url_of(row)
     paper = {"paper_url": url, "arxiv_id": row["arxiv_id"], "title": row["title"],
              "proceeding": f"{row['venue']} {row['year']}", "date": "", "conference": "",
-             "source": row["source"]}  # fmt: skip
+             "source": row["source"],
+             # the paper's cell of the draw (select_sample.py): the weights need it per paper
+             "source_stratum": row.get("source_stratum") or "conference",
+             "title_stratum": row.get("title_stratum") or "all"}  # fmt: skip
     link = {"paper_url": url, "paper_title": row["title"], "paper_arxiv_id": row["arxiv_id"],
             "repo_url": row["repo_url"], "is_official": "", "mentioned_in_paper": "",
             "mentioned_in_github": "", "framework": ""}  # fmt: skip
@@ -279,8 +283,13 @@ def read_built(sample_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, l
     return repos, evidence, files
 
 
-def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool = False) -> dict[str, int]:
-    """Build every output table; returns counts for the log line."""
+def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool = False,
+          rebuild_available: bool = False) -> dict[str, int]:  # fmt: skip
+    """Build every output table; returns counts for the log line.
+
+    ``rebuild_available``: rebuild the repositories whose snapshot is on this machine and
+    keep the others as built (after an extractor change, for the snapshots still here).
+    """
     selection = read_rows(sample_dir / "selection.csv")
     log = {r["repo_url"].lower(): r for r in read_rows(sample_dir / "fetch_log.csv")}
     built, built_evidence, built_files = ({}, {}, {}) if rebuild else read_built(sample_dir)
@@ -291,7 +300,8 @@ def build(sample_dir: Path, mirror: Path, checkouts: Path | None, rebuild: bool 
         papers.append(paper)
         links.append(link)
         url = row["repo_url"]
-        if url.lower() in built and built[url.lower()]["status"] != "not-fetched":
+        here = rebuild_available and locate(full_name_of(url), mirrors, trees) is not None
+        if url.lower() in built and built[url.lower()]["status"] != "not-fetched" and not here:
             kept = built[url.lower()]
             repos.append(kept)
             key = (kept["full_name"] or full_name_of(url)).lower()
@@ -339,8 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkouts", type=Path, default=None, help="dir of {owner}+{name} work trees")
     parser.add_argument("--rebuild", action="store_true",
                         help="rebuild every repository from snapshots instead of keeping the ones already built")
+    parser.add_argument("--rebuild-available", action="store_true",
+                        help="rebuild the repositories whose snapshot is on this machine, keep the others")
     args = parser.parse_args(argv)
-    counts = build(args.sample_dir, args.mirror, args.checkouts, args.rebuild)
+    counts = build(args.sample_dir, args.mirror, args.checkouts, args.rebuild, args.rebuild_available)
     print(", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 

@@ -37,7 +37,18 @@ Phases (in this order; phase 1 is the original 324-row sample, unchanged):
    next row replaces it (draw, fetch, record, draw again until nothing changes);
 5. ``year-quota-2``: the year-quota round-robin again, to 60 papers per year;
 6. ``total-quota``: one row per stratum per round of ``EXTRA_STRATA`` until the
-   sample holds 1,500 rows.
+   sample holds 1,500 rows;
+7. ``early-title`` (issue 25, with ``--early``): the years 2014-2017 are split into
+   cells (venue, year, source stratum, title stratum). The source stratum says which
+   file a row comes from (``conference``: conference-code-links.tsv, conference-wide
+   lists; ``topic``: early-2014-2017.tsv, topic lists of deep-learning work), the
+   title stratum whether the title reads like deep learning
+   (``analysis.shares.title_strata``). Each cell's permutation is its venue-year
+   permutation restricted to the cell (for ``topic`` rows a permutation of their own,
+   seeded ``"{seed}:{venue}:{year}:topic"``); the rows already drawn are a prefix of
+   it plus the seed rows, so continuing it keeps the cell a simple random sample.
+   Each cell is drawn until it holds ``EARLY_RATES`` of its rows (rounded up) that
+   were fetched ok or not tried yet; a failed fetch is replaced like in phase 4.
 
 Only the standard library is used so the script runs anywhere.
 """
@@ -47,11 +58,16 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import functools
+import math
 import random
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from analysis.shares.title_strata import DL, OTHER, TITLE_STRATUM_YEARS, title_stratum  # noqa: E402
 
 SEED = 20261126
 YEARS = tuple(range(2014, 2026))
@@ -72,7 +88,18 @@ EXTRA_STRATA: tuple[tuple[str, int], ...] = (
     ("ICLR", 2021), ("NeurIPS", 2017), ("CVPR", 2017), ("ICCV", 2017), ("ECCV", 2018),
 )  # fmt: skip
 FAILED_OUTCOMES = frozenset({"missing", "too-large", "error"})
-OUT_COLUMNS = ("title", "venue", "year", "arxiv_id", "repo_url", "source", "stratum_rank", "drawn_by")
+CONFERENCE = "conference"  # conference-code-links.tsv: conference-wide lists
+TOPIC = "topic"  # early-2014-2017.tsv (and lists added by issue 25): topic lists of deep-learning work
+# Phase 7 (issue 25): the fraction of each early cell's rows to hold, by (source stratum, title
+# stratum) and year. A conference ``other`` cell keeps what it holds (0: it draws nothing more).
+EARLY_RATES: dict[tuple[str, str], dict[int, float]] = {
+    (TOPIC, DL): {2014: 1.0, 2015: 1.0, 2016: 0.4, 2017: 0.3},
+    (TOPIC, OTHER): {2014: 1.0, 2015: 0.3, 2016: 0.1, 2017: 0.05},
+    (CONFERENCE, DL): {2014: 1.0, 2015: 1.0, 2016: 0.6, 2017: 0.15},
+    (CONFERENCE, OTHER): {2014: 0.0, 2015: 0.0, 2016: 0.0, 2017: 0.0},
+}
+OUT_COLUMNS = ("title", "venue", "year", "arxiv_id", "repo_url", "source", "stratum_rank", "drawn_by",
+               "source_stratum", "title_stratum")
 
 
 @dataclass(frozen=True)
@@ -85,9 +112,19 @@ class Row:
     arxiv_id: str
     repo_url: str
     source: str
+    source_stratum: str = CONFERENCE
+
+    @functools.cached_property
+    def title_stratum(self) -> str:
+        return title_stratum(self.title, self.year)
+
+    @functools.cached_property
+    def cell(self) -> tuple[str, int, str, str]:
+        """The stratum key of the weights: (venue, year, source stratum, title stratum)."""
+        return (self.venue, self.year, self.source_stratum, self.title_stratum)
 
 
-def read_rows(path: Path) -> list[Row]:
+def read_rows(path: Path, source_stratum: str = CONFERENCE) -> list[Row]:
     """Read the TSV without quoting (titles contain bare double quotes) and skip monorepos."""
     rows: list[Row] = []
     with path.open(encoding="utf-8", newline="") as fh:
@@ -103,6 +140,7 @@ def read_rows(path: Path) -> list[Row]:
                     arxiv_id=rec["arxiv_id"].strip(),
                     repo_url=rec["repo_url"].strip(),
                     source=rec["source"].strip(),
+                    source_stratum=source_stratum,
                 )
             )
     return rows
@@ -127,14 +165,21 @@ def repo_name(url: str) -> str:
 class Drawer:
     """Per-stratum seeded permutations and cursors, shared by every phase of the draw."""
 
-    def __init__(self, rows: list[Row], seed: int) -> None:
+    def __init__(self, rows: list[Row], seed: int, topic_rows: list[Row] | None = None) -> None:
         self.strata: dict[tuple[str, int], list[Row]] = collections.defaultdict(list)
         for row in rows:
             self.strata[(row.venue, row.year)].append(row)
         self.perms = {k: permutation(v, seed, k[0], k[1]) for k, v in self.strata.items()}
         self.cursor = dict.fromkeys(self.perms, 0)
+        topic: dict[tuple[str, int], list[Row]] = collections.defaultdict(list)
+        for row in topic_rows or []:
+            topic[(row.venue, row.year)].append(row)
+        # the topic lists' venue-years have permutations of their own (phase 7)
+        self.topic_perms = {k: permutation(v, seed, k[0], f"{k[1]}:{TOPIC}") for k, v in topic.items()}
+        self.cell_cursor: dict[tuple[str, int, str, str], int] = collections.defaultdict(int)
         self.taken_repos: set[str] = set()
         self.taken_titles: set[tuple[str, int, str]] = set()
+        self.taken_arxiv: set[str] = set()
         self.chosen: list[tuple[Row, int, str]] = []
 
     def venues_of(self, year: int) -> list[str]:
@@ -143,14 +188,48 @@ class Drawer:
         return sorted(venues, key=lambda v: (-len(self.strata[(v, year)]), v))
 
     def take(self, row: Row, rank: int, phase: str) -> bool:
-        """Add a row unless its repository or (venue, year, title) is already in the sample."""
+        """Add a row unless its repository or (venue, year, title) is already in the sample.
+
+        From phase 7 on, also unless its arXiv id is (the paper id of the sample is the
+        arXiv URL: a paper listed under two titles or venue-years must not be two papers).
+        """
         repo_key, title_key = row.repo_url.lower(), (row.venue, row.year, normalise_title(row.title))
         if repo_key in self.taken_repos or title_key in self.taken_titles:
             return False
+        if phase == "early-title" and row.arxiv_id and row.arxiv_id in self.taken_arxiv:
+            return False
         self.taken_repos.add(repo_key)
         self.taken_titles.add(title_key)
+        if row.arxiv_id:
+            self.taken_arxiv.add(row.arxiv_id)
         self.chosen.append((row, rank, phase))
         return True
+
+    def cells(self) -> list[tuple[str, int, str, str]]:
+        """Every (venue, year, source, title) cell of the early years, sorted."""
+        found = {r.cell for perms in (self.perms, self.topic_perms) for perm in perms.values() for r in perm
+                 if r.year in TITLE_STRATUM_YEARS}  # fmt: skip
+        return sorted(found, key=lambda c: (c[1], c[2], c[3], c[0]))
+
+    def cell_permutation(self, cell: tuple[str, int, str, str]) -> list[tuple[int, Row]]:
+        """(rank in the venue-year permutation, row) of the cell's rows, in permutation order."""
+        venue, year, source, _ = cell
+        perm = (self.topic_perms if source == TOPIC else self.perms).get((venue, year), [])
+        return [(rank, r) for rank, r in enumerate(perm, start=1) if r.cell == cell]
+
+    def top_up_cell(self, cell: tuple[str, int, str, str], n_ok: int, failed: set[str]) -> None:
+        """Phase 7: continue the cell's permutation until ``n_ok`` of its rows are fetched ok or untried."""
+        perm = self.cell_permutation(cell)
+
+        def n_fetchable() -> int:
+            return sum(1 for r, _, _ in self.chosen if r.cell == cell and r.repo_url.lower() not in failed)
+
+        have = n_fetchable()
+        while have < n_ok and self.cell_cursor[cell] < len(perm):
+            rank, row = perm[self.cell_cursor[cell]]
+            self.cell_cursor[cell] += 1
+            if self.take(row, rank, "early-title") and row.repo_url.lower() not in failed:
+                have += 1
 
     def draw_next(self, stratum: tuple[str, int], phase: str) -> bool:
         """Advance the stratum's permutation to the next row that is not a duplicate."""
@@ -219,14 +298,16 @@ class Drawer:
 
 
 def select(rows: list[Row], seed: int, seed_repos: set[str], sizes: dict[tuple[str, int], int],
-           failed: set[str] | None = None) -> list[tuple[Row, int, str]]:  # fmt: skip
+           failed: set[str] | None = None, topic_rows: list[Row] | None = None,
+           early: bool = False) -> list[tuple[Row, int, str]]:  # fmt: skip
     """Run the phases in order (the de-duplication depends on that order).
 
     ``failed``: lower-case repository URLs whose fetch failed (from fetch_log.csv);
     phase 4 draws a replacement for each. Without it phases 4-6 are skipped, which
-    reproduces the first three phases alone.
+    reproduces the first three phases alone. ``early`` runs phase 7 over the
+    conference rows and ``topic_rows`` (the topic lists' rows).
     """
-    drawer = Drawer(rows, seed)
+    drawer = Drawer(rows, seed, topic_rows)
     for year in YEARS:
         drawer.draw_year(year, TARGET_PER_YEAR)
     for stratum in sorted(k for k in drawer.perms if k[1] in SEED_YEARS):
@@ -240,6 +321,12 @@ def select(rows: list[Row], seed: int, seed_repos: set[str], sizes: dict[tuple[s
     for year in YEARS:
         drawer.draw_year(year, TARGET_PER_YEAR_2, "year-quota-2")
     drawer.round_robin(EXTRA_STRATA, TARGET_TOTAL, "total-quota")
+    if early:
+        population = collections.Counter(r.cell for perms in (drawer.perms, drawer.topic_perms)
+                                         for perm in perms.values() for r in perm)  # fmt: skip
+        for cell in drawer.cells():
+            rate = EARLY_RATES[(cell[2], cell[3])][cell[1]]
+            drawer.top_up_cell(cell, math.ceil(rate * population[cell]), failed)
     return drawer.chosen
 
 
@@ -251,22 +338,38 @@ def read_failed(path: Path | None) -> set[str] | None:
         return {r["repo_url"].lower() for r in csv.DictReader(fh) if r["outcome"] in FAILED_OUTCOMES}
 
 
+def fetch_level(row: Row, phase: str) -> int:
+    """How soon a drawn repository is fetched: the comparison's strata, then the thinnest years.
+
+    0: phase 4 (Horace He's strata); 1-4: the early years, 2014-2015 before 2016-2017 and
+    deep-learning titles before the others (the likelier framework papers); 5: 2025,
+    6: 2021 (year-quota top-ups); 7: rows of an early ``other`` title cell drawn before
+    phase 7 (year-quota leftovers: the cell's fetched rows stay a prefix of its
+    permutation whatever is left); 8: everything else.
+    """
+    if phase == "fetched-top-up":
+        return 0
+    if row.year in TITLE_STRATUM_YEARS:
+        if row.title_stratum == OTHER and phase != "early-title":
+            return 7
+        return 1 + 2 * (row.year >= 2016) + (row.title_stratum == OTHER)
+    return {2025: 5, 2021: 6}.get(row.year, 8)
+
+
 def write_to_fetch(chosen: list[tuple[Row, int, str]], log: Path, out: Path) -> int:
     """OWNER/NAME of drawn repositories not in the fetch log yet, most needed first.
 
-    Order: phases 1-4 (the comparison's strata), then the year quota, then the total
-    quota; within a level, round-robin over strata by rank, so a fetch budget that
-    runs out leaves every stratum equally short.
+    Order: by :func:`fetch_level`; within a level, round-robin over the cells by rank,
+    so a fetch budget that runs out leaves every cell about equally short.
     """
     logged: set[str] = set()
     if log.exists():
         with log.open(encoding="utf-8", newline="") as fh:
             logged = {r["repo_url"].lower() for r in csv.DictReader(fh)}
-    order = {"fetched-top-up": 0, "year-quota-2": 1, "total-quota": 2}
     todo = [(row, rank, phase) for row, rank, phase in chosen if row.repo_url.lower() not in logged]
-    by_stratum: dict[tuple[int, str, int], list[tuple[int, Row]]] = collections.defaultdict(list)
+    by_stratum: dict[tuple, list[tuple[int, Row]]] = collections.defaultdict(list)
     for row, rank, phase in todo:
-        by_stratum[(order.get(phase, 0), row.venue, row.year)].append((rank, row))
+        by_stratum[(fetch_level(row, phase), *row.cell)].append((rank, row))
     lines: list[str] = []
     for level in sorted({k[0] for k in by_stratum}):
         queues = [sorted(v, key=lambda t: t[0]) for k, v in sorted(by_stratum.items()) if k[0] == level]
@@ -293,18 +396,26 @@ def write_selection(chosen: list[tuple[Row, int, str]], out: Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(OUT_COLUMNS)
         for row, rank, phase in ordered:
-            writer.writerow([row.title, row.venue, row.year, row.arxiv_id, row.repo_url, row.source, rank, phase])
+            writer.writerow([row.title, row.venue, row.year, row.arxiv_id, row.repo_url, row.source, rank, phase,
+                             row.source_stratum, row.title_stratum])
+
+
+STRATA_COLUMNS = ("venue", "year", "source_stratum", "title_stratum", "n_population", "n_drawn")
 
 
 def write_strata(rows: list[Row], chosen: list[tuple[Row, int, str]], out: Path) -> None:
-    """Population and sample size per stratum: the weights of the all-venue estimates."""
-    population = collections.Counter((r.venue, r.year) for r in rows)
-    drawn = collections.Counter((r.venue, r.year) for r, _, _ in chosen)
+    """Population and sample size per cell (venue, year, source stratum, title stratum): the weights.
+
+    ``rows``: every eligible row of every source; a cell the sample did not draw from
+    is written too (``n_drawn`` 0), so the population is complete.
+    """
+    population = collections.Counter(r.cell for r in rows)
+    drawn = collections.Counter(r.cell for r, _, _ in chosen)
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["venue", "year", "n_population", "n_drawn"])
-        for venue, year in sorted(population, key=lambda k: (k[1], k[0])):
-            writer.writerow([venue, year, population[(venue, year)], drawn[(venue, year)]])
+        writer.writerow(STRATA_COLUMNS)
+        for cell in sorted(population, key=lambda k: (k[1], k[0], k[2], k[3])):
+            writer.writerow([*cell, population[cell], drawn[cell]])
 
 
 def print_counts(chosen: list[tuple[Row, int, str]]) -> None:
@@ -328,14 +439,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="fetch_log.csv: run phases 4-6, replacing rows whose fetch failed")
     parser.add_argument("--to-fetch", type=Path, default=None,
                         help="with --fetch-log: write the drawn repositories not fetched yet, most needed first")
+    parser.add_argument("--early", type=Path, nargs="*", default=None,
+                        help="phase 7: topic-list TSVs of 2014-2017 (data/sample/sources/early-2014-2017.tsv)")
     args = parser.parse_args(argv)
     rows = read_rows(args.tsv)
+    topic_rows = [r for path in args.early or [] for r in read_rows(path, TOPIC)]
     failed = read_failed(args.fetch_log)
-    chosen = select(rows, args.seed, read_seed_repos(args.seed_repos), STRATUM_ROWS, failed)
+    if args.early is not None and failed is None:
+        parser.error("--early needs --fetch-log (phase 7 follows phases 4-6)")
+    chosen = select(rows, args.seed, read_seed_repos(args.seed_repos), STRATUM_ROWS, failed,
+                    topic_rows, early=args.early is not None)  # fmt: skip
     if args.to_fetch and args.fetch_log:
         print(f"to fetch: {write_to_fetch(chosen, args.fetch_log, args.to_fetch)} repositories -> {args.to_fetch}")
     write_selection(chosen, args.out)
-    write_strata(rows, chosen, args.strata_out)
+    write_strata(rows + topic_rows, chosen, args.strata_out)
     print(f"seed: {args.seed}; wrote {args.out} and {args.strata_out}")
     print_counts(chosen)
     per_year = collections.Counter(r.year for r, _, _ in chosen)

@@ -62,8 +62,63 @@ def test_the_fetch_list_holds_untried_rows_comparison_strata_first(tmp_path: Pat
     n = sel.write_to_fetch(chosen, log, out)
     names = out.read_text().split()
     assert n == len(names) == len(chosen) - 10
-    phase_of = {r.repo_url.removeprefix("https://github.com/"): phase for r, _, phase in chosen}
-    rank = {"year-quota": 0, "stratum-top-up": 0, "fetched-top-up": 0, "year-quota-2": 1, "total-quota": 2}
-    levels = [rank[phase_of[name]] for name in names]
-    assert levels == sorted(levels) and levels[0] == 0 and levels[-1] == 1  # the comparison's strata first
+    row_of = {r.repo_url.removeprefix("https://github.com/"): (r, phase) for r, _, phase in chosen}
+    levels = [sel.fetch_level(*row_of[name]) for name in names]
+    assert levels == sorted(levels) and levels[0] == 0  # the comparison's strata first
+    years = [row_of[name][0].year for name in names if sel.fetch_level(*row_of[name]) in (1, 3, 5, 6)]
+    assert years == sorted(years, key=lambda y: {2014: 0, 2015: 0, 2016: 1, 2017: 1, 2025: 2, 2021: 3}[y])
     assert not {r.repo_url.removeprefix("https://github.com/") for r in tried} & set(names)
+
+
+def _early_rows() -> tuple[list, list]:
+    """Conference rows of 2015 (half with deep-learning titles) and topic rows of 2015."""
+    conference = [sel.Row(f"{'Deep' if i % 2 else 'Sparse'} method {i}", "CVPR", 2015, "",
+                          f"https://github.com/c/cvpr15-{i}", "list") for i in range(100)]  # fmt: skip
+    topic = [sel.Row(f"{'Neural' if i % 4 else 'Graph'} idea {i}", "CVPR", 2015, "", f"https://github.com/t/{i}",
+                     "topic-list", sel.TOPIC) for i in range(40)]  # fmt: skip
+    return conference, topic
+
+
+def test_the_early_phase_draws_each_cell_to_its_rate_and_keeps_earlier_draws() -> None:
+    conference, topic = _early_rows()
+    rows = conference + _rows()
+    before = sel.select(rows, 1, set(), {}, failed=set())
+    after = sel.select(rows, 1, set(), {}, failed=set(), topic_rows=topic, early=True)
+    assert after[: len(before)] == before  # phases 1-6 are unchanged by phase 7
+    cells = {}
+    for row, _, _ in after:
+        if row.year == 2015:
+            cells[row.cell] = cells.get(row.cell, 0) + 1
+    rates = sel.EARLY_RATES
+    assert cells[("CVPR", 2015, sel.TOPIC, "dl")] == 30 * rates[(sel.TOPIC, "dl")][2015]  # 30 topic rows are dl
+    assert cells[("CVPR", 2015, sel.TOPIC, "other")] == -(-10 * rates[(sel.TOPIC, "other")][2015] // 1)
+    drawn_dl = cells[("CVPR", 2015, sel.CONFERENCE, "dl")]
+    assert drawn_dl >= 50 * rates[(sel.CONFERENCE, "dl")][2015]
+    # a conference "other" cell keeps what phases 1-6 drew (its rate is 0)
+    assert cells[("CVPR", 2015, sel.CONFERENCE, "other")] == sum(
+        1 for r, _, _ in before if (r.venue, r.year, r.title_stratum) == ("CVPR", 2015, "other"))
+
+
+def test_a_cell_continues_its_own_permutation_in_venue_year_order() -> None:
+    """A cell's rows are drawn in the order of the venue-year permutation restricted to the cell."""
+    conference, topic = _early_rows()
+    chosen = sel.select(conference + _rows(), 1, set(), {}, failed=set(), topic_rows=topic, early=True)
+    dl = [rank for row, rank, _ in chosen if row.cell == ("CVPR", 2015, sel.CONFERENCE, "dl")]
+    drawer = sel.Drawer(conference, 1)
+    order = [rank for rank, _ in drawer.cell_permutation(("CVPR", 2015, sel.CONFERENCE, "dl"))]
+    assert sorted(dl) == order[: len(dl)]  # a prefix: a simple random sample of the cell
+
+
+def test_the_strata_file_has_one_row_per_cell(tmp_path: Path) -> None:
+    conference, topic = _early_rows()
+    rows = conference + _rows()
+    chosen = sel.select(rows, 1, set(), {}, failed=set(), topic_rows=topic, early=True)
+    out = tmp_path / "strata.csv"
+    sel.write_strata(rows + topic, chosen, out)
+    with out.open(newline="") as fh:
+        written = list(csv.DictReader(fh))
+    assert list(written[0]) == list(sel.STRATA_COLUMNS)
+    by_cell = {(r["venue"], r["year"], r["source_stratum"], r["title_stratum"]): r for r in written}
+    assert by_cell[("CVPR", "2015", "topic", "dl")]["n_population"] == "30"
+    assert by_cell[("AAAI", "2020", "conference", "all")]["n_population"] == "120"
+    assert sum(int(r["n_drawn"]) for r in written) == len(chosen)

@@ -122,3 +122,19 @@ def test_a_framework_that_did_not_exist_yet_gives_way_to_the_best_scored_one_tha
     assert replaced.values.tolist() == [["c", "own/c", 2015, "pytorch", date(2017, 1, 18), "caffe"]]
     no_alternative = implementations().assign(scores='{"pytorch": 3.0}')
     assert not plausibility_defects(no_alternative).empty  # nothing that existed: the defect stays listed
+
+
+def test_code_started_in_a_framework_released_after_the_papers_conference_counts_as_a_port() -> None:
+    """Issue 25: a third-party PyTorch port of a 2016 paper started mid-2017 is inside the
+    attribution window by dates, but it cannot be the paper's code; code that started
+    before its framework existed stays, and the plausibility check lists it."""
+    from analysis.attribution.releases import written_after_release
+
+    frame = implementations()
+    extra = frame.iloc[[4]].assign(paper_id="d", repo_key="port/d", year=2016,
+                                   repo_created_at=datetime.fromisoformat("2017-06-01"))  # fmt: skip
+    frame = pd.concat([frame, extra], ignore_index=True)
+    # b: CVPR 2015 ended in June, TensorFlow came in November and its port in 2017 (a port already)
+    assert written_after_release(frame, frame["framework"]).tolist() == [False, True, True, True, False, True]
+    defects = plausibility_defects(frame)
+    assert defects["paper_id"].tolist() == ["c"]  # d is a port now, c (code before PyTorch existed) a defect

@@ -96,7 +96,7 @@ def test_counts_print_as_integers_unless_a_tie_split_a_paper() -> None:
 
 def test_explorer_payload_holds_each_view_and_venue_rounded_as_the_csvs() -> None:
     frame = implementations_frame()
-    payload = explorer_payload(frame, "venue-year", "year", colours={"pytorch": "#ee4c2c"})
+    payload = explorer_payload(frame, "venue-year", "year")
     assert (payload["views"][0]["axis"], payload["views"][0]["freq"]) == ("venue-year", "year")
     shares = framework_shares(frame)
     rows = payload["views"][0]["shares"][""]
@@ -106,4 +106,6 @@ def test_explorer_payload_holds_each_view_and_venue_rounded_as_the_csvs() -> Non
     assert first[4] == float(f"{shares['share'].iloc[0]:.6g}")
     assert set(payload["views"][0]["shares"]) == {"", *payload["venues"]}
     assert len(payload["papers"]["id"]) == frame["paper_id"].nunique()
-    assert payload["colours"]["pytorch"] == "#ee4c2c"
+    from analysis.charts.style import style_of
+
+    assert payload["styles"]["pytorch"]["colour"] == style_of("pytorch").colour  # the static charts' palette

@@ -9,7 +9,14 @@ import pytest
 from test_shares import implementations
 
 from analysis.shares.series import report_series
-from analysis.shares.weights import stratified_ratio, weighted_shares, wilson
+from analysis.shares.weights import (
+    item_strata,
+    strata_population,
+    stratified_ratio,
+    stratum_key,
+    weighted_shares,
+    wilson,
+)
 
 # Three strata of very different sizes and PyTorch rates; a sample that takes the
 # same number from each (as the bundled sample does) over-represents the small one.
@@ -118,3 +125,43 @@ def test_the_page_payload_shows_the_same_weighted_all_venue_shares() -> None:
     encoded = payload["views"][0]["shares"][""]
     share = next(r[4] for r in encoded if r[1] == pytorch)
     assert share == pytest.approx(0.82, abs=1e-3)
+
+
+def test_title_cells_of_one_venue_year_are_weighted_back_to_their_populations() -> None:
+    """Issue 25: a venue-year split into a deep-learning-title cell drawn at a high rate and
+    an ``other`` cell drawn at a low one; each item names its cell in ``stratum``."""
+    rows = [{"paper_id": f"d{i}", "repo_key": f"d/{i}", "venue": "CVPR", "year": 2015,
+             "framework": "caffe" if i < 8 else "theano"} for i in range(10)]  # fmt: skip
+    rows += [{"paper_id": f"o{i}", "repo_key": f"o/{i}", "venue": "CVPR", "year": 2015,
+              "framework": "caffe" if i < 1 else "theano"} for i in range(10)]  # fmt: skip
+    frame = implementations(rows)
+    frame["sample_stratum"] = [stratum_key("CVPR", 2015, "topic", "dl" if p.startswith("d") else "other")
+                               for p in frame["paper_id"]]  # fmt: skip
+    strata = pd.DataFrame({"venue": ["CVPR", "CVPR"], "year": [2015, 2015], "source_stratum": ["topic", "topic"],
+                           "title_stratum": ["dl", "other"], "n_population": [20, 180]})  # fmt: skip
+    caffe = report_series(frame, strata=strata)["shares"].set_index("framework").loc["caffe"]
+    assert caffe["share"] == pytest.approx((20 * 0.8 + 180 * 0.1) / 200)  # 0.17, not the sample's 0.45
+    assert caffe["n_items"] == 9 and caffe["n_total"] == 20
+
+
+def test_a_strata_table_of_venue_years_reads_as_conference_cells_of_every_title() -> None:
+    old = pd.DataFrame({"venue": ["CVPR"], "year": [2019], "n_population": [300]})
+    assert strata_population(old) == {"CVPR|2019|conference|all": 300.0}
+    items = pd.DataFrame({"venue": ["CVPR", "CVPR"], "period": ["2019", "2015"], "stratum": [None, "x|1|y|z"]})
+    assert list(item_strata(items)) == ["CVPR|2019|conference|all", "x|1|y|z"]
+
+
+def test_the_published_comparison_counts_only_the_conference_lists() -> None:
+    """Topic lists of deep-learning work (issue 25) are another population than the study's
+    whole conferences: their papers stay out of the per-venue-year comparison."""
+    from analysis.shares.series import compare_published
+
+    rows = [{"paper_id": f"c{i}", "repo_key": f"c/{i}", "venue": "CVPR", "year": 2019,
+             "framework": "pytorch" if i < 6 else "tensorflow"} for i in range(12)]  # fmt: skip
+    rows += [{"paper_id": f"t{i}", "repo_key": f"t/{i}", "venue": "CVPR", "year": 2019,
+              "framework": "tensorflow"} for i in range(12)]  # fmt: skip
+    frame = implementations(rows)
+    frame["sample_stratum"] = [stratum_key("CVPR", 2019, "topic" if p.startswith("t") else "conference", "all")
+                               for p in frame["paper_id"]]  # fmt: skip
+    table = compare_published(frame).set_index(["venue", "year"])
+    assert table.loc[("CVPR", 2019), "n_pytorch"] == 6 and table.loc[("CVPR", 2019), "n_tensorflow"] == 6

@@ -180,7 +180,7 @@ def _series(report: dict, name: str) -> pd.DataFrame:
 def _tip(page: Browser) -> dict[str, float]:
     """The numbers the tooltip shows: papers n of N, share and its interval (percent)."""
     text = page.evaluate("document.getElementById('tip').innerText")
-    count = re.search(r"papers: ([\d,.]+) of ([\d,.]+)", text)
+    count = re.search(r"papers counted: ([\d,.]+) of n = ([\d,.]+)", text)
     share = re.search(r"share: ([\d.]+)% \(95% interval ([\d.]+)% – ([\d.]+)%\)", text)
     assert count and share, text
     n_items, n_total = (float(v.replace(",", "")) for v in count.groups())
@@ -279,3 +279,14 @@ def test_counts_chart_names_every_segment_in_its_legend(page: Browser, report: d
     assert drawn == legend == set(_series(report, "shares_all")["framework"])
     assert "unclassified" in legend  # the synthetic warehouse has repositories that could not be crawled
     page.choose("pick-mode", "share")
+
+
+@pytest.mark.parametrize("freq", ["quarter", "month"])
+def test_a_frequency_that_means_nothing_on_the_venue_year_axis_is_a_usage_error(
+    synthetic_db: Path, tmp_path: Path, freq: str, capsys: pytest.CaptureFixture
+) -> None:
+    # it used to write a second, yearly report under another name
+    assert main(["report", "--db", str(synthetic_db), "--out", str(tmp_path), "--freq", freq]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("papertrends report: error: --freq") and "venue-year" in err[0]
+    assert not list(tmp_path.iterdir())  # nothing written

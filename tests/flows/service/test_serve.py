@@ -53,6 +53,7 @@ def test_serve_registers_its_cron_schedule_and_stops_on_ctrl_c(prefect_server: s
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 128 + signal.SIGINT, output
+    assert "papertrends serve: SIGINT received; stopping" in output  # named as it came, whatever Prefect logs
     assert "Traceback" not in output
     # Prefect pauses a served schedule on shutdown: no runs pile up with nobody to run them.
     assert _deployments(prefect_server, "test-serve")[0]["paused"] is True, output

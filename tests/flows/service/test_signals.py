@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -41,3 +42,31 @@ def test_sigterm_before_any_work_ends_with_143() -> None:
                           cwd=PROJECT_ROOT)  # fmt: skip
     assert proc.returncode == 143, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr
+
+
+SWALLOWED = """
+import os, signal, sys, time
+from flows.service.signals import take_over_signals
+take_over_signals()
+
+class Dropped:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1_000_000):  # the handler runs here, inside __del__: Python swallows what it raises
+            pass
+
+try:
+    Dropped()
+    for _ in range(500):
+        time.sleep(0.01)
+    print("not stopped")
+except KeyboardInterrupt:
+    print("stopped after all")
+"""
+
+
+def test_a_stop_that_python_swallows_in_a_del_is_delivered_again() -> None:
+    """A handler's KeyboardInterrupt raised inside ``__del__`` is dropped by Python; the hook re-delivers it."""
+    proc = subprocess.run([sys.executable, "-c", SWALLOWED], capture_output=True, text=True, timeout=120,
+                          cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})  # fmt: skip
+    assert "stopped after all" in proc.stdout, proc.stdout + proc.stderr

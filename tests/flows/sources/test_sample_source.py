@@ -73,3 +73,37 @@ def test_the_strata_load_and_weight_only_a_warehouse_of_sample_papers(warehouse:
     warehouse.upsert("papers", [{"paper_id": "arch-1", "title": "t", "venue": "CVPR", "year": 2019,
                                  "source": "archive", "ingested_at": utcnow()}])  # fmt: skip
     assert sample_strata(warehouse) is None  # the archive is the population: no sample weights
+
+
+def test_the_cells_and_each_papers_cell_load_and_reach_the_implementations(warehouse: Warehouse,
+                                                                          sample_dir: Path) -> None:
+    """Issue 25: strata.csv rows are cells (venue, year, source, title); papers.csv says each paper's cell."""
+    import csv
+
+    from flows.stages.attribute import current_implementations as implementations
+    from flows.store.queries import sample_strata
+
+    papers_csv = sample_dir / "papers.csv"
+    with papers_csv.open(newline="") as fh:
+        papers = list(csv.DictReader(fh))
+    for i, paper in enumerate(papers):
+        paper.update(source_stratum="topic" if i == 0 else "conference", title_stratum="dl" if i == 0 else "all")
+    with papers_csv.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(papers[0]))
+        writer.writeheader()
+        writer.writerows(papers)
+    (sample_dir / "strata.csv").write_text(
+        "venue,year,source_stratum,title_stratum,n_population,n_drawn\n"
+        "CVPR,2019,conference,all,300,3\nCVPR,2019,topic,dl,40,1\n")
+    load_sample(warehouse, sample_dir)
+    strata = sample_strata(warehouse)
+    assert strata is not None and len(strata) == 2
+    assert set(strata["title_stratum"]) == {"all", "dl"}
+    cells = dict(implementations(warehouse)[["paper_id", "sample_stratum"]].itertuples(index=False))
+    first = papers[0]
+    venue, year = first["proceeding"].split()
+    assert cells[first["paper_url"]] == f"{venue}|{year}|topic|dl"
+    (sample_dir / "strata.csv").write_text(
+        "venue,year,source_stratum,title_stratum,n_population,n_drawn\nCVPR,2019,conference,all,300,3\n")
+    load_sample(warehouse, sample_dir)
+    assert warehouse.count("sample_strata") == 1  # a cell no longer in the file does not stay behind

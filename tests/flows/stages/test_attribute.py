@@ -63,7 +63,7 @@ def test_status_counts_links_by_attribution(sample_wh: Warehouse) -> None:
     status = warehouse_status(sample_wh)
     assert sum(status["by_attribution"].values()) == status["links"]
     assert set(status["by_attribution"]) <= {"official", "contemporaneous", "later-port", "suspect", "unknown"}
-    assert "links by origin   contemporaneous " in format_status(status)
+    assert "by attribution    contemporaneous " in format_status(status)
 
 
 def test_readers_see_current_attributions_even_before_a_refresh_stores_them(sample_wh: Warehouse) -> None:

@@ -1,0 +1,2 @@
+#include "caffe/layer.hpp"
+namespace caffe { template <typename Dtype> class HeatmapLossLayer : public Layer<Dtype> {}; }

@@ -1,0 +1,1 @@
+from .pycaffe import Net
