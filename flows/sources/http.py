@@ -65,11 +65,23 @@ def check_reachable(url: str, what: str, timeout: float = 5.0) -> None:
     except requests.exceptions.SSLError:
         return  # something answered, with a TLS problem the real requests will report
     except requests.ConnectionError as exc:
+        if not _never_connected(exc):
+            return  # connected, then cut off (a reset): something is there, its faults are for the retries
         host = urllib.parse.urlsplit(url).netloc or url
         raise SourceUnreachable(f"cannot reach {what} at {host}: {_unreachable_reason(exc, timeout)}",
                                 None, url) from None  # fmt: skip
     except requests.Timeout:
         return  # connected, then slow: a fault of a reachable service
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """No connection was made (no DNS answer, refused, no route, no answer to connect), as opposed to
+    a connection that was made and then reset: only the first says nothing is there."""
+    text = str(exc)
+    return isinstance(exc, requests.ConnectTimeout) or any(
+        sign in text for sign in ("NewConnectionError", "Failed to establish a new connection", "NameResolution",
+                                  "Name or service not known", "nodename nor servname", "Connection refused",
+                                  "Network is unreachable", "No route to host"))  # fmt: skip
 
 
 def _unreachable_reason(exc: BaseException, timeout: float) -> str:
