@@ -18,6 +18,16 @@ from flows.store.warehouse import Warehouse
 VIAS = ["api", "git"]
 
 
+@pytest.fixture(autouse=True)
+def _one_command_per_process() -> Iterator[None]:
+    """``crawl`` marks its work done (flows.stopping), a process-wide fact meant for one command per
+    process; these tests run several in this one, so each leaves the mark as it found it."""
+    from flows import stopping
+
+    yield
+    stopping._done.clear()
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeGitHub]:
     server = FakeGitHub([*make_repos(4), FakeRepo("Gone/Missing", status="missing")])
