@@ -31,6 +31,8 @@ os.environ.pop("GITHUB_TOKEN", None)  # a developer's real token never reaches a
 # A test that does not name its crawl path gets the API's; every end-to-end crawl test names both
 # (parametrised via="api"/"git"); git's scratch folders stay in the session's temp dir.
 os.environ["PAPERTRENDS_CRAWL_VIA"] = "api"
+# No shared local Prefect server outliving a test (tests/flows/service/test_local_server.py turns it on).
+os.environ["PAPERTRENDS_PREFECT_SERVER_IDLE_MINUTES"] = "0"
 os.environ["PAPERTRENDS_GIT_WORK_DIR"] = str(_STATE / "git-work")
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/fakes and sample_factory

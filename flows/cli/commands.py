@@ -322,8 +322,7 @@ def _unavailable_line(unavailable: list[dict[str, Any]], n_asked: int) -> str:
 def format_crawl_summary(summary: dict[str, Any]) -> str:
     """What a crawl did, for a person; one line when nothing was due."""
     if not summary.get("selected"):
-        return ("repositories 0: nothing is due (every repository is up to date or waiting for its next check; "
-                "--full asks every ok one again)")  # fmt: skip
+        return "nothing to crawl: every repository is up to date or waiting for its next check"
     req = summary.get("requests") or {}
     lines = [
         ", ".join([f"repositories {summary['selected']}: crawled {summary.get('crawled', 0)}",

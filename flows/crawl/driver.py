@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flows.clock import utcnow
@@ -166,7 +166,9 @@ def crawl_repos(wh: Warehouse, settings: Settings, repo_keys: Sequence[str] | No
     transport = TRANSPORTS[via](settings, client) if client is not None else shared_transport(via, settings)
     keys = select_repos(wh, repo_keys, full=full, limit=limit)
     if keys:  # offline: one line now, not a minute of retries per repository
-        check_github_reachable(settings, via)
+        hosts = replace(settings, github_api_url=transport.gh.api_url, github_raw_url=transport.gh.raw_url) \
+            if isinstance(transport, GitHubTransport) else settings  # fmt: skip
+        check_github_reachable(hosts, via)
     try:
         tally = _crawl_on_threads(wh, keys, transport, via, progress)
     except BaseException:

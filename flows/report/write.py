@@ -64,8 +64,11 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     written["parquet"] = out / "series" / f"shares_{suffix}.parquet"
     written["papers"] = out / "series" / "papers.csv"
     panels = payload["venues"] or list(venues or [])[:1]  # a one-venue report draws that venue's panel
-    figures = draw_charts(series, axis, freq, venues, panels, include_ports)
-    images = save_figures(figures, out / "charts", suffix)
+    images = charts_unchanged(out / "charts", suffix, series, panels, include_ports)
+    if images is None:  # drawing and saving is most of a report's time: only when what they show changed
+        figures = draw_charts(series, axis, freq, venues, panels, include_ports)
+        images = save_figures(figures, out / "charts", suffix)
+        record_charts(out / "charts", suffix, series, panels, include_ports, images)
     written["charts"] = [str(p) for pair in images.values() for p in pair.values()]
     if "share" in images:
         written["png"], written["svg"] = images["share"]["png"], images["share"]["svg"]
@@ -177,6 +180,51 @@ def draw_charts(series: dict[str, pd.DataFrame], axis: str, freq: str, venues: S
 
 def _notable(crossovers: pd.DataFrame) -> pd.DataFrame:
     return crossovers[crossovers["is_notable"].astype(bool)] if len(crossovers) else crossovers
+
+
+CHART_SERIES = ("shares", "crossovers", "shares_by_venue", "crossovers_by_venue", "shares_all", "published", "ports")
+"""The series the charts are drawn from: with the same values (and the same drawing code) they are the same."""
+
+
+def charts_fingerprint(suffix: str, series: dict[str, pd.DataFrame], panels: Sequence[str],
+                       include_ports: bool) -> str:  # fmt: skip
+    """A digest of everything a report's charts show and of the code that draws them."""
+    import hashlib
+
+    from analysis import charts
+
+    digest = hashlib.sha256(f"{suffix}|{list(panels)}|{include_ports}".encode())
+    for name in CHART_SERIES:
+        if name in series:
+            digest.update(name.encode() + series[name].to_csv(index=False).encode())
+    for source in sorted(Path(charts.__file__).parent.glob("*.py")) + [Path(__file__)]:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def charts_unchanged(folder: Path, suffix: str, series: dict[str, pd.DataFrame], panels: Sequence[str],
+                     include_ports: bool) -> dict[str, dict[str, Path]] | None:  # fmt: skip
+    """The charts already in ``folder`` when they show exactly what would be drawn now, else None."""
+    import json
+
+    try:
+        recorded = json.loads((folder / f".charts_{suffix}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if recorded.get("fingerprint") != charts_fingerprint(suffix, series, panels, include_ports):
+        return None
+    images = {name: {kind: folder / file for kind, file in files.items()} for name, files in recorded["images"].items()}
+    return images if all(p.exists() for pair in images.values() for p in pair.values()) else None
+
+
+def record_charts(folder: Path, suffix: str, series: dict[str, pd.DataFrame], panels: Sequence[str],
+                  include_ports: bool, images: dict[str, dict[str, Path]]) -> None:  # fmt: skip
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"fingerprint": charts_fingerprint(suffix, series, panels, include_ports),
+              "images": {name: {kind: path.name for kind, path in pair.items()} for name, pair in images.items()}}
+    (folder / f".charts_{suffix}.json").write_text(json.dumps(record, sort_keys=True))
 
 
 def save_figures(figures: dict[str, Any], folder: Path, suffix: str) -> dict[str, dict[str, Path]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flows.settings import quiet_prefect_defaults
@@ -55,6 +56,7 @@ def run_refresh(*, runner: str = "default", address: str | None = None, verbose:
     with its counts, read from the warehouse's ``runs`` row.
     """
     quiet_prefect(verbose)
+    use_a_kept_server()
     from flows.service.signals import stop_on_signals
     from flows.stopping import STOP
 
@@ -72,6 +74,19 @@ def run_refresh(*, runner: str = "default", address: str | None = None, verbose:
     error = _failure_message(state)
     counts, status = _stored_counts(params.get("db"), run_id)
     return RefreshOutcome(run_id, counts, error, is_partial=status == "partial")
+
+
+def use_a_kept_server() -> None:
+    """With no Prefect API configured, point Prefect at the shared local server (started if need be)
+    instead of letting it start a temporary one for this run (:mod:`flows.service.local_server`)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from flows.service.local_server import use_shared_server
+
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    url = use_shared_server(home)
+    if url:
+        os.environ["PREFECT_API_URL"] = url
 
 
 def _failure_message(state: Any) -> str:

@@ -110,6 +110,17 @@ def _paper_cells(path: Path) -> list[dict[str, Any]]:
             for r in read_csv(path) if r.get("paper_url")]  # fmt: skip
 
 
+LOADER_VERSION = "2026.12.7"
+"""Bump when what the loader makes of the files changes (a new column read, a new table filled)."""
+
+
+def sample_digests(sample_dir: Path) -> dict[str, str]:
+    """The sha256 of every file of the sample, and the loader's version: equal to what a warehouse
+    last loaded, there is nothing to load again."""
+    names = tuple(sorted({*REQUIRED_FILES, "strata.csv"} & {p.name for p in sample_dir.iterdir()}))
+    return {**_digests(sample_dir, names), "(loader)": LOADER_VERSION}
+
+
 def _digests(sample_dir: Path, names: tuple[str, ...]) -> dict[str, str]:
     return {name: hashlib.sha256((sample_dir / name).read_bytes()).hexdigest() for name in names}
 

@@ -31,6 +31,8 @@ KILL_POINTS = ["ingest:batch-stored", "crawl:batch-stored", "classify:batch-stor
 @pytest.mark.parametrize("via", ["api", "git"])
 def test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse(tmp_path: Path, prefect_server: str,
                                                                       via: str) -> None:  # fmt: skip
+    """README ("Reliability"): 6 kills survived on each crawl path; every killed run is recorded interrupted,
+    none completed."""
     with fake_world(N_REPOS, n_padding_papers=N_PADDING_PAPERS) as world:
         world.env_extra["PAPERTRENDS_CRAWL_BATCH"] = "10"  # several batches, so a kill lands between two
         clean = start_cli(world.refresh_args(), world.env(tmp_path / "clean", via), tmp_path)

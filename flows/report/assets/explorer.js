@@ -137,12 +137,13 @@
       }
       el("line", {x1: x(i), x2: x(i), y1: H - M.bottom, y2: H - M.bottom + 4, stroke: "#999"}, svg);
       if ((i - start) % step || i < start) return;
-      const label = el("text", {x: x(i), y: H - M.bottom + 16, "text-anchor": "middle", class: "period",
+      // low enough that the first label, centred on its bar, clears the 0% tick beside the axis
+      const label = el("text", {x: x(i), y: H - M.bottom + 18, "text-anchor": "middle", class: "period",
                                 "data-period": p}, svg);
       label.textContent = p + (thin ? "*" : "");
       label.onclick = () => listPapers(p, null);
       if (step === 1 && band >= 40) {
-        el("text", {x: x(i), y: H - M.bottom + 30, "text-anchor": "middle", class: "tick n-tick"}, svg).textContent =
+        el("text", {x: x(i), y: H - M.bottom + 32, "text-anchor": "middle", class: "tick n-tick"}, svg).textContent =
           "n=" + (here.length ? count(here[0][3]) : "0");
       }
     });

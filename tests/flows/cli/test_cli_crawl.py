@@ -58,7 +58,7 @@ def test_a_crawl_with_nothing_due_succeeds_in_one_line(env: Path, fake: FakeGitH
     capsys.readouterr()
     assert main(["crawl", "--db", str(env), "--quiet", "--via", via]) == EXIT_OK  # everything is up to date
     out, err = capsys.readouterr()
-    assert out.strip().splitlines() == [out.strip()] and "nothing is due" in out and err == "", (out, err)
+    assert out.strip().splitlines() == [out.strip()] and "nothing to crawl" in out and err == "", (out, err)
     assert main(["crawl", "--db", str(env), "--quiet", "--via", via, "--json"]) == EXIT_OK
     assert json.loads(capsys.readouterr().out)["selected"] == 0
     assert [status for status, _ in runs(env)] == ["completed"] * 3

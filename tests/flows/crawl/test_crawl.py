@@ -245,3 +245,23 @@ def test_a_killed_crawl_resumes_and_stores_every_repo_exactly_once(tmp_path: Pat
             assert wh.scalar("SELECT count(*) FROM runs WHERE flow = 'crawl' AND status = 'completed'") == 1
     finally:
         fake.stop()
+
+
+def test_a_crawl_with_nothing_due_succeeds(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """README ("Command line"): "A command with nothing to do (a crawl of an up-to-date warehouse) succeeds."
+    The run row agrees with the exit code."""
+    from flows.cli.main import main
+
+    monkeypatch.setenv("GITHUB_API_URL", fake.url)
+    monkeypatch.setenv("PAPERTRENDS_GITHUB_RAW_URL", fake.raw_url)
+    db = str(tmp_path / "w.duckdb")
+    assert main(["crawl", "--db", db, "--via", "api", "--quiet", "--repo", "owner/torch"]) == 0
+    capsys.readouterr()
+    assert main(["crawl", "--db", db, "--via", "api", "--quiet"]) == 0  # nothing is due now
+    said = capsys.readouterr().out.strip()
+    assert said == "nothing to crawl: every repository is up to date or waiting for its next check"
+    with Warehouse(db, read_only=True) as wh:
+        assert [r["status"] for r in wh.query("SELECT status FROM runs ORDER BY started_at")] == ["completed"] * 2
+    assert main(["crawl", "--db", str(tmp_path / "none.duckdb"), "--quiet"]) == 0  # no warehouse: nothing due
+    assert not (tmp_path / "none.duckdb").exists()
