@@ -46,7 +46,8 @@
   }
 
   const where = () => state.venue || D.scope;
-  const weighted = (view) => view.weighted && state.venue === "" && state.mode !== "counts";
+  // the sample's design weights every venue-year table, all venues and each venue's (its cells)
+  const weighted = (view) => view.weighted && state.mode !== "counts";
 
   function draw() {
     const svg = $("chart");
@@ -273,7 +274,7 @@
   function showTip(e, r) {
     const tip = $("tip"), view = D.views[state.view];
     const base = state.mode === "counts" ? "of any label" : "with a DL framework";
-    const population = where() === "All venues" ? "all papers" : `all ${where()} papers`;
+    const population = where() === "All venues" ? "all papers with code" : `all ${where()} papers with code`;
     tip.replaceChildren();
     const line = (text, cls) => { const d = document.createElement("div"); d.textContent = text;
       if (cls) d.className = cls; tip.appendChild(d); };
