@@ -27,6 +27,11 @@ from flows.store.warehouse import Warehouse
 
 TOKEN = "ghp" + "_QUOTAscenarioTOKEN0123456789abcdefgh"  # split: a fake, not a secret to scan for
 SEED = 20261222
+# Only the injected ``timeout`` fault may trip the client's read timeout: a timeout that a slow,
+# loaded machine causes is a retry the seeded faults did not ask for, which changes both the
+# quota counted and which later requests the proxy faults (its draws count requests per path).
+READ_TIMEOUT = 5.0
+HANG = READ_TIMEOUT + 1.0
 RENAMED, NEW_NAME = "OldOwner/Renamed-Paper", "NewOwner/Renamed-Paper"
 GONE = [("Gone/Missing", "missing"), ("Legal/Dmca", "dmca"), ("Tos/Disabled", "disabled"), ("Blank/Empty", "empty")]
 
@@ -47,7 +52,7 @@ def crawl_through_faults(via: str, workdir: Path, *, rate: float = 0.05, seed: i
     fake = FakeGitHub(served, require_token=TOKEN)
     fake.start()
     try:
-        with FaultProxy(fake.url, rate=rate, seed=seed, kinds=TRANSIENT_KINDS, hang_seconds=1.0) as proxy:
+        with FaultProxy(fake.url, rate=rate, seed=seed, kinds=TRANSIENT_KINDS, hang_seconds=HANG) as proxy:
             settings = Settings(data_dir=workdir, github_api_url=proxy.url, github_raw_url=proxy.url + "/raw",
                                 github_git_url=proxy.url + "/git", github_token=TOKEN, git_processes=8,
                                 git_work_dir=workdir / "git-work")  # fmt: skip
@@ -55,7 +60,7 @@ def crawl_through_faults(via: str, workdir: Path, *, rate: float = 0.05, seed: i
             out: dict[str, Any] = {"via": via, "names": len(names), "fault_rate": rate}
             for run in ("first", "second"):
                 gh = GitHubSource.from_settings(settings, retry=retry or RetryPolicy())
-                gh.api.timeout = gh.raw.timeout = (2.0, 0.5)  # shorter than the proxy's hang
+                gh.api.timeout = gh.raw.timeout = (2.0, READ_TIMEOUT)  # shorter than the proxy's hang
                 before, faults_before = dict(fake.counts), proxy.n_faults
                 with Warehouse(db) as wh:
                     if run == "first":
