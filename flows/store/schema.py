@@ -79,7 +79,7 @@ MIGRATIONS: dict[int, str] = {
         pushed_at TIMESTAMP,
         first_commit_at TIMESTAMP,
         last_commit_at TIMESTAMP,
-        dates_from VARCHAR,                -- github-api | snapshot-history
+        dates_from VARCHAR,                -- github-api | snapshot-roots | snapshot-history (the sample's older rule)
         n_stars INTEGER,
         language VARCHAR,
         default_branch VARCHAR,

@@ -89,7 +89,7 @@ def test_forwards_method_headers_body_range_and_redirects(upstream: str) -> None
 def test_each_fault_looks_like_a_real_failure(upstream: str, kind: str) -> None:
     with FaultProxy(upstream, rate=1.0, kinds=[kind], hang_seconds=2.0) as proxy:
         try:
-            response = requests.get(f"{proxy.url}/blob", timeout=(2, 0.5), allow_redirects=False)
+            response = requests.get(f"{proxy.url}/blob", timeout=(2, 1.5), allow_redirects=False)  # under the hang
         except requests.RequestException as exc:
             outcome: object = type(exc)
         else:
