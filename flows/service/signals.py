@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -45,7 +46,9 @@ def on_repeated_signal(signum: int) -> None:
         hard_exit(first_signal())
 
 
-_redelivering: list[int] = []
+_redelivering: list[int] = []  # a swallowed first signal waiting to be raised again
+_in_hook: list[bool] = []  # the main thread is inside the unraisable hook: a stop raised there is dropped too
+_missed: list[bool] = []  # the re-delivery reached the handler inside the hook: deliver it once more
 
 
 def raise_stop(signum: int, grace_seconds: float | None = None) -> None:
@@ -56,6 +59,9 @@ def raise_stop(signum: int, grace_seconds: float | None = None) -> None:
     of a first signal that Python swallowed (:func:`redeliver_swallowed_stops`).
     """
     if _redelivering:
+        if _in_hook:  # raising here would be swallowed again, by the hook's own caller
+            _missed.append(True)
+            return
         _redelivering.clear()
         raise KeyboardInterrupt(f"stopped by {signal.Signals(first_signal()).name}")
     on_repeated_signal(signum)
@@ -116,7 +122,9 @@ def redeliver_swallowed_stops() -> None:
     callback is printed as "Exception ignored" and dropped: the run would go on until the
     watchdog. The hook below delivers the stop again, from a timer thread (called from the
     hook itself it would be swallowed the same way), through ``_thread.interrupt_main``,
-    which runs our SIGINT handler at the main thread's next safe point.
+    which runs our SIGINT handler at the main thread's next safe point -- once the hook has
+    returned: on a loaded machine the timer fired while the hook was still starting it, and
+    the handler's stop, raised inside the hook, was dropped a second time.
     """
     previous = sys.unraisablehook
 
@@ -125,15 +133,30 @@ def redeliver_swallowed_stops() -> None:
         if not (isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "TerminationSignal") or work_done():
             previous(unraisable)
             return
-        if not signal_received():  # Prefect's bridge raised it: nothing of ours has seen the signal
-            request_stop(getattr(exc, "signal", signal.SIGTERM))
-            _start_watchdog(GRACE_SECONDS)
-        _redelivering.append(first_signal())
-        timer = threading.Timer(0.01, _thread.interrupt_main, args=(signal.SIGINT,))
-        timer.daemon = True
-        timer.start()
+        _in_hook.append(True)
+        try:
+            if not signal_received():  # Prefect's bridge raised it: nothing of ours has seen the signal
+                request_stop(getattr(exc, "signal", signal.SIGTERM))
+                _start_watchdog(GRACE_SECONDS)
+            if not _redelivering:
+                _redelivering.append(first_signal())
+                threading.Thread(target=_redeliver, name="papertrends-redeliver-stop", daemon=True).start()
+        finally:
+            _in_hook.clear()
 
     sys.unraisablehook = hook
+
+
+def _redeliver() -> None:
+    """From a thread of its own: interrupt the main thread until its handler has raised the stop
+    outside the hook (the watchdog ends the process if the main thread never gets there)."""
+    while _redelivering:
+        while _in_hook:
+            time.sleep(0.005)
+        _missed.clear()
+        _thread.interrupt_main(signal.SIGINT)
+        while _redelivering and not _missed:  # the handler takes it, or says it ran inside the hook
+            time.sleep(0.005)
 
 
 def _start_watchdog(grace_seconds: float) -> None:
