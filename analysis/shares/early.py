@@ -84,8 +84,9 @@ def early_years_sentences(table: pd.DataFrame) -> list[str]:
                  f"{row.from_other_sources} from other sources" if row.from_other_sources else ""]  # fmt: skip
         where = ", ".join(p for p in parts if p)
         named = row.lists.split("; ") if row.lists else []
-        more = (f"; {len(named) - SHOWN_LISTS} more lists ({sum(int(n.rsplit(' ', 1)[1]) for n in named[SHOWN_LISTS:])}"
-                f" papers)" if len(named) > SHOWN_LISTS else "")  # fmt: skip
+        rest, rest_papers = len(named) - SHOWN_LISTS, sum(int(n.rsplit(" ", 1)[1]) for n in named[SHOWN_LISTS:])
+        more = (f"; {rest} more list{'s' * (rest != 1)} ({rest_papers} paper{'s' * (rest_papers != 1)})"
+                if rest > 0 else "")  # fmt: skip
         lists = f" Lists: {'; '.join(named[:SHOWN_LISTS])}{more}." if named else ""
         sentences.append(f"{row.year}: n = {row.framework_papers} papers whose own code uses a deep-learning "
                          f"framework{f' ({where})' if where else ''}, among {row.papers} conference papers with "

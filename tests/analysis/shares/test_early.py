@@ -56,6 +56,8 @@ def test_the_sentences_say_n_where_it_comes_from_and_cut_long_list_names() -> No
                             "papers with code links (3 with code read).")  # fmt: skip
     many = table.iloc[[0]].assign(lists="; ".join(f"o{i}/r {6 - i}" for i in range(6)))
     assert early_years_sentences(many)[0].endswith("Lists: o0/r 6; o1/r 5; o2/r 4; o3/r 3; 2 more lists (3 papers).")
+    one = table.iloc[[0]].assign(lists="a/r 3; b/r 2; c/r 2; d/r 1; e/r 1")
+    assert early_years_sentences(one)[0].endswith("d/r 1; 1 more list (1 paper).")
 
 
 def test_list_names_are_owner_and_repository() -> None:
