@@ -62,3 +62,22 @@ def ports_section(ports: pd.DataFrame, flow: pd.DataFrame) -> str:
     else:
         parts.append("<h3>Port flow: the paper's framework -> the port's</h3>" + _table(flow))
     return "".join(parts)
+
+
+def early_years_section(table: pd.DataFrame) -> str:
+    """2014-2017: each year's n and the lists it comes from, in words and as a table (nothing when no early year)."""
+    from analysis.shares.early import early_years_sentences
+
+    if table is None or table.empty:
+        return ""
+    head = ("<h2 id='early-years'>The early years: how many papers, from which lists</h2>"
+            "<p class='note'>The years of Caffe, Theano, Torch, Keras and the first TensorFlow rest on few papers. "
+            "n is the number of papers whose own code uses a deep-learning framework (the papers the year's shares "
+            "are made of). In the bundled sample these come from two populations drawn and weighted as strata of "
+            "their own: conference-wide lists of papers with code, and topic lists of deep-learning work "
+            "(data/sample/sources/), which hold more framework papers and more re-implementations than a "
+            "conference's papers; lists are named owner/repo.</p>")  # fmt: skip
+    sentences = "".join(f"<li>{_e(s)}</li>" for s in early_years_sentences(table))
+    shown = table.rename(columns={c: c.replace("_", " ") for c in table.columns})
+    return head + f"<ul id='early-years-n'>{sentences}</ul><details><summary>Every list, per year</summary>" + \
+        _table(shown) + "</details>"  # fmt: skip

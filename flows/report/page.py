@@ -87,7 +87,7 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
                   chart_files: Sequence[str] = ()) -> str:  # fmt: skip
     """The whole page as a string. ``selection`` has ``axis``, ``freq``, ``venues``, ``index`` (a relative link)
     and ``include_ports``."""
-    from flows.report.findings import counting_section, defects_section, ports_section
+    from flows.report.findings import counting_section, defects_section, early_years_section, ports_section
 
     venues = selection.get("venues")
     scope = f"axis {selection['axis']}, frequency {selection['freq']}" + (
@@ -106,6 +106,7 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
         parts.append(defects_section(series["defects"], series.get("relabelled")))
     if payload is not None and not empty_reason:
         parts.append("<h2>Explore</h2>" + _explorer(payload))
+    parts.append(early_years_section(series.get("early_years")))
     parts += [
         "<h2>Latest period</h2>" + _latest_table(series["shares"], bool(selection.get("weighted"))),
         *[_figure(name, png) for name, png in pngs.items() if name != "published"],

@@ -28,7 +28,7 @@ SVG_SALT = "papertrends"
 INLINE_CHARTS = ("venues", "counts", "published", "ports")
 SERIES_FILES = ("shares", "shares_by_venue", "shares_all", "shares_pwc", "shares_official", "shares_repo",
                 "shares_implementation", "crossovers", "crossovers_by_venue", "published", "agreement",
-                "ports", "port_flow", "defects", "relabelled")  # fmt: skip
+                "ports", "port_flow", "defects", "relabelled", "early_years")  # fmt: skip
 
 
 def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", freq: str = "year",
@@ -96,6 +96,7 @@ def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None
     ``strata``: the bundled sample's, to weight the all-venue shares like the population.
     """
     from analysis.charts.page_data import explorer_payload
+    from analysis.shares.early import early_years_sources
     from analysis.shares.papers import counted_papers, explain_empty, mark_notable_crossovers
     from analysis.shares.ports import attribution_series
     from analysis.shares.series import ShareSpec, report_series
@@ -107,6 +108,10 @@ def compute_report(data: Any, axis: str, freq: str, venues: Sequence[str] | None
                                                             keys=("venue",))  # fmt: skip
     spec = ShareSpec(axis=axis, freq=freq, include_ports=include_ports)
     papers = counted_papers(data, spec, venues)
+    # the early years' n and lists are by conference year whatever the axis: the papers of the venue-year series
+    by_year = papers if axis == "venue-year" else counted_papers(data, spec.with_(axis="venue-year", freq="year"),
+                                                                    venues)  # fmt: skip
+    series["early_years"] = early_years_sources(data.frame, by_year, venues)
     payload = explorer_payload(data, axis, freq, venues, strata=strata, include_ports=include_ports)
     empty_reason = explain_empty(data, spec, venues) if series["shares"].empty else ""
     return series, papers, payload, empty_reason

@@ -38,6 +38,7 @@ def ingest_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int
     with wh.transaction():
         store.store_source_rows(wh, papers=rows.papers, links=rows.links,
                                 pending_repos=pending_repo_rows(rows.links, sample.SOURCE))  # fmt: skip
+        dropped = store.drop_source_leftovers(wh, sample.SOURCE, rows.papers, rows.links)  # a row a new draw left
         wh.upsert("repos", rows.repos)
         store.replace_sample_design(wh, rows.strata, rows.paper_cells)
         if rows.digests != store.loaded_digests(wh, sample.SOURCE):  # 200k evidence rows: only when they changed
@@ -47,7 +48,7 @@ def ingest_sample(wh: Warehouse, sample_dir: Path = SAMPLE_DIR) -> dict[str, int
         store.record_loaded_files(wh, WHOLE_SAMPLE, whole)
     return {
         "papers": len(rows.papers), "links": len(rows.links), "repos": len(rows.repos),
-        "skipped_papers": rows.skipped_papers, "skipped_links": rows.skipped_links,
+        "skipped_papers": rows.skipped_papers, "skipped_links": rows.skipped_links, **dropped,
     }  # fmt: skip
 
 

@@ -91,3 +91,22 @@ def replace_sample_design(wh: Warehouse, strata: Rows, paper_cells: Rows) -> Non
     wh.upsert("sample_strata", strata)
     wh.con.execute("DELETE FROM sample_papers")
     wh.upsert("sample_papers", paper_cells)
+
+
+def drop_source_leftovers(wh: Warehouse, source: str, papers: Rows, links: Rows) -> dict[str, int]:
+    """Delete ``source``'s links and papers that its new rows no longer hold; returns how many of each.
+
+    A source loaded whole (the bundled sample) must not leave behind a row a later draw dropped:
+    it would be counted without a cell of the design. Papers go only when no link of any source
+    is left for them.
+    """
+    kept_links = pa.table({"paper_id": [r["paper_id"] for r in links], "repo_url": [r["repo_url"] for r in links]})
+    kept_papers = pa.table({"paper_id": [r["paper_id"] for r in papers]})
+    with wh.registered("_kept_links", kept_links), wh.registered("_kept_papers", kept_papers):
+        n_links = wh.con.execute(
+            "DELETE FROM links WHERE source = ? AND NOT EXISTS (SELECT 1 FROM _kept_links k "
+            "WHERE k.paper_id = links.paper_id AND k.repo_url = links.repo_url)", [source]).fetchone()[0]  # fmt: skip
+        n_papers = wh.con.execute(
+            "DELETE FROM papers WHERE source = ? AND paper_id NOT IN (SELECT paper_id FROM _kept_papers) "
+            "AND paper_id NOT IN (SELECT paper_id FROM links)", [source]).fetchone()[0]  # fmt: skip
+    return {"links_dropped": int(n_links), "papers_dropped": int(n_papers)}

@@ -10,7 +10,8 @@ current machine.
 Input: a TSV ``OWNER/NAME<TAB>answer`` with the tool's answer text, one line per
 fetch call. Output columns: repo_url, outcome (ok|missing|too-large|error), detail.
 Rows already in the log are kept as they are (their snapshots may be gone from the
-machine), so the log grows with the sample. A drawn repository with no answer yet
+machine), also when the draw no longer holds their repository (a list added after a
+draw can displace a drawn row of a cell), so the log only grows. A drawn repository with no answer yet
 gets no row (the snapshot budget of a build session is finite); the count is printed.
 The snapshot directory in an ``ok`` answer is written relative to the snapshot store (``<mirror>/owner+name/repo``):
 no absolute path of the build machine goes into the committed log.
@@ -88,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(untried)} drawn repositories have no fetch answer yet, e.g. {untried[0]}", file=sys.stderr)
     untried_set = set(untried)
     tried = [u for u in urls if u not in untried_set]
-    rows = [log_row(url, logged, answers) for url in sorted(tried, key=str.lower)]
+    # a repository the draw no longer holds (a list added later displaced its row) keeps its answer: it was asked
+    drawn = {u.lower() for u in urls}
+    kept = [[r["repo_url"], r["outcome"], relative_answer(r["detail"])]
+            for key, r in logged.items() if key not in drawn]
+    rows = sorted([log_row(url, logged, answers) for url in tried] + kept, key=lambda r: r[0].lower())
     with args.out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["repo_url", "outcome", "detail"])

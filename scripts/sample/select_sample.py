@@ -113,6 +113,7 @@ class Row:
     repo_url: str
     source: str
     source_stratum: str = CONFERENCE
+    list_file: int = 0  # which --early file (0: the first); later files' rows are inserted, see topic_permutation
 
     @functools.cached_property
     def title_stratum(self) -> str:
@@ -124,7 +125,7 @@ class Row:
         return (self.venue, self.year, self.source_stratum, self.title_stratum)
 
 
-def read_rows(path: Path, source_stratum: str = CONFERENCE) -> list[Row]:
+def read_rows(path: Path, source_stratum: str = CONFERENCE, list_file: int = 0) -> list[Row]:
     """Read the TSV without quoting (titles contain bare double quotes) and skip monorepos."""
     rows: list[Row] = []
     with path.open(encoding="utf-8", newline="") as fh:
@@ -141,6 +142,7 @@ def read_rows(path: Path, source_stratum: str = CONFERENCE) -> list[Row]:
                     repo_url=rec["repo_url"].strip(),
                     source=rec["source"].strip(),
                     source_stratum=source_stratum,
+                    list_file=list_file,
                 )
             )
     return rows
@@ -156,6 +158,27 @@ def permutation(rows: list[Row], seed: int, venue: str, year: int) -> list[Row]:
     ordered = sorted(rows, key=lambda r: (r.repo_url.lower(), r.title, r.source))
     random.Random(f"{seed}:{venue}:{year}").shuffle(ordered)
     return ordered
+
+
+def topic_permutation(rows: list[Row], seed: int, venue: str, year: int) -> list[Row]:
+    """A venue-year's topic rows in draw order: the first file's permutation, later files' rows inserted into it.
+
+    Lists found after a draw must not re-draw the cells they touch: re-shuffling the whole
+    venue-year would replace rows already drawn and fetched. So the first file's rows keep
+    their permutation, and each row of a later file (in file order, then sorted like a
+    permutation) goes to a position drawn uniformly from 0..len with its own seeded RNG:
+    inserting an item at a uniform position of a uniform random permutation gives a uniform
+    random permutation of the larger set, so every cell stays a simple random sample, and
+    the rows already drawn keep their order (a new row lands in a cell's drawn prefix with
+    the probability the cell's rate gives it).
+    """
+    perm = permutation([r for r in rows if r.list_file == 0], seed, venue, f"{year}:{TOPIC}")
+    later = sorted((r for r in rows if r.list_file > 0),
+                   key=lambda r: (r.list_file, r.repo_url.lower(), r.title, r.source))
+    for row in later:
+        rng = random.Random(f"{seed}:{venue}:{year}:{TOPIC}:insert:{row.repo_url.lower()}:{row.title}:{row.source}")
+        perm.insert(rng.randint(0, len(perm)), row)
+    return perm
 
 
 def repo_name(url: str) -> str:
@@ -175,7 +198,7 @@ class Drawer:
         for row in topic_rows or []:
             topic[(row.venue, row.year)].append(row)
         # the topic lists' venue-years have permutations of their own (phase 7)
-        self.topic_perms = {k: permutation(v, seed, k[0], f"{k[1]}:{TOPIC}") for k, v in topic.items()}
+        self.topic_perms = {k: topic_permutation(v, seed, k[0], k[1]) for k, v in topic.items()}
         self.cell_cursor: dict[tuple[str, int, str, str], int] = collections.defaultdict(int)
         self.taken_repos: set[str] = set()
         self.taken_titles: set[tuple[str, int, str]] = set()
@@ -443,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="phase 7: topic-list TSVs of 2014-2017 (data/sample/sources/early-2014-2017.tsv)")
     args = parser.parse_args(argv)
     rows = read_rows(args.tsv)
-    topic_rows = [r for path in args.early or [] for r in read_rows(path, TOPIC)]
+    topic_rows = [r for i, path in enumerate(args.early or []) for r in read_rows(path, TOPIC, list_file=i)]
     failed = read_failed(args.fetch_log)
     if args.early is not None and failed is None:
         parser.error("--early needs --fetch-log (phase 7 follows phases 4-6)")

@@ -122,3 +122,28 @@ def test_the_strata_file_has_one_row_per_cell(tmp_path: Path) -> None:
     assert by_cell[("CVPR", "2015", "topic", "dl")]["n_population"] == "30"
     assert by_cell[("AAAI", "2020", "conference", "all")]["n_population"] == "120"
     assert sum(int(r["n_drawn"]) for r in written) == len(chosen)
+
+
+def _topic(n: int, list_file: int = 0, tag: str = "t") -> list:
+    return [sel.Row(f"{tag} {i}", "CVPR", 2015, "", f"https://github.com/o/{tag}{i}", "list", sel.TOPIC, list_file)
+            for i in range(n)]  # fmt: skip
+
+
+def test_a_list_added_later_keeps_the_drawn_order_and_inserts_its_rows() -> None:
+    """Issue 25: a list found after a draw must not re-draw the cells it touches."""
+    first = _topic(12)
+    before = sel.topic_permutation(first, 7, "CVPR", 2015)
+    after = sel.topic_permutation(first + _topic(3, list_file=1, tag="new"), 7, "CVPR", 2015)
+    assert [r for r in after if r.list_file == 0] == before  # the first file's order, untouched
+    assert sorted(r.title for r in after if r.list_file == 1) == ["new 0", "new 1", "new 2"]
+    assert sel.topic_permutation(first + _topic(3, list_file=1, tag="new"), 7, "CVPR", 2015) == after  # by seed
+
+
+def test_an_inserted_row_lands_at_every_position_about_equally_often() -> None:
+    """Inserting at a uniform position keeps the permutation uniform, so a cell stays a simple random sample."""
+    n, seeds = 4, range(2000)
+    positions = [[r.list_file for r in sel.topic_permutation(_topic(n) + _topic(1, 1, "x"), s, "CVPR", 2015)].index(1)
+                 for s in seeds]  # fmt: skip
+    counts = [positions.count(p) for p in range(n + 1)]
+    expected = len(seeds) / (n + 1)
+    assert sum((c - expected) ** 2 / expected for c in counts) < 18.5  # chi-square, 4 df, p = 0.001

@@ -293,6 +293,21 @@ def test_counts_chart_names_every_segment_in_its_legend(page: Browser, report: d
     page.choose("pick-mode", "share")
 
 
+def test_the_early_years_say_each_years_n_as_papers_csv_counts_it(page: Browser, report: dict) -> None:
+    """Issue 25: the text for 2014-2017 gives n per year (papers whose own code uses a DL framework) and sources."""
+    papers = pd.read_csv(Path(report["csv"]).parent / "papers.csv", dtype={"period": str})
+    framework = papers[papers["has_dl_framework"] & papers["year"].between(2014, 2017)]
+    expected = framework.groupby("year")["paper_id"].nunique()
+    assert len(expected) == 4  # the synthetic warehouse has every early year
+    shown = page.evaluate("[...document.querySelectorAll('#early-years-n li')].map(li => li.innerText)")
+    assert page.evaluate("document.getElementById('early-years').getBoundingClientRect().height") > 0
+    found = {int(m[1]): int(m[2]) for m in (re.match(r"(\d{4}): n = (\d+) papers whose own code uses", t)
+                                            for t in shown) if m}  # fmt: skip
+    assert found == expected.to_dict()
+    assert all("from other sources" in t for t in shown)  # synthetic papers come from no sample list
+    assert _series(report, "early_years")["framework_papers"].tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize("freq", ["quarter", "month"])
 def test_a_frequency_that_means_nothing_on_the_venue_year_axis_is_a_usage_error(
     synthetic_db: Path, tmp_path: Path, freq: str, capsys: pytest.CaptureFixture

@@ -109,3 +109,22 @@ def test_the_cells_and_each_papers_cell_load_and_reach_the_implementations(wareh
         "venue,year,source_stratum,title_stratum,n_population,n_drawn\nCVPR,2019,conference,all,300,3\n")
     load_sample(warehouse, sample_dir)
     assert warehouse.count("sample_strata") == 1  # a cell no longer in the file does not stay behind
+
+
+def test_a_paper_a_new_draw_left_out_leaves_the_warehouse(warehouse: Warehouse, sample_dir: Path) -> None:
+    """A later list can displace a drawn row (issue 25): the reloaded sample must not keep counting it."""
+    load_sample(warehouse, sample_dir)
+    papers = (sample_dir / "papers.csv").read_text(encoding="utf-8").splitlines()
+    links = (sample_dir / "links.csv").read_text(encoding="utf-8").splitlines()
+    gone = papers[-1].split(",")[0]  # its paper_url
+    (sample_dir / "papers.csv").write_text("\n".join(papers[:-1]) + "\n", encoding="utf-8")
+    (sample_dir / "links.csv").write_text("\n".join(r for r in links if not r.startswith(gone + ",")) + "\n",
+                                          encoding="utf-8")  # fmt: skip
+    stored = load_sample(warehouse, sample_dir)
+    assert stored["papers_dropped"] == 1 and stored["links_dropped"] >= 1
+    assert warehouse.count("papers") == len(SAMPLE_REPOS)
+    assert warehouse.scalar("SELECT count(*) FROM links WHERE paper_id = ?", [gone]) == 0
+    warehouse.con.execute("INSERT INTO papers (paper_id, title, source, ingested_at) VALUES ('x', 'x', 'other', now())")
+    (sample_dir / "papers.csv").write_text("\n".join(papers[:-2]) + "\n", encoding="utf-8")  # one more left out
+    assert load_sample(warehouse, sample_dir)["papers_dropped"] == 0  # its link is still there: the paper stays
+    assert warehouse.scalar("SELECT count(*) FROM papers WHERE paper_id = 'x'") == 1  # another source's: kept
