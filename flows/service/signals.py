@@ -109,6 +109,25 @@ def take_over_signals() -> None:
     if not _HOOKED:
         _HOOKED.append(True)
         redeliver_swallowed_stops()
+        end_escaped_stops()
+
+
+def end_escaped_stops() -> None:
+    """A stop no code of ours caught ends the process with its code and one line, not a traceback.
+
+    Between taking the signals over and the command's own ``try`` the console script still
+    imports the command (seconds on a loaded machine); a ``KeyboardInterrupt`` of ours raised
+    there reached the top, printed a traceback and, Python's rule for an uncaught
+    KeyboardInterrupt, ended the process by SIGINT itself (exit -2).
+    """
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        if issubclass(kind, KeyboardInterrupt) and signal_received():
+            hard_exit(first_signal())
+        previous(kind, exc, tb)
+
+    sys.excepthook = hook
 
 
 _HOOKED: list[bool] = []

@@ -70,3 +70,24 @@ def test_a_stop_that_python_swallows_in_a_del_is_delivered_again() -> None:
     proc = subprocess.run([sys.executable, "-c", SWALLOWED], capture_output=True, text=True, timeout=120,
                           cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})  # fmt: skip
     assert "stopped after all" in proc.stdout, proc.stdout + proc.stderr
+
+
+_ESCAPED = """
+import os, signal
+from flows.service.signals import take_over_signals
+take_over_signals()
+os.kill(os.getpid(), signal.SIGINT)  # as if during the command's imports: no try of ours around it
+for _ in range(10_000_000):
+    pass
+print("not stopped")
+"""
+
+
+def test_a_stop_before_the_commands_try_ends_with_130_and_one_line_not_a_traceback() -> None:
+    """The console script imports the command after taking the signals over; a stop there used to reach
+    the top as a KeyboardInterrupt: a traceback and a death by SIGINT (-2)."""
+    proc = subprocess.run([sys.executable, "-c", _ESCAPED], capture_output=True, text=True, timeout=60,
+                          cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})  # fmt: skip
+    assert proc.returncode == 130, (proc.returncode, proc.stderr)
+    assert proc.stderr.strip() == "papertrends: stopped by SIGINT; what was stored is kept"
+    assert "not stopped" not in proc.stdout
