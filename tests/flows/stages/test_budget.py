@@ -1,0 +1,87 @@
+"""The budgeted refresh against the fakes: the draw is stored, only drawn repositories are crawled, top-ups
+take the next ranks, and a refresh without a budget turns the sample into a census."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.store.warehouse import Warehouse
+
+VENUES = ["CVPR", "ICLR", "NeurIPS", "ICML", "ACL"]
+
+
+@pytest.fixture
+def github65(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - a FakeGitHub
+    from fakes.github_server import FakeGitHub, make_repos
+    from orchestration_helpers import github_env
+
+    fake = FakeGitHub(make_repos(65, seed=3))
+    fake.start()
+    for key, value in github_env(fake).items():
+        monkeypatch.setenv(key, value)
+    yield fake
+    fake.stop()
+
+
+def _archive(tmp_path: Path, fake) -> dict[str, str]:  # noqa: ANN001
+    """The PWC archive's two files: 65 links, one paper per repository, five venues over 2016-2022."""
+    from fakes.pwc_files import link, paper, write_parquet
+
+    repos = list(fake.repos.values())
+    papers = [paper(f"p{i}", f"{VENUES[i % 5]} {2016 + i % 7}", f"{2016 + i % 7}-06-01",
+                    title=("Deep neural networks " if i % 3 else "Sparse graphs ") + str(i)) for i in range(len(repos))]
+    links = [link(f"p{i}", f"https://github.com/{r.full_name}") for i, r in enumerate(repos)]
+    return {"papers": str(write_parquet(tmp_path / "papers.parquet", papers)),
+            "links": str(write_parquet(tmp_path / "links.parquet", links))}  # fmt: skip
+
+
+def _touched(db: Path) -> int:
+    with Warehouse(db, read_only=True) as wh:
+        return int(wh.scalar("SELECT count(*) FROM repos WHERE status <> 'pending'"))
+
+
+@pytest.mark.prefect
+def test_a_budget_crawls_at_most_that_many_and_tops_up_into_a_census(prefect_server: str, github65,  # noqa: ANN001
+                                                                       tmp_path: Path) -> None:  # fmt: skip
+    from flows.service.runner import run_refresh
+    from flows.store.status import warehouse_status
+
+    db = tmp_path / "wh.duckdb"
+    paths = {"db": str(db), "parquet_dir": str(tmp_path / "pq"), "reports_dir": str(tmp_path / "rep"), "via": "api",
+             "progress": False}  # fmt: skip
+    first = run_refresh(**_archive(tmp_path, github65), budget=24, **paths)
+    assert first.is_ok, first.error
+    assert first.counts["draw"]["repos_drawn"] <= 24 and first.counts["crawl"]["selected"] <= 24
+    assert _touched(db) == first.counts["crawl"]["selected"] <= 24
+    with Warehouse(db, read_only=True) as wh:
+        drawn = wh.query("SELECT paper_id, venue, year, title_stratum, draw_rank, draw_round, seed FROM budget_draws")
+        status = warehouse_status(wh)
+    assert len(drawn) == first.counts["draw"]["drawn"] and {d["draw_round"] for d in drawn} == {1}
+    assert {d["title_stratum"] for d in drawn if d["year"] < 2018} <= {"dl", "other"}
+    assert {d["title_stratum"] for d in drawn if d["year"] >= 2018} == {"all"}
+    budget = status["budget"]
+    assert budget["kind"] == "sample" and budget["n_population"] == 65 and budget["n_drawn"] == len(drawn)
+    assert sum(y["n_drawn"] for y in budget["by_year"]) == len(drawn)
+    assert all(y["n_crawled"] <= y["n_drawn"] <= y["n_population"] for y in budget["by_year"])
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert f"sample of the archive: {len(drawn)} of 65 papers" in html
+
+    second = run_refresh(budget=40, **paths)  # a top-up: the first draw is kept, the next ranks are added
+    assert second.is_ok, second.error
+    with Warehouse(db, read_only=True) as wh:
+        again = {r["paper_id"]: r for r in wh.query("SELECT * FROM budget_draws")}
+    assert all(again[d["paper_id"]]["draw_rank"] == d["draw_rank"] and again[d["paper_id"]]["draw_round"] == 1
+               for d in drawn)  # fmt: skip
+    assert second.counts["draw"]["repos_drawn"] <= 40 and _touched(db) <= 40
+    assert second.counts["crawl"]["selected"] == second.counts["draw"]["repos_drawn"] - first.counts["draw"][
+        "repos_drawn"]  # only the new ones: the first draw's repositories are not due again
+
+    third = run_refresh(**paths)  # no budget: the rest of the archive, a census
+    assert third.is_ok, third.error
+    assert _touched(db) == 65
+    with Warehouse(db, read_only=True) as wh:
+        status = warehouse_status(wh)
+    assert status["budget"]["kind"] == "census" and status["budget"]["n_drawn"] == 65
+    assert "census of the archive: all 65 papers" in (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
