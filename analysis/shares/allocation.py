@@ -44,8 +44,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from analysis.shares.estimates import design_share_table
+from analysis.shares.implementations import prepare_implementations
 from analysis.shares.intervals import Z95
+from analysis.shares.tables import ShareSpec, select_items
 from analysis.shares.title_strata import title_stratum
+from analysis.shares.weights import SampleDesign
 
 STRATUM_KEYS = ["venue", "year", "title_stratum"]
 MIN_PER_STRATUM = 2
@@ -60,7 +64,8 @@ FRAMEWORK = "pytorch"
 def draw_keys(paper_ids: Iterable[str], seed: int) -> np.ndarray:
     """Each paper's place in its stratum's seeded order (smaller first): 64 bits of BLAKE2b(seed, id)."""
     return np.array([int.from_bytes(hashlib.blake2b(f"{seed}:{p}".encode(), digest_size=8).digest(), "big") >> 1
-                     for p in paper_ids], dtype=np.int64)  # fmt: skip
+                     for p in pd.Series(list(paper_ids) if not isinstance(paper_ids, pd.Series) else paper_ids,
+                                        dtype=object).tolist()], dtype=np.int64)  # fmt: skip
 
 
 def with_strata(population: pd.DataFrame) -> pd.DataFrame:
@@ -226,3 +231,41 @@ def drawn_frame(frame: pd.DataFrame, draws: pd.DataFrame) -> pd.DataFrame:
     kept = kept.drop(columns=[c for c in kept.columns if c.startswith("sample_")])
     cells = kept[["paper_id"]].merge(draws[["paper_id", "title_stratum"]], on="paper_id", how="left")
     return kept.assign(sample_title_stratum=cells["title_stratum"].to_numpy())
+
+
+def counted_view(frame: pd.DataFrame, population: pd.DataFrame,
+                 draws: pd.DataFrame) -> tuple[pd.DataFrame, SampleDesign | None, bool]:  # fmt: skip
+    """(the rows to count, their design, is it a census) for a warehouse holding a draw.
+
+    A draw that reaches every paper of the population is a census: every row counts as it
+    is, with no design (the numbers a refresh without any budget gives). Otherwise the
+    drawn papers' rows, weighted by the archive's own counts per stratum (finite population).
+    """
+    if population["paper_id"].isin(set(draws["paper_id"])).all():
+        return frame, None, True
+    return drawn_frame(frame, draws), SampleDesign(design_strata(population, draws), finite=True), False
+
+
+def yearly_estimates(frame: pd.DataFrame, design: SampleDesign | None,
+                     framework: str | None = FRAMEWORK) -> pd.DataFrame:  # fmt: skip
+    """Per year: the framework's share and 95% interval (every framework's, with ``framework=None``), by the
+    report's own headline series code."""
+    data = prepare_implementations(frame)
+    spec = ShareSpec()
+    table = design_share_table(data, select_items(data, spec), spec, design)
+    rows = table if framework is None else table[table["framework"] == framework]
+    return pd.DataFrame({"year": rows["period"].astype(int).to_numpy(), "framework": rows["framework"].to_numpy(),
+                         "share": rows["share"].to_numpy(float),
+                         "share_low": rows["share_low"].to_numpy(float),
+                         "share_high": rows["share_high"].to_numpy(float)})  # fmt: skip
+
+
+def population_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """The population an implementations frame holds, as the store reads it (flows/store/budget.py): one row per
+    conference paper with a year, its title and its crawlable ``repos``; with its stratum keys."""
+    rows = frame[frame["venue"].notna() & frame["year"].notna() & frame["repo_key"].notna()]
+    rows = rows.drop_duplicates(["paper_id", "repo_key"]).sort_values(["paper_id", "repo_key"], kind="stable")
+    starts = np.flatnonzero(np.r_[True, rows["paper_id"].to_numpy()[1:] != rows["paper_id"].to_numpy()[:-1]])
+    population = rows.iloc[starts][["paper_id", "venue", "year", "title"]].reset_index(drop=True)
+    population["repos"] = np.split(rows["repo_key"].to_numpy(dtype=object), starts[1:])  # grouped rows, one split
+    return with_strata(population)

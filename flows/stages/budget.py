@@ -18,15 +18,8 @@ from typing import Any
 import pandas as pd
 
 from analysis.classifier.taxonomy import NONE, UNCLASSIFIED
-from analysis.shares.allocation import (
-    FRAMEWORK,
-    design_strata,
-    drawn_frame,
-    plan_draws,
-    stratum_stats,
-    with_strata,
-)
-from analysis.shares.estimates import design_share_table, design_units
+from analysis.shares.allocation import counted_view, plan_draws, stratum_stats, with_strata, yearly_estimates
+from analysis.shares.estimates import design_units
 from analysis.shares.implementations import prepare_implementations
 from analysis.shares.tables import ShareSpec, select_items
 from analysis.shares.weights import SampleDesign
@@ -100,26 +93,10 @@ def drawn_view(wh: Warehouse, frame: pd.DataFrame) -> DrawnView | None:
         return None
     if summary["is_census"]:
         return DrawnView(frame, None, f"census of the archive: all {summary['n_population']:,} papers", True)
-    population = with_strata(store.population_papers(wh))
-    draws = store.stored_draws(wh)
+    frame, design, _ = counted_view(frame, with_strata(store.population_papers(wh)), store.stored_draws(wh))
     label = (f"sample of the archive: {summary['n_drawn']:,} of {summary['n_population']:,} papers "
              f"(seed {summary['seed']})")  # fmt: skip
-    design = SampleDesign(design_strata(population, draws), finite=True)
-    return DrawnView(drawn_frame(frame, draws), design, label, False)
-
-
-def yearly_estimates(frame: pd.DataFrame, design: SampleDesign | None,
-                     framework: str | None = FRAMEWORK) -> pd.DataFrame:  # fmt: skip
-    """Per year: the framework's share and 95% interval (every framework's, with ``framework=None``), by the
-    report's own headline series code."""
-    data = prepare_implementations(frame)
-    spec = ShareSpec()
-    table = design_share_table(data, select_items(data, spec), spec, design)
-    rows = table if framework is None else table[table["framework"] == framework]
-    return pd.DataFrame({"year": rows["period"].astype(int).to_numpy(), "framework": rows["framework"].to_numpy(),
-                         "share": rows["share"].to_numpy(float),
-                         "share_low": rows["share_low"].to_numpy(float),
-                         "share_high": rows["share_high"].to_numpy(float)})  # fmt: skip
+    return DrawnView(frame, design, label, False)
 
 
 def _stats(wh: Warehouse) -> pd.DataFrame | None:
