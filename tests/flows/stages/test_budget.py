@@ -85,3 +85,60 @@ def test_a_budget_crawls_at_most_that_many_and_tops_up_into_a_census(prefect_ser
         status = warehouse_status(wh)
     assert status["budget"]["kind"] == "census" and status["budget"]["n_drawn"] == 65
     assert "census of the archive: all 65 papers" in (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+
+
+def _stored_archive(wh: Warehouse, n: int = 40) -> None:
+    """Papers (four venues, 2016-2019) with one crawlable link each, as ingest stores them."""
+    from flows.clock import utcnow
+
+    now = utcnow()
+    wh.upsert("papers", [{"paper_id": f"p{i}", "title": f"Deep networks {i}", "venue": VENUES[i % 4],
+                          "year": 2016 + i % 4, "source": "archive", "ingested_at": now} for i in range(n)])
+    wh.upsert("links", [{"paper_id": f"p{i}", "repo_url": f"https://github.com/o/r{i}", "repo_key": f"o/r{i}",
+                         "host": "github.com", "source": "archive", "ingested_at": now} for i in range(n)])
+    wh.upsert("repos", [{"repo_key": f"o/r{i}", "full_name": f"o/r{i}", "status": "pending", "source": "archive"}
+                        for i in range(n)])  # fmt: skip
+
+
+def test_the_services_budget_step_draws_that_many_more_each_run(tmp_path: Path) -> None:
+    from analysis.classifier.frameworks import CLASSIFIER_VERSION
+    from flows.clock import utcnow
+    from flows.stages.budget import crawl_keys, draw_stage
+
+    with Warehouse(tmp_path / "wh.duckdb") as wh:
+        _stored_archive(wh)
+        first = draw_stage(wh, {"budget_step": 10})
+        assert first["repos_drawn"] == 10 and first["allocation"] == "proportional pilot" and first["seed"] == 24
+        due = [f"o/r{i}" for i in range(40)]
+        chosen = crawl_keys(wh, due)
+        assert len(chosen) == 10
+        # the drawn ones were read: the next run allocates from their variances, ten more
+        wh.upsert("repos", [{"repo_key": k, "full_name": k, "status": "ok", "source": "archive"} for k in chosen])
+        wh.upsert("classifications", [{"repo_key": k, "classifier_version": CLASSIFIER_VERSION,
+                                       "framework": "pytorch" if j % 2 else "tensorflow", "classified_at": utcnow()}
+                                      for j, k in enumerate(chosen)])  # fmt: skip
+        second = draw_stage(wh, {"budget_step": 10})
+        assert second["repos_drawn"] == 20 and second["round"] == 2 and second["allocation"].startswith("neyman")
+        with pytest.raises(ValueError, match="seed 24"):
+            draw_stage(wh, {"budget": 30, "seed": 7})
+        census = draw_stage(wh, {})
+        assert census["drawn"] == census["population"] == 40 and crawl_keys(wh, due) == due
+
+
+@pytest.mark.parametrize("argv", [["--budget", "0"], ["--sample", "--budget", "5"], ["--target-width", "0.05"],
+                                  ["--budget", "5", "--target-width", "2"], ["--seed", "3"]])  # fmt: skip
+def test_budget_options_are_checked_before_anything_runs(argv: list[str], tmp_path: Path) -> None:
+    from flows.cli.main import main
+
+    assert main(["refresh", "--db", str(tmp_path / "wh.duckdb"), *argv]) == 2
+
+
+def test_serve_passes_its_budget_on_as_a_step_per_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from flows.cli.main import main
+    from flows.service import serve
+
+    seen: dict = {}
+    monkeypatch.setattr(serve, "serve_refresh", lambda cron, name, parameters: seen.update(parameters))
+    assert main(["serve", "--db", str(tmp_path / "wh.duckdb"), "--catalog", "--budget", "500",
+                 "--target-width", "0.05"]) == 0  # fmt: skip
+    assert seen["budget_step"] == 500 and "budget" not in seen and seen["target_width"] == 0.05
