@@ -27,7 +27,8 @@ whose intervals are widest (a small year has a large N_h / X_y). s_h^2 and xbar_
 from the papers already read (:func:`stratum_stats`: last run's variances), shrunk toward
 their year's pooled values; before anything is read (the pilot) s_h^2 = 1/4 and xbar_h = 1,
 which makes the first draw proportional within each year. Every stratum first gets
-``MIN_PER_STRATUM`` papers (a variance needs two), largest strata first. A paper costs
+``MIN_PER_STRATUM`` papers (a variance needs two): a first paper in every stratum before a
+second, those weighing most in their year first, so a small budget still reaches every year. A paper costs
 the repositories it links that the sample does not hold yet; the budget counts
 repositories, since crawling them is what takes the time. With a target width the years
 whose predicted interval (2 z sqrt(V_y)) is already that narrow get no more papers.
@@ -132,7 +133,8 @@ def _gain(scale: float, n: int, big_n: int) -> float:
     if n >= big_n:
         return -1.0
     if n < min(MIN_PER_STRATUM, big_n):
-        return 1e12 + big_n  # the minimum first, largest strata first
+        # the minimum first, a first paper everywhere before a second, strata that weigh most in their year first
+        return 1e12 * (MIN_PER_STRATUM - n) + scale
     return scale * (1 / n - 1 / (n + 1))
 
 
