@@ -45,6 +45,8 @@ def _touched(db: Path) -> int:
 @pytest.mark.prefect
 def test_a_budget_crawls_at_most_that_many_and_tops_up_into_a_census(prefect_server: str, github65,  # noqa: ANN001
                                                                        tmp_path: Path) -> None:  # fmt: skip
+    """The README's bound: `refresh --links L --papers P --budget 24` on a 65-link archive crawls at most 24
+    repositories; a top-up keeps the first draw's ranks, and a refresh without a budget makes it a census."""
     from flows.service.runner import run_refresh
     from flows.store.status import warehouse_status
 
