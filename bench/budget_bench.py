@@ -287,17 +287,22 @@ def markdown(r: dict[str, Any]) -> str:
     ])  # fmt: skip
 
 
-def record_block(text: str) -> None:
-    """Into BENCHMARKS.md through bench/record.py where this checkout has it, else as its block format says."""
+def record_block(text: str, via: str) -> None:
+    """Into BENCHMARKS.md through bench/record.py where this checkout has it, else as its block format says.
+
+    One block per crawl path: ``budget`` (git, the default path) and ``budget-api``.
+    """
+    name = "budget" if via == "git" else f"budget-{via}"
+    title = "Budgeted refresh (issue 24)" + ("" if via == "git" else f", through the {via.upper()}")
     try:
         from record import record  # type: ignore[import-not-found]
     except ImportError:
-        _record_here(text)
+        _record_here(text, name, title)
         return
-    record("budget", text, title="Budgeted refresh (issue 24)")
+    record(name, text, title=title)
 
 
-def _record_here(text: str) -> None:
+def _record_here(text: str, name: str, title: str) -> None:
     import platform
     import re
     import shlex
@@ -310,11 +315,10 @@ def _record_here(text: str) -> None:
             f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} · nproc {len(os.sched_getaffinity(0))} · "
             f"Python {platform.python_version()} · load average (1 min) {os.getloadavg()[0]:.2f} after · "
             f"commit {commit}_")  # fmt: skip
-    block = (f"<!-- bench:budget -->\n## Budgeted refresh (issue 24)\n\n{head}\n\n{text.strip()}\n"
-             "<!-- /bench:budget -->\n")
+    block = f"<!-- bench:{name} -->\n## {title}\n\n{head}\n\n{text.strip()}\n<!-- /bench:{name} -->\n"
     path = ROOT / "bench" / "BENCHMARKS.md"
     old = path.read_text(encoding="utf-8")
-    pattern = re.compile(r"<!-- bench:budget -->\n.*?<!-- /bench:budget -->\n?", re.DOTALL)
+    pattern = re.compile(rf"<!-- bench:{name} -->\n.*?<!-- /bench:{name} -->\n?", re.DOTALL)
     new = pattern.sub(lambda _m: block, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + block
     path.write_text(new, encoding="utf-8")
     print(f"recorded in {path}")
@@ -325,13 +329,13 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=300_000)
     parser.add_argument("--budget", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1, help="of the synthetic archive (the draw's is the default)")
-    parser.add_argument("--via", choices=["api", "git"], default="api")
+    parser.add_argument("--via", choices=["api", "git"], default="git")
     parser.add_argument("--no-record", action="store_true", help="print, do not write BENCHMARKS.md")
     args = parser.parse_args()
     text = markdown(run(args.links, args.budget, args.seed, args.via))
     print(text)
     if not args.no_record:
-        record_block(text)
+        record_block(text, args.via)
 
 
 if __name__ == "__main__":

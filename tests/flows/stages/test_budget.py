@@ -48,7 +48,7 @@ def test_a_budget_crawls_at_most_that_many_and_tops_up_into_a_census(prefect_ser
     """The README's bound: `refresh --links L --papers P --budget 24` on a 65-link archive crawls at most 24
     repositories; a top-up keeps the first draw's ranks, and a refresh without a budget makes it a census."""
     from flows.service.runner import run_refresh
-    from flows.store.status import warehouse_status
+    from flows.store.status import format_status, warehouse_status
 
     db = tmp_path / "wh.duckdb"
     paths = {"db": str(db), "parquet_dir": str(tmp_path / "pq"), "reports_dir": str(tmp_path / "rep"), "via": "api",
@@ -67,6 +67,8 @@ def test_a_budget_crawls_at_most_that_many_and_tops_up_into_a_census(prefect_ser
     assert budget["kind"] == "sample" and budget["n_population"] == 65 and budget["n_drawn"] == len(drawn)
     assert sum(y["n_drawn"] for y in budget["by_year"]) == len(drawn)
     assert all(y["n_crawled"] <= y["n_drawn"] <= y["n_population"] for y in budget["by_year"])
+    text = format_status(status)
+    assert f"sample of the archive: {len(drawn)} of 65 papers" in text and "crawled" in text.split("drawn", 1)[1]
     html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
     assert f"sample of the archive: {len(drawn)} of 65 papers" in html
 
