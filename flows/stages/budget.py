@@ -45,11 +45,14 @@ class DrawnView:
 
 
 def wants_draw(p: dict[str, Any], wh: Warehouse) -> bool:
-    """A budget was given, or a refresh without one meets a stored draw it completes into a census."""
+    """A budget was given, or a refresh without one meets a stored draw it completes into a census (a census
+    already complete only when new papers arrived since)."""
     if p.get("budget") is not None or p.get("budget_step") is not None:
         return True
-    return not p.get("sample") and not p.get("reclassify") and p.get("limit") is None \
-        and store.draw_summary(wh) is not None  # fmt: skip
+    if p.get("sample") or p.get("reclassify") or p.get("limit") is not None:
+        return False
+    summary = store.draw_summary(wh)
+    return summary is not None and not summary["is_census"]
 
 
 def draw_stage(wh: Warehouse, p: dict[str, Any]) -> dict[str, Any]:
