@@ -122,3 +122,22 @@ def write_synthetic(wh: Any, n_links: int, classifier_version: str, seed: int = 
     tables["classifications"]["classifier_version"] = classifier_version
     with wh.transaction():
         return {name: wh.upsert(name, frame) for name, frame in tables.items()}
+
+
+def implementation_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The implementations frame (``flows.stages.attribute.current_implementations``' columns the shares read)
+    of ``synthetic_tables``, built in memory: every link the paper's own, every ``ok`` repository decided.
+
+    For in-process tests and benches of the estimator at archive scale without a warehouse round trip.
+    """
+    papers = tables["papers"].rename(columns={"source": "paper_source"})
+    repos = tables["repos"][["repo_key", "status", "created_at", "n_stars"]]
+    labels = tables["classifications"][["repo_key", "framework", "confidence", "scores"]]
+    frame = tables["links"][["paper_id", "repo_url", "repo_key", "is_official", "pwc_framework"]]
+    frame = frame.merge(papers[["paper_id", "title", "venue", "year", "is_workshop", "published_date"]], on="paper_id")
+    frame = frame.merge(repos, on="repo_key", how="left").merge(labels, on="repo_key", how="left")
+    return frame.assign(
+        attribution="official", attribution_reason="synthetic", repo_status=frame["status"],
+        repo_created_at=frame["created_at"], code_start_at=frame["created_at"],
+        paper_date=frame["published_date"], is_fork=False, fork_parent=None,
+    ).drop(columns=["status", "created_at"])  # fmt: skip

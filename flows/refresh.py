@@ -214,6 +214,10 @@ def refresh(
     catalog_limit: str | None = None,
     progress: bool = False,
     via: Literal["git", "api"] | None = None,
+    budget: Annotated[int, Field(ge=0)] | None = None,
+    budget_step: PositiveInt | None = None,
+    seed: int | None = None,
+    target_width: Annotated[float, Field(gt=0, lt=1)] | None = None,
 ) -> dict[str, Any]:
     """Bring the warehouse up to date and redraw the report; incremental unless ``full``.
 
@@ -235,7 +239,8 @@ def refresh(
     this process; batches on Dask workers are decided by the workers. ``via``: how
     repositories are fetched (git, or the API and raw host; None: git when installed).
     ``include_ports`` makes the report count every linked implementation, not only
-    each paper's own code.
+    each paper's own code. ``budget`` (repositories in the whole sample), ``budget_step`` (more each run:
+    the service's), ``seed`` and ``target_width``: a drawn sample of the archive (flows/stages/budget.py).
     """
     params = dict(locals())  # first statement: exactly the flow's parameters
     # Our handlers for the whole body: Prefect's SIGTERM handler raises an exception that a
@@ -298,9 +303,12 @@ def _why_it_ended(exc: BaseException) -> str:
 
 def _run_stages(counts: dict[str, Any], settings: Settings, wh: Warehouse, p: dict[str, Any]) -> None:
     """The stages in order, each adding its counts as soon as it is done."""
+    from flows.stages.budget import draw_stage, record_estimates, wants_draw
     from flows.stages.classify_stage import classify_stage
 
     counts["ingest"] = _ingest_stage(wh, settings, p)
+    if wants_draw(p, wh):
+        counts["draw"] = draw_stage(wh, p)
     recrawled: list[str] = []
     if not p["sample"] and not p["reclassify"]:
         counts["crawl"], recrawled = _crawl_stage(wh, p)
@@ -308,6 +316,8 @@ def _run_stages(counts: dict[str, Any], settings: Settings, wh: Warehouse, p: di
     with stage_bar("attribute", 1, p["progress"]) as bar:
         counts["attribute"] = attribute_links(wh, p["full"])
         bar.update(1)
+    if (estimated := record_estimates(wh)) is not None:
+        counts["estimates"] = estimated
     target = p["parquet_dir"] or str(settings.parquet_dir)
     # An fsspec URL is exported to the local folder first, then uploaded.
     remote = target if is_remote(target) else None
@@ -355,11 +365,12 @@ def _crawl_stage(wh: Warehouse, p: dict[str, Any]) -> tuple[dict[str, Any], list
     """Crawl the chosen repositories through the crawl driver, each batch a task on the runner."""
     from flows.crawl.driver import drive_crawl, select_repos
     from flows.crawl.via_git import choose_via
+    from flows.stages.budget import crawl_keys
 
     logger = get_run_logger()
     # decided once here, so every worker (thread or Dask process) uses the same transport
     via = choose_via(p.get("via"), Settings.from_env().crawl_via)
-    keys = select_repos(wh, full=p["full"], limit=p["limit"])
+    keys = crawl_keys(wh, select_repos(wh, full=p["full"]))[: p["limit"]]  # a drawn sample: only its repositories
     if keys:
         check_github_reachable(Settings.from_env(), via)
 

@@ -33,6 +33,8 @@ CLAIMS = {
         "tests/flows/test_refresh.py::test_db_elsewhere_keeps_its_exports_and_reports_beside_it",
     "every killed run is recorded `interrupted`, none `completed`":
         "tests/reliability/test_crash_resume.py::test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse",
+    "`refresh --links L --papers P --budget 24` on a 65-link archive crawls at most 24 repositories":
+        "tests/flows/stages/test_budget.py::test_a_budget_crawls_at_most_that_many_and_tops_up_into_a_census",
 }  # fmt: skip
 
 

@@ -76,6 +76,11 @@ class SampleDesign:
     finite: bool = False
 
     @property
+    def empty(self) -> bool:
+        """As a strata table's: a design with no stratum weighs nothing (readers test ``strata.empty``)."""
+        return self.strata.empty
+
+    @property
     def key_columns(self) -> tuple[str, ...]:
         return tuple(c for c in self.strata.columns if c not in COUNT_COLUMNS)
 

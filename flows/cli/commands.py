@@ -180,10 +180,17 @@ def _source_params(args: argparse.Namespace) -> dict[str, Any]:
             check_venue_names(args.venue)  # before Prefect starts, not deep in the catalog step
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    if args.budget is not None and (args.budget < 1 or args.sample):
+        raise UsageError("--budget takes 1 or more repositories of the archive or catalog (not the bundled sample)")
+    if (args.target_width is not None or args.seed is not None) and args.budget is None:
+        raise UsageError("--target-width and --seed go with --budget")
+    if args.target_width is not None and not 0 < args.target_width < 1:
+        raise UsageError("--target-width is a share's interval width between 0 and 1, e.g. 0.05")
     params: dict[str, Any] = {"sample": args.sample, "catalog": args.catalog}
     if args.sample_dir:
         params["sample_dir"] = str(Path(args.sample_dir).resolve())
-    for key, value in (("links", args.links), ("papers", args.papers), ("venues", args.venue), ("limit", args.limit)):
+    for key, value in (("links", args.links), ("papers", args.papers), ("venues", args.venue), ("limit", args.limit),
+                       ("budget", args.budget), ("seed", args.seed), ("target_width", args.target_width)):
         if value is not None:
             params[key] = value
     return params
@@ -338,6 +345,8 @@ def format_crawl_summary(summary: dict[str, Any]) -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     params = _source_params(args)
+    if "budget" in params:  # each scheduled run draws this many more, where the intervals are widest
+        params["budget_step"] = params.pop("budget")
     if args.db:
         params["db"] = str(Path(args.db).resolve())  # scheduled runs may start in another folder
     if args.parquet:

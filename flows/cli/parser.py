@@ -149,3 +149,11 @@ def _add_source_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--catalog", action="store_true", help="new papers from the live catalog")
     cmd.add_argument("--venue", action="append", metavar="V", help="live catalog: only this venue (repeatable)")
     cmd.add_argument("--limit", type=int, help="crawl at most N repositories")
+    cmd.add_argument("--budget", type=int, metavar="N",
+                     help="crawl a seeded stratified sample of at most N repositories of the archive/catalog and "
+                          "estimate the whole archive's shares with intervals (a larger N later tops it up; serve: "
+                          "N more each run); a refresh without it completes the sample into a census")
+    cmd.add_argument("--seed", type=int, help="with --budget: the draw's seed (default 24; a top-up keeps the first)")
+    cmd.add_argument("--target-width", type=float, metavar="W",
+                     help="with --budget: stop drawing a year once its PyTorch share's 95%% interval is about W "
+                          "wide (e.g. 0.05)")

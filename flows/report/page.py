@@ -87,6 +87,7 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
                   chart_files: Sequence[str] = ()) -> str:  # fmt: skip
     """The whole page as a string. ``selection`` has ``axis``, ``freq``, ``venues``, ``index`` (a relative link)
     and ``include_ports``."""
+    from flows.report.budget_section import budget_html
     from flows.report.findings import counting_section, defects_section, early_years_section, ports_section
 
     venues = selection.get("venues")
@@ -99,6 +100,7 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
         f"<p class='note'>{_e(scope)} · <a href='{_e(selection['index'])}'>all reports</a></p>",
         counting_section(bool(selection.get("include_ports"))),
         f"<h2>Coverage: {_e(where)}</h2>" + _coverage_table(counts),
+        budget_html(selection),
     ]
     if empty_reason:
         parts.append(f"<p class='note' id='empty-reason'><b>Nothing to chart:</b> {_e(empty_reason)}</p>")
@@ -108,7 +110,8 @@ def render_report(series: dict[str, pd.DataFrame], pngs: dict[str, bytes], count
         parts.append("<h2>Explore</h2>" + _explorer(payload))
     parts.append(early_years_section(series.get("early_years")))
     parts += [
-        "<h2>Latest period</h2>" + _latest_table(series["shares"], bool(selection.get("weighted"))),
+        "<h2>Latest period</h2>" + _latest_table(series["shares"], bool(selection.get("weighted")),
+                                                 selection.get("population") or ""),
         *[_figure(name, png) for name, png in pngs.items() if name != "published"],
         _other_venues(payload),
         _chart_links(chart_files),
@@ -164,7 +167,7 @@ def _coverage_table(counts: dict[str, int]) -> str:
     return _table(frame, "The warehouse is empty.")
 
 
-def _latest_table(shares: pd.DataFrame, weighted: bool = False) -> str:
+def _latest_table(shares: pd.DataFrame, weighted: bool = False, population: str = "") -> str:
     """The last period that is not thin (else the last period), as percentages with intervals.
 
     Says what each number is: the papers column is a count (n), the share a weighted
@@ -176,6 +179,7 @@ def _latest_table(shares: pd.DataFrame, weighted: bool = False) -> str:
     period = (solid if len(solid) else shares)["period"].max()
     rows = shares[shares["period"] == period]
     share_head = "share (weighted estimate)" if weighted else "share (of papers counted)"
+    share_head = f"share ({population})" if population else share_head
     frame = pd.DataFrame({
         "framework": rows["framework"], "papers counted (count)": rows["n_items"].map(format_count),
         share_head: rows["share"].map(lambda v: f"{v:.1%}"),
@@ -185,6 +189,7 @@ def _latest_table(shares: pd.DataFrame, weighted: bool = False) -> str:
     total = format_count(float(rows["n_total"].iloc[0]))
     how = ("Shares are population estimates: each cell of the sample weighted by the links the source lists hold "
            "for it; the counts are the sample's." if weighted else "Shares are the counted papers' fractions.")
+    how = f"Shares are from a {population}; the counts are the drawn papers'." if population else how
     return (f"<p>Period <b>{_e(period)}</b>{thin}: n = {total} papers counted (using a DL framework). {how}</p>"
             + _table(frame, ""))  # fmt: skip
 

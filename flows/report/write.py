@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.shares.papers import format_count
+from flows.report.budget_section import counted_population, drawn_years
 from flows.report.index import selection_folder, write_index, write_manifest
 from flows.stages.attribute import current_implementations as implementations
 from flows.store.parquet import write_parquet
@@ -52,9 +53,12 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
         folder = (folder or f"all_{axis}_{freq}") + "_with-ports"
     out = root / folder
     out.mkdir(parents=True, exist_ok=True)
-    data = prepare_implementations(implementations(wh))
-    strata = sample_strata(wh)
+    frame, strata, population = counted_population(wh, implementations(wh), sample_strata(wh))
+    data = prepare_implementations(frame)
     series, papers, payload, empty_reason = compute_report(data, axis, freq, venues, strata, include_ports)
+    if population:  # beside every number: a sample of the archive (n of N papers) or its census
+        series = {**series, "shares": series["shares"].assign(population=population),
+                  "shares_by_venue": series["shares_by_venue"].assign(population=population)}
     suffix = f"{axis}_{freq}"
     written: dict[str, Any] = {"series": [], "folder": out, "empty_reason": empty_reason}
     for name in SERIES_FILES:
@@ -75,7 +79,9 @@ def write_report(wh: Warehouse, out_dir: str | Path, axis: str = "venue-year", f
     selection = {"axis": axis, "freq": freq, "venues": list(venues or []), "include_ports": include_ports,
                  "index": "index.html" if out == root else "../index.html",
                  "title": _title(venues, axis, freq, include_ports),
-                 "weighted": axis == "venue-year" and strata is not None and not strata.empty}  # fmt: skip
+                 "weighted": axis == "venue-year" and strata is not None and not strata.empty,
+                 "population": population,
+                 "years": drawn_years(wh, series["shares"]) if population and axis == "venue-year" else None}
     written["html"] = write_html(out / "report.html", series, images, coverage(wh, venues), selection, payload,
                                  empty_reason)  # fmt: skip
     written["n_periods"] = int(series["shares"]["period"].nunique())

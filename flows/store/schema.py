@@ -8,7 +8,7 @@ timestamps, ``*_date`` dates, ``is_*``/``has_*`` booleans, ``n_*`` counts.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 13  # the highest migration (8 and 9 were reserved for other branches and never used)
+SCHEMA_VERSION = 14  # the highest migration (8 and 9 were reserved for other branches and never used)
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -22,6 +22,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "source_files": ("source", "path"),
     "sample_strata": ("venue", "year", "source_stratum", "title_stratum"),
     "sample_papers": ("paper_id",),
+    "budget_draws": ("paper_id",),
+    "budget_years": ("year",),
 }
 
 # Hive partition column of each table's Parquet export.
@@ -36,6 +38,8 @@ PARTITION_BY: dict[str, str] = {
     "source_files": "source",
     "sample_strata": "year",
     "sample_papers": "source_stratum",
+    "budget_draws": "year",
+    "budget_years": "year",
 }
 
 MIGRATIONS: dict[int, str] = {
@@ -221,5 +225,34 @@ MIGRATIONS: dict[int, str] = {
     13: """
     -- e.g. papercopilot/paperlists/cvpr/cvpr2019.json@<commit>
     ALTER TABLE papers ADD COLUMN IF NOT EXISTS source_list VARCHAR;
+    """,
+    # 14 (budget, issue 24): the budgeted refresh's stored draw (analysis.shares.allocation), so a later
+    # larger budget tops it up without redrawing and a refresh without a budget turns it into a census.
+    14: """
+    CREATE TABLE IF NOT EXISTS budget_draws (
+        paper_id VARCHAR PRIMARY KEY,
+        seed BIGINT NOT NULL,              -- the seed of the stratum's order (one per warehouse)
+        venue VARCHAR NOT NULL,            -- the stratum: venue, year and title stratum (dl | other | all)
+        year INTEGER NOT NULL,
+        title_stratum VARCHAR NOT NULL,
+        draw_rank INTEGER NOT NULL,        -- 1-based place in the stratum's seeded order
+        draw_round INTEGER NOT NULL,       -- 1 for the first draw, then one more per top-up
+        n_repos INTEGER NOT NULL,          -- the crawlable repositories the paper links when drawn
+        is_census BOOLEAN NOT NULL,        -- drawn by a refresh without a budget (the rest of the archive)
+        drawn_at TIMESTAMP NOT NULL
+    );
+    -- per year, what the last refresh of a drawn warehouse estimated (read by `papertrends status`)
+    CREATE TABLE IF NOT EXISTS budget_years (
+        year INTEGER PRIMARY KEY,
+        n_population INTEGER NOT NULL,     -- the archive's conference papers with code that year
+        n_drawn INTEGER NOT NULL,
+        n_crawled INTEGER NOT NULL,        -- drawn papers with a repository crawled
+        n_classified INTEGER NOT NULL,     -- drawn papers with a repository decided
+        share_pytorch DOUBLE,
+        share_low DOUBLE,
+        share_high DOUBLE,
+        is_census BOOLEAN NOT NULL,
+        estimated_at TIMESTAMP NOT NULL
+    );
     """,
 }

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION
+from flows.store.budget import draw_summary, stored_years
 from flows.store.warehouse import Warehouse
 
 REPO_STATES = ("pending", "failed", "missing", "blocked", "disabled", "empty", "renamed")
@@ -63,6 +64,7 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
             "SELECT proceeding, count(*) FROM papers WHERE venue IS NULL AND proceeding IS NOT NULL "
             "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
         ),
+        "budget": budget_status(wh),
         "last_runs": [
             {**r, "counts": json.loads(r["counts"]) if r["counts"] else None}
             for r in wh.query(
@@ -71,6 +73,24 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
             )
         ],
     }
+
+
+def budget_status(wh: Warehouse) -> dict[str, Any] | None:
+    """The drawn sample of the archive (``refresh --budget``): what it is and, per year as of the last refresh,
+    papers in the archive, drawn, crawled, classified and the PyTorch share's interval; None without a draw."""
+    summary = draw_summary(wh)
+    if summary is None:
+        return None
+    kind = "census" if summary["is_census"] else "sample"
+    years = [{**row, "interval_width": None if row["share_low"] is None else row["share_high"] - row["share_low"]}
+             for row in stored_years(wh)]  # fmt: skip
+    return {"kind": kind, "label": _population_label(summary), **summary, "by_year": years}
+
+
+def _population_label(summary: dict[str, Any]) -> str:
+    if summary["is_census"]:
+        return f"census of the archive: all {summary['n_population']:,} papers"
+    return f"sample of the archive: {summary['n_drawn']:,} of {summary['n_population']:,} papers"
 
 
 def format_status(status: dict[str, Any]) -> str:
@@ -93,6 +113,7 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append("links skipped     " + ", ".join(f"{k} {v}" for k, v in status["links_skipped"].items()))
     if status["unknown_proceedings"]:
         lines.append("unknown venues    " + ", ".join(f"{k!r} {v}" for k, v in status["unknown_proceedings"].items()))
+    lines += _budget_lines(status.get("budget"))
     for run in status["last_runs"]:
         lines.append(
             f"run {run['started_at'][:19]}  {run['flow']:<8} {run['status']}"
@@ -108,3 +129,17 @@ def repo_states(status: dict[str, Any], crawled: bool = True) -> str:
     other = {k: v for k, v in status.get("repos_by_status", {}).items() if k not in {"ok", *REPO_STATES}}
     parts += [f"{state} {n:,}" for state, n in other.items()]
     return ", ".join(parts)
+
+
+def _budget_lines(budget: dict[str, Any] | None) -> list[str]:
+    """Per year: drawn / crawled / classified of the archive's papers and the PyTorch estimate, saying which it is."""
+    if not budget:
+        return []
+    lines = [f"drawn             {budget['label']} (seed {budget['seed']}, {budget['rounds']} round(s))"]
+    for row in budget["by_year"]:
+        share = "" if row["share_pytorch"] is None else (
+            f"  pytorch {row['share_pytorch']:.1%} [{row['share_low']:.1%}, {row['share_high']:.1%}] "
+            f"width {row['interval_width']:.3f} ({budget['kind']})")  # fmt: skip
+        lines.append(f"  {row['year']}  drawn {row['n_drawn']:,} of {row['n_population']:,}, crawled "
+                     f"{row['n_crawled']:,}, classified {row['n_classified']:,}{share}")  # fmt: skip
+    return lines
