@@ -20,6 +20,11 @@ its git children, measured) bounds the rate by the cores. The extrapolation take
 slower of the two. Records its figures in BENCHMARKS.md (block ``crawl-git``; the
 extrapolations are labelled ``model:`` with their inputs).
 Run: ``python bench/crawl_git_bench.py [--repos 1000 --latency-repos 100 --serial-repos 20]``.
+
+``--faults``: issue 22's scenario instead (tests/reliability/quota_scenario.py): 70
+repositories (65 real, one renamed, a 404, 451, 403 and 409) behind a proxy that breaks 5 %
+of requests (seeded, transient kinds), a token set, the production retry policy; a first
+crawl and a following plain ``crawl`` on each path. Records block ``crawl-faults``.
 """
 
 from __future__ import annotations
@@ -193,12 +198,67 @@ def markdown(result: dict[str, Any], n_serial: int) -> str:
     return "\n".join(lines)
 
 
+def through_faults(rate: float, seed: int) -> dict[str, Any]:
+    """Issue 22's scenario on both paths, each in its own folder."""
+    from reliability.quota_scenario import crawl_through_faults
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for via in ("api", "git"):
+            started = time.perf_counter()
+            out[via] = crawl_through_faults(via, Path(tmp) / via, rate=rate, seed=seed)
+            out[via]["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def faults_markdown(result: dict[str, Any]) -> str:
+    lines = ["70 repository names (65 real, one renamed, and a 404, 451, 403 and 409), a token set, every host "
+             "behind a FaultProxy breaking 5 % of requests with transient faults (seeded), the production retry "
+             "policy; a first crawl, then at once a plain `crawl`. Quota-counted = what the fake charges as GitHub "
+             "would (REST answers other than 304, GraphQL queries); the client's own count (which also counts tries "
+             "a fault cut short) beside it. The bounds are issue 22's.", "",
+             "| measure | API path | git path | bound (issue 22) |", "|---|---:|---:|---|"]  # fmt: skip
+    api, git = result["api"], result["git"]
+
+    def row(name: str, a: Any, g: Any, bound: str) -> None:
+        lines.append(f"| {name} | {a} | {g} | {bound} |")
+
+    row("repositories ending `failed`, first crawl", api["first"]["statuses"].get("failed", 0),
+        git["first"]["statuses"].get("failed", 0), "0 on either path")
+    row("faults injected, first crawl", api["first"]["faults_injected"], git["first"]["faults_injected"], "")
+    row("quota-counted requests, first crawl", api["first"]["quota_counted"], git["first"]["quota_counted"],
+        "git <= 5")
+    row("... per repository", api["first"]["quota_per_repo"], git["first"]["quota_per_repo"], "API <= 1.05")
+    row("... of them GraphQL queries", api["first"]["graphql"], git["first"]["graphql"], "")
+    row("client's own quota-counted count, first crawl", api["first"]["client_quota_counted"],
+        git["first"]["client_quota_counted"], "")
+    row("selected by the following plain `crawl`", api["second"]["selected"], git["second"]["selected"], "")
+    row("quota-counted requests, following plain `crawl`", api["second"]["quota_counted"],
+        git["second"]["quota_counted"], "git <= 2")
+    row("... per repository", api["second"]["quota_per_repo"], git["second"]["quota_per_repo"], "API <= 0.02")
+    row("raw-host reads, first crawl", api["first"]["raw_reads"], git["first"]["raw_reads"], "git: none")
+    row("git HTTP requests, first crawl", api["first"]["git_requests"], git["first"]["git_requests"], "")
+    row("seconds, both crawls", api["seconds"], git["seconds"], "")
+    ended = {via: ", ".join(f"{k} {v}" for k, v in result[via]["first"]["statuses"].items()) for via in ("api", "git")}
+    said = f"both paths: {ended['api']}" if ended["api"] == ended["git"] else \
+        f"API path: {ended['api']}; git path: {ended['git']}"
+    lines += ["", f"Statuses after the first crawl, {said}."]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000, help="repositories at no added latency")
     parser.add_argument("--latency-repos", type=int, default=100, help="repositories at 50 and 200 ms")
     parser.add_argument("--serial-repos", type=int, default=20, help="repositories for one git process alone")
+    parser.add_argument("--faults", action="store_true", help="issue 22's scenario: 70 repositories, 5 %% faults")
+    parser.add_argument("--seed", type=int, default=20261222, help="the fault proxy's seed (--faults)")
     args = parser.parse_args(argv)
+    if args.faults:
+        faulted = through_faults(0.05, args.seed)
+        print(json.dumps(faulted, indent=2))
+        record("crawl-faults", faults_markdown(faulted), title="Through 5 % faults on both paths (issue 22)", level=3)
+        return
     result = git_vs_api(args.repos, args.latency_repos, args.serial_repos)
     print(json.dumps(result, indent=2))
     record("crawl-git", markdown(result, args.serial_repos),

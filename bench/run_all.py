@@ -33,12 +33,14 @@ DEFAULT = [
     ("classify_bench.py", []),  # needs corpus snapshots (corpus/README.md): skipped without them
     ("crawl_bench.py", ["--repos", "1000"]),
     ("crawl_git_bench.py", ["--repos", "100", "--latency-repos", "40", "--serial-repos", "10"]),
+    ("crawl_git_bench.py", ["--faults"]),
     ("ingest_bench.py", ["--scale", "0.25"]),
     ("report_bench.py", ["--links", "300000", "--repeat", "3"]),
     ("report_page_bench.py", ["--links", "100000", "--repeat", "3"]),
     ("explain_bench.py", ["--links", "300000", "--repeat", "3"]),
     ("orchestration_bench.py", ["--repos", "2000", "--pairs", "1"]),
     ("scale_sim.py", ["--repos", "5000", "--links", "7500", "--bare", "1000"]),
+    ("interrupt_walk.py", ["--tries", "5"]),  # exits 1 when a stop broke the promise (issue 20): a failure, not a figure
 ]  # fmt: skip
 
 # The sizes the issues asked about; hours, so only on request (`make bench-scale`).
@@ -48,6 +50,7 @@ SCALE = [
     ("report_page_bench.py", ["--links", "300000", "--repeat", "3"]),
     ("orchestration_bench.py", ["--repos", "10000", "--pairs", "2"]),
     ("scale_sim.py", ["--repos", "200000", "--links", "300000", "--bare", "10000"]),
+    ("interrupt_walk.py", ["--tries", "10"]),
 ]  # fmt: skip
 
 

@@ -312,7 +312,8 @@ def test_refresh_reads_the_live_catalog_then_crawls_what_it_linked(
 @pytest.mark.prefect
 def test_db_elsewhere_keeps_its_exports_and_reports_beside_it(prefect_server: str, sample_dir: Path, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    """--db names the warehouse; its Parquet and report never land in the default data folder."""
+    """--db names the warehouse; its Parquet and report never land in the default data folder (README, "Command
+    line": outputs beside the warehouse, "so a second warehouse never writes into the first one's folders")."""
     from flows.service.runner import run_refresh
 
     default = tmp_path / "data"  # the default warehouse's folder, with outputs of its own

@@ -79,6 +79,8 @@ def _assert_one_clean_stop(run: CliRun, code: int, sig: int, after_work: bool) -
 def test_a_signal_at_every_moment_of_a_sample_refresh_ends_it_cleanly_and_recorded(
     tmp_path: Path, prefect_server: str, sig: int
 ) -> None:
+    """README ("Command line": exit codes, a signal after the work was recorded; "Reliability": Ctrl-C /
+    SIGTERM at every moment, a stop before the run's row existed leaves none)."""
     sample = write_sample(tmp_path / "sample")
     data = tmp_path / "data"
     db = data / "warehouse.duckdb"

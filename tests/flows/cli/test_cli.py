@@ -37,6 +37,7 @@ def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_failures_exit_1_with_one_line_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """README ("Command line"): errors are one line starting `papertrends COMMAND: error:`, no traceback."""
     assert main(["status", "--db", str(tmp_path / "absent.duckdb")]) == EXIT_FAILURE
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and "papertrends refresh" in err

@@ -127,10 +127,12 @@ def test_with_a_token_graphql_batches_metadata_and_detects_unchanged_heads(wareh
     try:
         add_repos(warehouse, [r.full_name for r in fake.repos.values()])
         first = crawl(warehouse, fake, TOKEN)
-        assert first["crawled"] == 120 and fake.counts["quota:graphql"] == 3 and fake.counts["quota:core"] == 120
-        head = warehouse.scalar("SELECT head_commit FROM repos WHERE repo_key = 'owner0/repo-0'")
-        assert head == fake.repos["owner0/repo-0"].commit_sha
-        refresh = crawl(warehouse, fake, TOKEN, full=True)
+        # per 100 repositories one metadata query and one for the first commits (GraphQL points, no REST quota)
+        assert first["crawled"] == 120 and fake.counts["quota:graphql"] == 4 and fake.counts["quota:core"] == 120
+        head, first_at = warehouse.query("SELECT head_commit, first_commit_at FROM repos "
+                                         "WHERE repo_key = 'owner0/repo-0'")[0].values()  # fmt: skip
+        assert head == fake.repos["owner0/repo-0"].commit_sha and str(first_at) == "2015-01-02 03:04:05"
+        refresh = crawl(warehouse, fake, TOKEN, full=True)  # unchanged heads: no first-commit query
         assert refresh["unchanged"] == 120 and fake.counts["quota:graphql"] == 6 and fake.counts["quota:core"] == 120
     finally:
         fake.stop()
@@ -243,3 +245,23 @@ def test_a_killed_crawl_resumes_and_stores_every_repo_exactly_once(tmp_path: Pat
             assert wh.scalar("SELECT count(*) FROM runs WHERE flow = 'crawl' AND status = 'completed'") == 1
     finally:
         fake.stop()
+
+
+def test_a_crawl_with_nothing_due_succeeds(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """README ("Command line"): "A command with nothing to do (a crawl of an up-to-date warehouse) succeeds."
+    The run row agrees with the exit code."""
+    from flows.cli.main import main
+
+    monkeypatch.setenv("GITHUB_API_URL", fake.url)
+    monkeypatch.setenv("PAPERTRENDS_GITHUB_RAW_URL", fake.raw_url)
+    db = str(tmp_path / "w.duckdb")
+    assert main(["crawl", "--db", db, "--via", "api", "--quiet", "--repo", "owner/torch"]) == 0
+    capsys.readouterr()
+    assert main(["crawl", "--db", db, "--via", "api", "--quiet"]) == 0  # nothing is due now
+    said = capsys.readouterr().out.strip()
+    assert said == "nothing to crawl: every repository is up to date or waiting for its next check"
+    with Warehouse(db, read_only=True) as wh:
+        assert [r["status"] for r in wh.query("SELECT status FROM runs ORDER BY started_at")] == ["completed"] * 2
+    assert main(["crawl", "--db", str(tmp_path / "none.duckdb"), "--quiet"]) == 0  # no warehouse: nothing due
+    assert not (tmp_path / "none.duckdb").exists()
