@@ -17,7 +17,8 @@ ran (UTC) and for how long, the machine's cores, Python, the 1-minute load avera
 script started and when it recorded, and the commit, so a figure always says what machine
 state and code it came from. Narrative about a benchmark may follow its block, without
 figures: nothing outside the blocks is a measurement (tests/bench/test_record.py checks that
-no digit is left outside them but in code spans, comments and the history appendix).
+no digit is left outside them but in code spans and comments; older hand-pasted figures live in
+bench/HISTORY.md, not here).
 
 A benchmark that cannot run here (no repository snapshots, say) calls ``skip(reason)``: one
 line, exit 0, and its block stays as the last run that could left it.

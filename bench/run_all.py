@@ -40,7 +40,7 @@ DEFAULT = [
     ("explain_bench.py", ["--links", "300000", "--repeat", "3"]),
     ("orchestration_bench.py", ["--repos", "2000", "--pairs", "1"]),
     ("scale_sim.py", ["--repos", "5000", "--links", "7500", "--bare", "1000"]),
-    ("interrupt_walk.py", ["--tries", "5"]),  # exits 1 when a stop broke the promise (issue 20): a failure, not a figure
+    ("interrupt_walk.py", ["--tries", "5"]),  # exits 1 when a stop broke the promise: a failure, not a figure
 ]  # fmt: skip
 
 # The sizes the issues asked about; hours, so only on request (`make bench-scale`).
