@@ -8,7 +8,11 @@ every contender reads the same bytes from the same (warm) page cache:
 - grep: ``grep -rE '^\\s*(import|from)\\s'`` over the same tree (the physical floor);
 - pipreqs (if installed): ``pipreqs --print --mode no-pin --use-local`` per repo.
 
-    PYTHONPATH=. python bench/classify_bench.py [--mirror SNAPSHOTS_DIR] [--repeat 3]
+Needs snapshots of the corpus repositories (corpus/README.md says how to fetch them); with
+none under --mirror it says so in one line and exits 0. Records its figures in
+BENCHMARKS.md (block ``classify-throughput``).
+
+    python bench/classify_bench.py [--mirror SNAPSHOTS_DIR] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from record import record, skip  # noqa: E402
 
 from analysis.classifier.frameworks import classify_evidence, relevant_evidence  # noqa: E402
 from analysis.classifier.imports import evidence_kind  # noqa: E402
@@ -89,10 +96,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--labels", nargs="+", default=list(LABEL_FILES), help="label files under corpus/")
     args = parser.parse_args()
+    if not args.mirror.is_dir() or not any("+" in name for name in os.listdir(args.mirror)):
+        skip(f"needs corpus snapshots: none under {args.mirror} (set SAMPLE_MIRROR or --mirror; corpus/README.md)")
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, children included
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "corpus"
         n_repos, n_files, n_bytes = materialise(args.mirror, tree, tuple(args.labels))
+        if not n_repos:
+            skip(f"needs corpus snapshots: none of the labelled repositories under {args.mirror}")
         mb = n_bytes / 1e6
         run_grep(tree)  # warm the page cache for everyone
         rows = [("papertrends scan+classify", best_of(args.repeat, lambda: run_classifier(tree)))]
@@ -100,12 +111,15 @@ def main() -> None:
         exe = shutil.which("pipreqs") or shutil.which("pipreqs", path=str(Path(sys.executable).parent))
         if exe:
             rows.append(("pipreqs --use-local", best_of(1, lambda: run_pipreqs(tree, exe))))
-    print(f"{n_repos} repos, {n_files} evidence files, {mb:.1f} MB, one core, best of {args.repeat}\n")
-    print("| contender | seconds | MB/s | files/s | x grep |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    intro = (f"{n_repos} corpus repositories with a snapshot ({', '.join(args.labels)}): {n_files:,} evidence "
+             f"files, {mb:.1f} MB, materialised once; every contender reads the same tree from a warm page cache, "
+             f"pinned to one core, best of {args.repeat} (pipreqs: one run). The floor is grep in the same run.")
+    lines = ["| contender | seconds | MB/s | files/s | x grep |", "| --- | ---: | ---: | ---: | ---: |"]
     floor = rows[1][1]
     for name, secs in rows:
-        print(f"| {name} | {secs:.2f} | {mb / secs:.1f} | {n_files / secs:.0f} | {secs / floor:.1f} |")
+        lines.append(f"| {name} | {secs:.2f} | {mb / secs:.1f} | {n_files / secs:.0f} | {secs / floor:.1f} |")
+    print(intro + "\n\n" + "\n".join(lines))
+    record("classify-throughput", intro + "\n\n" + "\n".join(lines), title="Classifier throughput")
 
 
 if __name__ == "__main__":

@@ -17,32 +17,33 @@ A model separates the two: one git process crawling alone at each latency gives 
 seconds a repository spends waiting (round trips, plus the fake's work); 16 processes
 wait 16 times as much at once; the client's own CPU per repository (this process and
 its git children, measured) bounds the rate by the cores. The extrapolation takes the
-slower of the two. Run: ``PYTHONPATH=. python bench/crawl_git_bench.py``.
+slower of the two. Records its figures in BENCHMARKS.md (block ``crawl-git``; the
+extrapolations are labelled ``model:`` with their inputs).
+Run: ``python bench/crawl_git_bench.py [--repos 1000 --latency-repos 100 --serial-repos 20]``.
 
 ``--faults``: issue 22's scenario instead (tests/reliability/quota_scenario.py): 70
 repositories (65 real, one renamed, a 404, 451, 403 and 409) behind a proxy that breaks 5 %
 of requests (seeded, transient kinds), a token set, the production retry policy; a first
-crawl and a following plain ``crawl`` on each path. ``--write-md`` puts the table into
-bench/BENCHMARKS.md with the command, the machine's load and the date.
+crawl and a following plain ``crawl`` on each path. Records block ``crawl-faults``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]  # the project before tests/
 
 from crawl_bench import FakeProcess  # noqa: E402
 from fakes.github_server import make_repos  # noqa: E402
+from record import record  # noqa: E402
 
 from flows.crawl.driver import crawl_repos  # noqa: E402
 from flows.crawl.outcomes import add_repos  # noqa: E402
@@ -151,33 +152,71 @@ def git_vs_api(n_repos: int, n_latency_repos: int, n_serial: int) -> dict[str, A
     return {"measured": runs, "git_model_16_processes": model}
 
 
+def markdown(result: dict[str, Any], n_serial: int) -> str:
+    runs = result["measured"]
+    first = runs[0]
+    api, git = first["api"]["first_crawl"], first["git"]["first_crawl"]
+    api2, git2 = first["api"]["second_crawl"], first["git"]["second_crawl"]
+    lines = [
+        "A token is set (metadata from GraphQL either way); one fake GitHub process (REST, GraphQL, raw host and "
+        "a git host: `git http-backend`) per latency; each path crawls the same generated repositories into its "
+        "own warehouse, then again (nothing changed). Counts are the fake's.", "",
+        f"| measure ({first['repos']:,} repos, no added latency) | API path (REST tree + raw host) | git path |",
+        "|---|---:|---:|",
+        f"| quota-counted requests / repo, first crawl | {api['quota_per_repo']:.2f} | {git['quota_per_repo']:.2f} |",
+        f"| quota-counted requests / repo, second crawl | {api2['quota_per_repo']:.2f} "
+        f"| {git2['quota_per_repo']:.2f} |",
+        f"| raw-host reads / repo | {api['raw_reads_per_repo']:.1f} | {git['raw_reads_per_repo']:.1f} |",
+        f"| git HTTP requests / repo | {api['git_requests_per_repo']:.1f} | {git['git_requests_per_repo']:.1f} |",
+        f"| body bytes sent / repo | {api['kb_per_repo']:.2f} kB | {git['kb_per_repo']:.2f} kB |",
+        f"| client CPU / repo (this process + its git children) | {api['client_cpu_ms_per_repo']:.0f} ms "
+        f"| {git['client_cpu_ms_per_repo']:.0f} ms |",
+        f"| first crawl, repos/s | {api['repos_per_s']:.1f} | {git['repos_per_s']:.2f} |", "",
+        "| added latency per round trip | repos | API repos/s | git repos/s | git / API |", "|---|---:|---:|---:|---:|",
+    ]  # fmt: skip
+    for run in runs:
+        lines.append(f"| {run['latency_ms']} ms | {run['repos']:,} | {run['api']['first_crawl']['repos_per_s']:.1f} "
+                     f"| {run['git']['first_crawl']['repos_per_s']:.2f} | {run['git_vs_api_repos_per_s']:.2f} |")
+    api_h = first["api"][f"{TARGET}_repos"]
+    lines += [
+        "", "The git rates above are bound by this machine's CPU: every git request to the fake spawns "
+        "`git http-backend` and `upload-pack` (GitHub's servers' work) on the same cores as the crawler. So the "
+        "hours for a real crawl are a model, not a measurement:", "",
+        f"| {TARGET:,} repositories on one token | inputs | hours |", "|---|---|---:|",
+        f"| model: API path, quota bound | {api['quota_per_repo']:.2f} quota-counted requests / repo (measured "
+        f"above) x {TARGET:,} / {QUOTA_PER_HOUR:,} an hour | **{api_h['quota_bound_h']:.1f} h** |",
+        f"| model: git path, quota bound | {git['quota_per_repo']:.2f} / repo x {TARGET:,} / {QUOTA_PER_HOUR:,} "
+        f"an hour | {first['git'][f'{TARGET}_repos']['quota_bound_h']:.1f} h |",
+    ]  # fmt: skip
+    for name, m in result["git_model_16_processes"].items():
+        lines.append(
+            f"| model: git path, {name} per round trip, 16 git processes | one git process alone took "
+            f"{m['serial_s_per_repo']:.2f} s / repo ({n_serial} repos, round trips + the fake's work: conservative); "
+            f"16 wait at once: {m['rate_by_latency']:.1f} repos/s; client CPU {git['client_cpu_ms_per_repo']:.0f} ms / "
+            f"repo on 2 cores caps {m['rate_by_client_cpu_2_cores']:.1f} repos/s; the slower: "
+            f"{m['repos_per_s']:.1f} repos/s | **{m[f'hours_for_{TARGET}']:.1f} h** |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def through_faults(rate: float, seed: int) -> dict[str, Any]:
-    """Issue 22's scenario on both paths, each in its own folder, with the loads seen around it."""
+    """Issue 22's scenario on both paths, each in its own folder."""
     from reliability.quota_scenario import crawl_through_faults
 
-    out: dict[str, Any] = {"load_before": os.getloadavg()[0]}
+    out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for via in ("api", "git"):
             started = time.perf_counter()
             out[via] = crawl_through_faults(via, Path(tmp) / via, rate=rate, seed=seed)
             out[via]["seconds"] = round(time.perf_counter() - started, 1)
-    out["load_after"] = os.getloadavg()[0]
     return out
 
 
-FAULTS_HEADING = "### Through 5 % faults on both paths (issue 22)"
-
-
-def faults_markdown(result: dict[str, Any], command: str) -> str:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    loads = f"{result['load_before']:.1f} before, {result['load_after']:.1f} after"
-    lines = [FAULTS_HEADING, "",
-             f"Command: `{command}` ({when}; load average {loads}, {os.cpu_count()} cores). 70 repository names "
-             "(65 real, one renamed, and a 404, 451, 403 and 409), a token set, every host behind a FaultProxy "
-             "breaking 5 % of requests with transient faults (seeded), the production retry policy; a first "
-             "crawl, then at once a plain `crawl`. Quota-counted = what the fake charges as GitHub would (REST "
-             "answers other than 304, GraphQL queries); the client's own count (which also counts tries a "
-             "fault cut short) beside it.", "",
+def faults_markdown(result: dict[str, Any]) -> str:
+    lines = ["70 repository names (65 real, one renamed, and a 404, 451, 403 and 409), a token set, every host "
+             "behind a FaultProxy breaking 5 % of requests with transient faults (seeded), the production retry "
+             "policy; a first crawl, then at once a plain `crawl`. Quota-counted = what the fake charges as GitHub "
+             "would (REST answers other than 304, GraphQL queries); the client's own count (which also counts tries "
+             "a fault cut short) beside it. The bounds are issue 22's.", "",
              "| measure | API path | git path | bound (issue 22) |", "|---|---:|---:|---|"]  # fmt: skip
     api, git = result["api"], result["git"]
 
@@ -203,45 +242,27 @@ def faults_markdown(result: dict[str, Any], command: str) -> str:
     ended = {via: ", ".join(f"{k} {v}" for k, v in result[via]["first"]["statuses"].items()) for via in ("api", "git")}
     said = f"both paths: {ended['api']}" if ended["api"] == ended["git"] else \
         f"API path: {ended['api']}; git path: {ended['git']}"
-    lines += ["", f"Statuses after the first crawl, {said}. The following plain `crawl` selects nothing: every "
-              "repository is up to date, the gone ones wait on their backoff.", ""]  # fmt: skip
+    lines += ["", f"Statuses after the first crawl, {said}."]
     return "\n".join(lines)
 
 
-BENCHMARKS_MD = Path(__file__).resolve().parent / "BENCHMARKS.md"
-
-
-def write_faults_section(md: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace (or add, at the end of the git section) the fault-scenario subsection; nothing else moves."""
-    text = path.read_text()
-    start = text.find(FAULTS_HEADING)
-    if start == -1:
-        git_section = text.find("## Crawler through git")
-        start = end = text.find("\n## ", git_section + 1) + 1
-    else:
-        ends = [i for i in (text.find("\n## ", start + 1), text.find("\n### ", start + 1)) if i != -1]
-        end = min(ends) + 1 if ends else len(text)
-    path.write_text(text[:start] + md.rstrip("\n") + "\n\n" + text[end:])
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000, help="repositories at no added latency")
     parser.add_argument("--latency-repos", type=int, default=100, help="repositories at 50 and 200 ms")
     parser.add_argument("--serial-repos", type=int, default=20, help="repositories for one git process alone")
     parser.add_argument("--faults", action="store_true", help="issue 22's scenario: 70 repositories, 5 %% faults")
     parser.add_argument("--seed", type=int, default=20261222, help="the fault proxy's seed (--faults)")
-    parser.add_argument("--write-md", action="store_true", help="write the --faults table into BENCHMARKS.md")
-    args = parser.parse_args()
-    if not args.faults:
-        print(json.dumps(git_vs_api(args.repos, args.latency_repos, args.serial_repos), indent=2))
+    args = parser.parse_args(argv)
+    if args.faults:
+        faulted = through_faults(0.05, args.seed)
+        print(json.dumps(faulted, indent=2))
+        record("crawl-faults", faults_markdown(faulted), title="Through 5 % faults on both paths (issue 22)", level=3)
         return
-    result = through_faults(0.05, args.seed)
+    result = git_vs_api(args.repos, args.latency_repos, args.serial_repos)
     print(json.dumps(result, indent=2))
-    if args.write_md:
-        command = "PYTHONPATH=. python bench/crawl_git_bench.py --faults --write-md" + (
-            f" --seed {args.seed}" if args.seed != 20261222 else "")
-        write_faults_section(faults_markdown(result, command))
+    record("crawl-git", markdown(result, args.serial_repos),
+           title="Crawler through git (`--via git`) next to the API path")
 
 
 if __name__ == "__main__":

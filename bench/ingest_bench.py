@@ -10,7 +10,10 @@ reads its peak RSS from the kernel (``wait4``):
   what "just load it" costs, before any conversion or storing);
 - ``arrow-scan``: a bare ``pyarrow`` batch scan of the projected columns (the floor).
 
-Usage: python bench/ingest_bench.py [--dir DIR] [--scale 1.0] [--write-md]
+The archive is written to a temporary folder and removed afterwards unless ``--dir`` names
+one to keep (and reuse). Records its figures in BENCHMARKS.md (block ``ingest``).
+
+Usage: python bench/ingest_bench.py [--dir DIR] [--scale 1.0]
 """
 
 from __future__ import annotations
@@ -20,11 +23,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from record import record  # noqa: E402
 
 N_LINKS, N_PAPERS, N_PAPER_FILES = 300_161, 576_261, 4
 PROCEEDINGS = ["NeurIPS 2018 12", "ICML 2019 6", "CVPR 2020 6", "iclr-2021-5", "ACL 2019 7", "EMNLP 2020 11",
@@ -158,16 +164,15 @@ def measure(mode: str, files: dict[str, list[str]], work: Path) -> dict:
             "result": json.loads(out)}  # fmt: skip
 
 
-def markdown(results: list[dict], files: dict[str, list[str]], command: str) -> str:
+def markdown(results: list[dict], files: dict[str, list[str]], scale: float) -> str:
     by = {r["mode"]: r for r in results}
     size = sum(Path(p).stat().st_size for group in files.values() for p in group) / 2**20
     lines = [
-        "## Ingest", "",
-        f"Command: `{command}` (2 cores, {time.strftime('%Y-%m-%d')}). Synthetic archive of the real shape: "
+        f"Synthetic archive of the real shape (scale {scale:g} of the Hugging Face archive): "
         f"{by['ingest']['result']['links']:,} links, {by['ingest']['result']['papers']:,} papers with ~1 KB "
         f"abstracts in {len(files['papers'])} + 1 Parquet files ({size:,.0f} MB). Each mode runs in a fresh process; "
-        "peak RSS from `wait4`.", "",
-        "| mode | what | wall s | peak RSS MB | RSS / pandas | time / pandas |", "|---|---|---|---|---|---|",
+        "peak RSS from `wait4`. The baseline is pandas reading the same columns in the same run.", "",
+        "| mode | what | wall s | peak RSS MB | RSS / pandas | time / pandas |", "|---|---|---:|---:|---:|---:|",
     ]  # fmt: skip
     what = {"ingest": "`ingest_archive` -> DuckDB (convert, normalise, upsert, one transaction)",
             "pandas": "baseline: `pandas.read_parquet(columns=projected)`, nothing stored",
@@ -176,27 +181,14 @@ def markdown(results: list[dict], files: dict[str, list[str]], command: str) -> 
     for r in results:
         ratios = f"{r['peak_rss_mb'] / base['peak_rss_mb']:.2f} | {r['seconds'] / base['seconds']:.2f}"
         lines.append(f"| {r['mode']} | {what[r['mode']]} | {r['seconds']} | {r['peak_rss_mb']:,} | {ratios} |")
-    lines += ["", f"Ingest counts: `{json.dumps(by['ingest']['result'], sort_keys=True)}`", ""]
+    lines += ["", f"Ingest counts: `{json.dumps(by['ingest']['result'], sort_keys=True)}`"]
     return "\n".join(lines)
-
-
-def write_section(md: str, path: Path = ROOT / "bench" / "BENCHMARKS.md") -> None:
-    """Replace (or add) the "## Ingest" section, leaving other sections untouched."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = text.find("## Ingest")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + md
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + md + (text[end + 1 :] if end != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dir", default="/tmp/papertrends-ingest-bench")
+    parser.add_argument("--dir", help="keep the synthetic archive here and reuse it (default: a temporary folder)")
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--write-md", action="store_true")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child")
     parser.add_argument("--files")
@@ -211,16 +203,16 @@ def main() -> None:
     if args.generate:
         print(json.dumps(generate(Path(args.dir), args.scale)))
         return
-    work = Path(args.dir)
-    # Generate in a child: a process's peak RSS survives fork+exec, so a big parent would
-    # leak its own peak into every measurement.
-    gen = [sys.executable, __file__, "--generate", "--dir", str(work), "--scale", str(args.scale)]
-    files = json.loads(subprocess.run(gen, check=True, capture_output=True).stdout)
-    results = [measure(mode, files, work) for mode in ("ingest", "pandas", "arrow-scan")]
-    for r in results:
-        print(f"{r['mode']:<11} {r['seconds']:>7.1f} s  peak RSS {r['peak_rss_mb']:>6,} MB  {r['result']}")
-    if args.write_md:
-        write_section(markdown(results, files, "python bench/ingest_bench.py --write-md"))
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+        work = Path(args.dir or tmp)
+        # Generate in a child: a process's peak RSS survives fork+exec, so a big parent would
+        # leak its own peak into every measurement.
+        gen = [sys.executable, __file__, "--generate", "--dir", str(work), "--scale", str(args.scale)]
+        files = json.loads(subprocess.run(gen, check=True, capture_output=True).stdout)
+        results = [measure(mode, files, work) for mode in ("ingest", "pandas", "arrow-scan")]
+        for r in results:
+            print(f"{r['mode']:<11} {r['seconds']:>7.1f} s  peak RSS {r['peak_rss_mb']:>6,} MB  {r['result']}")
+        record("ingest", markdown(results, files, args.scale), title="Ingest")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,13 @@ Phases, each in its own child process so its peak RSS (``ru_maxrss``) is its own
 - full: ``refresh --full`` through the flow against the fake GitHub (its own process): every
   repository checked (a free 304 each), every one re-decided, exported and reported.
 
-    PYTHONPATH=.:tests nice python bench/scale_sim.py --repos 200000 --links 300000
+Each flow phase gets Prefect's temporary server (``PAPERTRENDS_PREFECT_SERVER_IDLE_MINUTES=0``),
+its state in the run's temporary folder. Records its figures in BENCHMARKS.md, one block per
+size (``scale-sim-REPOS``), so the default run (`make bench`) leaves the opt-in 200,000 one
+(`make bench-scale`) alone.
+
+    python bench/scale_sim.py --repos 200000 --links 300000    # (hours; `make bench-scale`)
+    python bench/scale_sim.py --repos 5000 --links 7500 --bare 1000   # (minutes; `make bench`)
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+
+from record import record  # noqa: E402
+
 os.environ.setdefault("PAPERTRENDS_CRAWL_VIA", "api")  # the API path's figures; git: crawl_git_bench.py
 
 
@@ -295,7 +304,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="scale-sim-") as tmp:
         folder = Path(tmp)
         # the flow's Prefect state in the run's folder; a loaded machine starts its server slowly
-        os.environ.update(PREFECT_HOME=str(folder / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300")
+        os.environ.update(PREFECT_HOME=str(folder / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",
+                          PAPERTRENDS_PREFECT_SERVER_IDLE_MINUTES="0")
         if "ingest" in modes:
             links, papers = write_archive(folder, args.links, args.repos)
             ingest_args = [str(links), str(papers), str(folder / "ingest")]
@@ -313,6 +323,7 @@ def main() -> None:
             shutil.copy(seed / "warehouse.duckdb", run / "warehouse.duckdb")
             if mode == "reclassify":
                 results["bare"] = run_child("--phase", "bare", "--args", str(args.bare), str(run / "warehouse.duckdb"))
+            results[f"load_average_before_{mode}"] = os.getloadavg()
             results[mode] = run_child("--phase", "flow", "--args", mode, str(args.repos), str(run / "warehouse.duckdb"))
             results[f"load_average_after_{mode}"] = os.getloadavg()
     if "reclassify" in results:
@@ -321,6 +332,48 @@ def main() -> None:
         run.update(repos_per_s=round(run["classified"] / run["seconds"], 1), stage_repos_per_s=round(stage_rate, 1))
         results["classify_stage_vs_bare_rules"] = round(stage_rate / results["bare"]["repos_per_s"], 2)
     print(json.dumps(results, indent=1, default=str))
+    record(f"scale-sim-{args.repos}", markdown(results, args), title=f"Scale simulation: {args.repos:,} repositories "
+           "through the flow")
+
+
+def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
+    def load(mode: str) -> str:
+        before, after = results.get(f"load_average_before_{mode}"), results.get(f"load_average_after_{mode}")
+        return f"{before[0]:.1f} -> {after[0]:.1f}" if before and after else "-"
+
+    lines = []
+    if "ingest" in results:
+        r = results["ingest"]
+        lines += [f"Ingest: a synthetic archive of {args.links:,} links over {args.repos:,} repositories, downloaded "
+                  f"from the fake Hugging Face and ingested ({r['rows']['papers']:,} papers, {r['rows']['links']:,} "
+                  f"links, {r['rows']['repos']:,} repositories stored) in **{r['seconds']:.1f} s**, peak RSS "
+                  f"**{r['peak_rss_mb']:,.0f} MB**.", ""]  # fmt: skip
+    seed = results["seed"]
+    if "reused" in seed:
+        lines += ["Seed: an earlier run's seeded warehouse, reused (`--seed-dir`).", ""]
+    else:
+        lines += [f"Seed: a warehouse as a finished crawl of {seed['repos']:,} repositories leaves it, evidence "
+                  f"copied from the bundled sample's {seed['sample_repos']:,} real repositories in turn "
+                  f"({seed['evidence_rows']:,} evidence rows), written in {seed['seconds']:.0f} s.", ""]  # fmt: skip
+    lines += ["| run | load average (1 min) | classify stage | whole refresh | peak RSS, flow process "
+              "| peak RSS of its children | CPU s: flow process / children |", "|---|---|---:|---:|---:|---|---:|"]
+    if "bare" in results:
+        b = results["bare"]
+        lines.append(f"| baseline: bare rules over {b['repos']:,} repositories' evidence in memory, one process, "
+                     f"no Prefect | - | {b['repos_per_s']:.0f} repos/s | - | - | - | - |")  # fmt: skip
+    for mode, what in (("reclassify", "`refresh --reclassify`: every repository re-decided from stored evidence"),
+                       ("full", "`refresh --full`: every repository checked against the fake GitHub (free 304s), "
+                                "all re-decided")):  # fmt: skip
+        if mode not in results:
+            continue
+        r = results[mode]
+        rate = r["classified"] / r["classify_seconds"] if r.get("classify_seconds") else 0.0
+        ratio = f", {rate / results['bare']['repos_per_s']:.2f}x bare" if "bare" in results else ""
+        kids = ", ".join(f"{k} {v:,} MB" for k, v in sorted(r["children_peak_rss_mb"].items()))
+        lines.append(f"| {what} | {load(mode)} | {r['classify_seconds']:.1f} s: {rate:.0f} repos/s{ratio} "
+                     f"| {r['seconds']:.1f} s | **{r['peak_rss_mb']:,} MB** | {kids} "
+                     f"| {r['cpu_seconds']['flow_process']:,} / {r['cpu_seconds']['children']:,} |")  # fmt: skip
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
