@@ -12,6 +12,10 @@ own client into ``<data folder>/cache/huggingface`` (its cache layout: ``blobs/`
 - 429s: the wait the Hub asks for in ``RateLimit: "...";r=0;t=<s>`` or ``Retry-After``
   (plus one second), up to five times.
 
+What it gives up on at once, we try again (``MAX_ATTEMPTS``, :func:`download_from_hub`): a
+5xx or a reset connection during the GET (its GET retries only 408/429 and a body that breaks
+off; its HEAD, with nothing cached, does retry 5xx and network errors itself).
+
 What it does not do, and why we accept it: since huggingface_hub 1.x a download goes to a
 process-unique temporary file that is deleted when the call fails (``file_download.py``,
 ``_download_to_tmp_and_move``: "On failure, do not keep a partial file around"), so a run
@@ -29,9 +33,11 @@ settings win over these defaults.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -40,10 +46,13 @@ from urllib.parse import unquote, urlsplit
 
 from flows.settings import Settings
 from flows.sources.download import DownloadError
-from flows.sources.http import redact
-from flows.stopping import check_stop
+from flows.sources.http import RETRY_STATUSES, redact
+from flows.stopping import check_stop, sleep_unless_stopped
+
+log = logging.getLogger("papertrends.download")
 
 HUB_DEFAULTS = {"HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_XET": "1"}
+MAX_ATTEMPTS = 4
 _RESOLVE = re.compile(r"([^/]+/[^/]+)/resolve/([^/]+)/(.+)")
 
 
@@ -76,23 +85,50 @@ def hub_cache_dir(settings: Settings) -> Path:
     return settings.cache_dir / "huggingface"
 
 
-def download_from_hub(file: HubFile, settings: Settings, *, progress: bool = True) -> Path:
+def download_from_hub(file: HubFile, settings: Settings, *, progress: bool = True,
+                      sleep: Callable[[float], None] = sleep_unless_stopped) -> Path:  # fmt: skip
     """The local copy of ``file`` in the Hub cache: downloaded, resumed or found current.
 
-    Every failure is a :class:`DownloadError` with a one-line message (the Hub's own errors
-    run to several sentences); nothing half-written is left where a reader would find it.
+    A transient failure huggingface_hub gives up on -- its GET retries only 408/429 and a
+    body that breaks off, not a 5xx or a reset connection -- is tried again, up to
+    ``MAX_ATTEMPTS`` times, 1, 2, 4 s apart (``sleep``: cut short by a stop). Every failure
+    is a :class:`DownloadError` with a one-line message (the Hub's own errors run to several
+    sentences); nothing half-written is left where a reader would find it.
     """
-    check_stop()
     hub = _hub()
-    try:
-        path = hub.hf_hub_download(
-            repo_id=file.repo_id, filename=file.filename, revision=file.revision, repo_type="dataset",
-            endpoint=settings.hf_url, cache_dir=hub_cache_dir(settings), token=False,
-            library_name="papertrends", library_version=_version(), tqdm_class=_bar_class(progress),
-        )  # fmt: skip
-    except Exception as exc:  # the Hub's errors, httpx2's and OSError: all become one line
-        raise DownloadError(_one_line_reason(exc, file, settings.hf_url)) from None
-    return Path(path)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        check_stop()
+        try:
+            path = hub.hf_hub_download(
+                repo_id=file.repo_id, filename=file.filename, revision=file.revision, repo_type="dataset",
+                endpoint=settings.hf_url, cache_dir=hub_cache_dir(settings), token=False,
+                library_name="papertrends", library_version=_version(), tqdm_class=_bar_class(progress),
+            )  # fmt: skip
+            return Path(path)
+        except Exception as exc:  # the Hub's errors, httpx2's and OSError: all become one line
+            reason = _one_line_reason(exc, file, settings.hf_url)
+            if attempt == MAX_ATTEMPTS or not _is_transient(exc):
+                raise DownloadError(reason) from None
+            log.info("attempt %d of %d failed (%s); trying again", attempt, MAX_ATTEMPTS, reason)
+            sleep(2.0 ** (attempt - 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """A fault worth another try: a 408/429/5xx, a transport error, a body shorter than announced.
+
+    Not a missing file or dataset, and not "cannot reach the Hub and nothing cached"
+    (huggingface_hub has already retried its HEAD with backoff before saying that).
+    """
+    from huggingface_hub import errors
+
+    if isinstance(exc, errors.LocalEntryNotFoundError | errors.RepositoryNotFoundError | errors.EntryNotFoundError):
+        return False
+    if isinstance(exc, errors.HfHubHTTPError):
+        return exc.response is not None and exc.response.status_code in RETRY_STATUSES
+    if type(exc).__module__.split(".")[0] in ("httpx2", "httpcore2"):  # huggingface_hub's HTTP client
+        return True
+    return isinstance(exc, OSError) and "Consistency check failed" in str(exc)  # fewer bytes than announced
 
 
 def _hub() -> ModuleType:
@@ -122,7 +158,7 @@ def _one_line_reason(exc: BaseException, file: HubFile, hf_url: str) -> str:
     elif isinstance(exc, errors.HfHubHTTPError) and exc.response is not None:
         reason = f"{where}: HTTP {exc.response.status_code} after retries"
     else:
-        reason = f"{where}: {_short(exc)} (a broken transfer starts again on the next run)"
+        reason = f"{where}: {_short(exc)}"
     return redact(reason)
 
 

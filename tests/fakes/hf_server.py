@@ -16,7 +16,8 @@ What ``huggingface_hub`` (``hf_hub_download``) and a plain HTTP client both need
   ``If-None-Match`` / ``If-Modified-Since`` -> 304, ``ETag`` and ``Last-Modified``.
 
 Tests can queue 429s (with the IETF ``RateLimit`` header HF sends, optionally ``Retry-After``,
-optionally only on paths with a prefix) and truncated bodies (the full ``Content-Length`` is
+optionally only on paths with a prefix), other failures (an HTTP status such as 503, or a
+connection reset with a TCP RST), and truncated bodies (the full ``Content-Length`` is
 announced, then the connection is closed early). Every request is logged with its method.
 """
 
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +52,10 @@ class HfState:
     rate_limit: str | None = '"resolvers";r=0;t=7'
     """The ``RateLimit`` header of a 429 (None: not sent)."""
     retry_after: str | None = None
+    fail_next: list[str] = field(default_factory=list)
+    """For each of the next requests under ``fail_prefix``: ``"reset"`` (a few bytes of the status
+    line, then a TCP RST) or a status to answer with instead (``"503"``)."""
+    fail_prefix: str = "/"
     truncate_next: list[int] = field(default_factory=list)
     """For each of the next body-serving requests: send only this many bytes, then close."""
     ignore_conditionals: bool = False
@@ -87,8 +94,14 @@ class _Handler(BaseHTTPRequestHandler):
             limited = self.state.rate_limited > 0 and self.path.startswith(self.state.rate_limit_prefix)
             if limited:
                 self.state.rate_limited -= 1
+            failing = self.state.fail_next and self.path.startswith(self.state.fail_prefix)
+            failure = self.state.fail_next.pop(0) if failing and not limited else None
         if limited:
             return self._rate_limited()
+        if failure == "reset":
+            return self._reset()
+        if failure is not None:
+            return self._send(int(failure), b'{"error": "injected"}')
         match = RESOLVE.fullmatch(self.path)
         if match:
             return self._resolve(match.group(1), unquote(match.group(2)), unquote(match.group(3)))
@@ -105,6 +118,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self.state.retry_after:
             headers["Retry-After"] = self.state.retry_after
         self._send(429, b"rate limited", headers)
+
+    def _reset(self) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-")  # a few bytes, then the floor falls away
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()  # SO_LINGER 0: the client sees a TCP RST, not an orderly end
+        self.close_connection = True
 
     def _resolve(self, repo: str, revision: str, path: str) -> None:
         commit = self.state.commit(repo)

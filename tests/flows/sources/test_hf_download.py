@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import types
 from pathlib import Path
@@ -16,9 +17,18 @@ from pathlib import Path
 import pytest
 from fakes.hf_server import HfState, resolve_url, serve_hf
 
+from flows import stopping
 from flows.settings import Settings
 from flows.sources.download import DownloadError
-from flows.sources.hf_download import HubFile, _bar_class, _hub, download_from_hub, hub_cache_dir, hub_file
+from flows.sources.hf_download import (
+    MAX_ATTEMPTS,
+    HubFile,
+    _bar_class,
+    _hub,
+    download_from_hub,
+    hub_cache_dir,
+    hub_file,
+)
 
 REPO = "pwc-archive/links-between-paper-and-code"
 PATH = "data/train-00000-of-00001.parquet"
@@ -186,3 +196,90 @@ def _closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def own_stop_flag(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """A stop flag of this test's own: setting it reaches no other test of the process."""
+    flag = threading.Event()
+    monkeypatch.setattr(stopping, "STOP", flag)
+    return flag
+
+
+@pytest.mark.parametrize("failure", ["503", "500", "reset"])
+def test_a_transient_failure_of_the_get_is_tried_again(hub, sleeps: list[float], tmp_path: Path,
+                                                       failure: str) -> None:  # fmt: skip
+    """huggingface_hub's GET retries only 408/429 and a body that breaks off; a 5xx from the CDN or a
+    connection reset ends its call, and our next attempt (after 1 s) fetches the file."""
+    base, state = hub
+    state.fail_next, state.fail_prefix = [failure], "/cdn/"
+    ours: list[float] = []
+    assert download_from_hub(FILE, _settings(base, tmp_path), sleep=ours.append).read_bytes() == CONTENT
+    assert ours == [1.0] and sleeps == []
+    assert _requests(state) == [("HEAD", "resolve"), ("GET", "cdn"), ("HEAD", "resolve"), ("GET", "cdn")]
+    assert not list(hub_cache_dir(_settings(base, tmp_path)).rglob("*.incomplete"))
+
+
+def test_a_5xx_on_the_head_is_left_to_huggingface_hub(hub, sleeps: list[float], tmp_path: Path) -> None:
+    """Its HEAD, finding nothing cached, asks again with backoff on 5xx: no attempt of ours is needed."""
+    base, state = hub
+    state.fail_next, state.fail_prefix = ["503", "503"], "/datasets/"
+    ours: list[float] = []
+    assert download_from_hub(FILE, _settings(base, tmp_path), sleep=ours.append).read_bytes() == CONTENT
+    assert ours == [] and sleeps == [1]  # the first 503 sends it to the cache, the second is waited out
+    assert _requests(state) == [("HEAD", "resolve")] * 3 + [("GET", "cdn")]
+
+
+def test_a_missing_file_is_not_tried_again(hub, tmp_path: Path) -> None:
+    base, state = hub
+    ours: list[float] = []
+    with pytest.raises(DownloadError, match="no such file"):
+        download_from_hub(HubFile(REPO, "main", "data/nope.parquet"), _settings(base, tmp_path), sleep=ours.append)
+    assert ours == [] and _requests(state) == [("HEAD", "resolve")]
+
+
+def test_a_failure_that_lasts_ends_after_max_attempts(hub, sleeps: list[float], tmp_path: Path) -> None:
+    base, state = hub
+    state.fail_next, state.fail_prefix = ["503"] * MAX_ATTEMPTS, "/cdn/"
+    ours: list[float] = []
+    with pytest.raises(DownloadError) as error:
+        download_from_hub(FILE, _settings(base, tmp_path), sleep=ours.append)
+    assert str(error.value) == f"{FILE} on {base.removeprefix('http://')}: HTTP 503 after retries"
+    assert ours == [1.0, 2.0, 4.0][: MAX_ATTEMPTS - 1]
+    assert _requests(state).count(("GET", "cdn")) == MAX_ATTEMPTS
+    assert not list(hub_cache_dir(_settings(base, tmp_path)).rglob("*.incomplete"))
+
+
+def test_a_stop_during_the_wait_ends_the_download(hub, own_stop_flag: threading.Event, tmp_path: Path) -> None:
+    base, state = hub
+    state.fail_next, state.fail_prefix = ["503", "503"], "/cdn/"
+
+    def stop_then_wait(seconds: float) -> None:
+        stopping.request_stop()  # as a signal would, while we wait before the next attempt
+        stopping.sleep_unless_stopped(seconds)
+
+    with pytest.raises(stopping.StopRequested):
+        download_from_hub(FILE, _settings(base, tmp_path), sleep=stop_then_wait)
+    assert own_stop_flag.is_set() and _requests(state) == [("HEAD", "resolve"), ("GET", "cdn")]
+
+
+@pytest.mark.parametrize(("seed", "ours_needed"), [(2, True), (5, True), (7, False), (8, False), (9, True)])
+def test_a_download_through_faults_ends_byte_identical(sleeps: list[float], tmp_path: Path, seed: int,
+                                                       ours_needed: bool) -> None:  # fmt: skip
+    """5xx, 429s, resets, truncated bodies and hangs at a 30 % rate (seeded) between us and the Hub.
+
+    The proxy decides each request's fault from (seed, method, path, n), so a seed replays the same
+    faults. huggingface_hub alone (one attempt) gives up with seeds 2, 5 and 9 on a reset connection
+    during the GET (``ReadError``); our attempts carry those through. Seeds 7 and 8 (429s, a truncated
+    body) it rides out itself."""
+    from fakes.faults import FaultProxy
+
+    content = os.urandom(3 << 20)
+    kinds = ["5xx", "429_retry_after", "429_bare", "reset", "truncate", "timeout"]
+    with serve_hf(HfState(files={KEY: content})) as (base, _state), \
+            FaultProxy(base, rate=0.3, seed=seed, kinds=kinds, hang_seconds=1.0) as proxy:  # fmt: skip
+        ours: list[float] = []
+        path = download_from_hub(FILE, _settings(proxy.url, tmp_path), sleep=ours.append)
+        assert path.read_bytes() == content
+    assert proxy.n_faults >= 1
+    assert bool(ours) == ours_needed, f"faults {dict(proxy.counts)}; hub waits {sleeps}, ours {ours}"
