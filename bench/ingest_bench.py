@@ -16,7 +16,9 @@ fresh child process and reads its peak RSS from the kernel (``wait4``):
 - ``arrow-scan``: a bare ``pyarrow`` batch scan of the projected columns (the floor).
 
 The machine is shared and timings drift, so ``--rounds N`` runs the modes N times,
-interleaved, and reports each mode's median wall time (and its largest peak RSS).
+interleaved, and reports each mode's median wall time (and its largest peak RSS). The JSON
+readers are compared as ratios (``read_json`` / hand-written) in the same run, with the verdict
+issue 21 asks for: read_json stays only if faster within ``PEAK_CEILING_MB`` peak.
 
 Usage: python bench/ingest_bench.py [--dir DIR] [--scale 1.0] [--rounds 1] [--modes M ...] [--write-md]
 """
@@ -276,12 +278,31 @@ def markdown(results: list[dict], files: dict[str, list[str]], command: str, rou
         ratios = (f"{r['peak_rss_mb'] / base['peak_rss_mb']:.2f} | {r['seconds'] / base['seconds']:.2f}" if base
                   else "- | -")  # fmt: skip
         lines.append(f"| {r['mode']} | {what[r['mode']]} | {r['seconds']} ({runs}) | {r['peak_rss_mb']:,} | {ratios} |")
-    for new, old in (("ingest-json", "ingest-json-handwritten"), ("read-json", "read-json-handwritten")):
-        if new in by and old in by:
-            lines += ["", f"`{new}` / `{old}`: wall {by[new]['seconds'] / by[old]['seconds']:.2f}, "
-                          f"peak RSS {by[new]['peak_rss_mb'] / by[old]['peak_rss_mb']:.2f}."]  # fmt: skip
+    lines += [""] + [f"{line}" for line in json_verdict(results)]
     lines += ["", f"Ingest counts: `{json.dumps(counts, sort_keys=True)}`", ""]
     return "\n".join(lines)
+
+
+PEAK_CEILING_MB = 1300
+"""Issue 21: DuckDB's read_json replaces the hand-written parser only if faster within 1.3 GB peak."""
+
+
+def json_verdict(results: list[dict]) -> list[str]:
+    """The two JSON readers as ratios (new / hand-written) and whether read_json earns its place."""
+    by = {r["mode"]: r for r in results}
+    lines = []
+    for new, old in (("ingest-json", "ingest-json-handwritten"), ("read-json", "read-json-handwritten")):
+        if new in by and old in by:
+            lines.append(f"`{new}` / `{old}`: wall {by[new]['seconds'] / by[old]['seconds']:.2f}, "
+                         f"peak RSS {by[new]['peak_rss_mb'] / by[old]['peak_rss_mb']:.2f}.")  # fmt: skip
+    if "ingest-json" in by and "ingest-json-handwritten" in by:
+        new, old = by["ingest-json"], by["ingest-json-handwritten"]
+        faster, within = new["seconds"] < old["seconds"], new["peak_rss_mb"] <= PEAK_CEILING_MB
+        keep = "read_json stays" if faster and within else "the hand-written parser stays"
+        speed, room = "faster" if faster else "not faster", "within" if within else "over"
+        lines.append(f"Verdict: {keep} (ingest through read_json {speed}, "
+                     f"peak {new['peak_rss_mb']:,} MB {room} {PEAK_CEILING_MB:,} MB).")  # fmt: skip
+    return lines
 
 
 def write_section(md: str, path: Path = ROOT / "bench" / "BENCHMARKS.md") -> None:
@@ -327,8 +348,12 @@ def main() -> None:
             print(f"{r['mode']:<24} {r['seconds']:>7.1f} s  peak RSS {r['peak_rss_mb']:>6,} MB  {r['result']}",
                   flush=True)  # fmt: skip
     results = summarise(runs)
+    for line in json_verdict(results):
+        print(line)
     if args.write_md:
         command = "python bench/ingest_bench.py --write-md" + (f" --rounds {args.rounds}" if args.rounds > 1 else "")
+        if args.modes != list(MODES):
+            command += " --modes " + " ".join(args.modes)
         write_section(markdown(results, files, command, args.rounds))
 
 
