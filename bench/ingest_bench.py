@@ -7,9 +7,10 @@ arrays (one ``links.json.gz``, one ``papers.json.gz``), then runs each measureme
 fresh child process and reads its peak RSS from the kernel (``wait4``):
 
 - ``ingest``: ``ingest_archive`` of the Parquet files into a new DuckDB warehouse (the product path);
-- ``ingest-json``: the same from the ``.json.gz`` files, read by DuckDB's ``read_json`` (the product);
-- ``ingest-json-handwritten``: the same with the hand-written streaming parser it replaced
-  (bench/json_stream_baseline.py), the baseline that decided the change;
+- ``ingest-json``: the same from the ``.json.gz`` files, read by DuckDB's ``read_json``
+  (bench/json_read_json.py: the challenger issue 21 asked to adopt if faster within 1.3 GB peak);
+- ``ingest-json-handwritten``: the same through the product's hand-written streaming parser
+  (``pwc_archive.iter_json_array``), the baseline the challenger has to beat;
 - ``read-json`` / ``read-json-handwritten``: the two JSON readers alone, records out, nothing stored;
 - ``pandas``: ``pandas.read_parquet`` of the Parquet files' projected columns (baseline:
   what "just load it" costs, before any conversion or storing);
@@ -150,8 +151,8 @@ def run_ingest(files: dict[str, list[str]], db: str, fmt: str = "parquet", reade
     from flows.stages.ingest import ingest_archive
     from flows.store.warehouse import Warehouse
 
-    if reader == "handwritten":
-        _use_handwritten_json_reader()
+    if reader == "read_json":
+        _use_read_json()
     prefix = "" if fmt == "parquet" else "json_"
     links, papers = files[f"{prefix}links"], files[f"{prefix}papers"]
     Path(db).unlink(missing_ok=True)
@@ -165,8 +166,8 @@ def run_read_json(files: dict[str, list[str]], reader: str) -> dict:
     """The JSON reader alone: every record of both files as a dict of the projected columns, nothing stored."""
     from flows.sources import pwc_archive
 
-    if reader == "handwritten":
-        _use_handwritten_json_reader()
+    if reader == "read_json":
+        _use_read_json()
     n = {"papers": 0, "links": 0}
     for kind, columns in (("papers", pwc_archive.PAPER_COLUMNS), ("links", pwc_archive.LINK_COLUMNS)):
         for path in files[f"json_{kind}"]:
@@ -175,13 +176,13 @@ def run_read_json(files: dict[str, list[str]], reader: str) -> dict:
     return n
 
 
-def _use_handwritten_json_reader() -> None:
-    """Point the archive source at the parser DuckDB's read_json replaced (the baseline)."""
-    import json_stream_baseline
+def _use_read_json() -> None:
+    """Point the archive source at DuckDB's read_json (the challenger) instead of its own parser."""
+    import json_read_json
 
     from flows.sources import pwc_archive
 
-    pwc_archive.iter_records = json_stream_baseline.iter_records
+    pwc_archive.iter_records = json_read_json.iter_records
 
 
 def run_pandas(files: dict[str, list[str]]) -> dict:
@@ -213,10 +214,10 @@ MODES = ("ingest", "ingest-json", "ingest-json-handwritten", "read-json", "read-
 def child(mode: str, files: dict[str, list[str]], db: str) -> dict:
     return {
         "ingest": lambda: run_ingest(files, db),
-        "ingest-json": lambda: run_ingest(files, db, "json"),
-        "ingest-json-handwritten": lambda: run_ingest(files, db, "json", "handwritten"),
-        "read-json": lambda: run_read_json(files, "product"),
-        "read-json-handwritten": lambda: run_read_json(files, "handwritten"),
+        "ingest-json": lambda: run_ingest(files, db, "json", "read_json"),
+        "ingest-json-handwritten": lambda: run_ingest(files, db, "json"),
+        "read-json": lambda: run_read_json(files, "read_json"),
+        "read-json-handwritten": lambda: run_read_json(files, "product"),
         "pandas": lambda: run_pandas(files),
         "arrow-scan": lambda: run_arrow_scan(files),
     }[mode]()
@@ -266,10 +267,10 @@ def markdown(results: list[dict], files: dict[str, list[str]], command: str, rou
         "| mode | what | wall s (runs) | peak RSS MB | RSS / pandas | time / pandas |", "|---|---|---|---|---|---|",
     ]  # fmt: skip
     what = {"ingest": "`ingest_archive` of the Parquet files -> DuckDB (convert, normalise, upsert, one transaction)",
-            "ingest-json": "`ingest_archive` of the `.json.gz` files, read by DuckDB's `read_json` (the product)",
-            "ingest-json-handwritten": "the same with the hand-written streaming JSON parser it replaced",
+            "ingest-json": "`ingest_archive` of the `.json.gz` files, read by DuckDB's `read_json` (the challenger)",
+            "ingest-json-handwritten": "the same through the product's hand-written streaming JSON parser",
             "read-json": "the `.json.gz` reader alone (`read_json` -> Arrow -> records), nothing stored",
-            "read-json-handwritten": "the hand-written reader alone (stdlib `raw_decode` per record)",
+            "read-json-handwritten": "the product's reader alone (stdlib `raw_decode` per record)",
             "pandas": "baseline: `pandas.read_parquet(columns=projected)`, nothing stored",
             "arrow-scan": "floor: bare pyarrow batch scan of projected columns"}  # fmt: skip
     base = by.get("pandas")
@@ -298,7 +299,7 @@ def json_verdict(results: list[dict]) -> list[str]:
     if "ingest-json" in by and "ingest-json-handwritten" in by:
         new, old = by["ingest-json"], by["ingest-json-handwritten"]
         faster, within = new["seconds"] < old["seconds"], new["peak_rss_mb"] <= PEAK_CEILING_MB
-        keep = "read_json stays" if faster and within else "the hand-written parser stays"
+        keep = "read_json should replace the parser" if faster and within else "the hand-written parser stays"
         speed, room = "faster" if faster else "not faster", "within" if within else "over"
         lines.append(f"Verdict: {keep} (ingest through read_json {speed}, "
                      f"peak {new['peak_rss_mb']:,} MB {room} {PEAK_CEILING_MB:,} MB).")  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,16 @@ from typing import Any
 import pytest
 from fakes.hf_server import HfState, serve_hf
 from fakes.pwc_files import LINKS, PAPERS, PWC, link, paper, write_archive, write_json_gz, write_parquet
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.settings import Settings
-from flows.sources.pwc_archive import ArchiveError, hf_archive_urls, iter_records
+from flows.sources.pwc_archive import (
+    ArchiveError,
+    hf_archive_urls,
+    iter_json_array,
+    iter_records,
+)
 from flows.stages.ingest import ingest_archive
 from flows.store.warehouse import Warehouse
 
@@ -194,49 +202,47 @@ def test_a_url_on_another_host_goes_through_the_plain_downloader(warehouse: Ware
     assert len(list((tmp_path / "data" / "cache" / "downloads").glob("*.parquet"))) == 2
 
 
-# --- the JSON reader (DuckDB's read_json through the store) ------------------------------------
+# --- the incremental JSON reader -------------------------------------------------------------
 
 
-def test_json_records_carry_only_the_wanted_columns_as_the_json_spells_them(tmp_path: Path) -> None:
-    records = [{"paper_url": "u1", "is_official": True, "mentioned_in_paper": 1, "arxiv_id": 1706.03762,
-                "title": "Caf\u00e9", "abstract": "never read", "methods": [{"name": "x"}]},
-               {"paper_url": "u2", "is_official": "yes"}, {}]  # fmt: skip
-    path = write_json_gz(tmp_path / "odd.json.gz", records)
-    got = list(iter_records(path, ["paper_url", "is_official", "mentioned_in_paper", "arxiv_id", "title"]))
-    assert got == [
-        {"paper_url": "u1", "is_official": "true", "mentioned_in_paper": "1", "arxiv_id": "1706.03762",
-         "title": "Caf\u00e9"},
-        {"paper_url": "u2", "is_official": "yes", "mentioned_in_paper": None, "arxiv_id": None, "title": None},
-        dict.fromkeys(["paper_url", "is_official", "mentioned_in_paper", "arxiv_id", "title"]),
-    ]  # fmt: skip
-
-
-def test_plain_json_and_an_empty_array_are_read(tmp_path: Path) -> None:
-    (tmp_path / "a.json").write_text(json.dumps([paper("a", "ICML 2020 7")]))
-    (tmp_path / "empty.json").write_text(" [ ] ")
-    assert [r["paper_url"] for r in iter_records(tmp_path / "a.json", ["paper_url"])] == [PWC + "a"]
-    assert list(iter_records(tmp_path / "empty.json", ["paper_url"])) == []
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1 << 20])
+def test_json_array_across_window_boundaries(chunk: int) -> None:
+    values = [{"a": 1}, 12345678, -1.5e10, "x,]y", None, True, [], {"nested": [1, {"b": "c"}]}, 0]
+    text = " \n[ " + json.dumps(values, indent=2)[1:] + "\n "
+    assert list(iter_json_array(io.StringIO(text), chunk)) == values
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "empty file"),
-        ('{"a": 1}', "neither Parquet nor a"),
-        ("[", "malformed or truncated JSON"),
-        ('[{"a": 1}, ', "the JSON array is not closed"),  # DuckDB alone would take it as complete
-        ('[{"a": 1}, {"b": ', "malformed or truncated JSON"),
-        ('[{"a": 1} {"b": 2}]', "malformed or truncated JSON"),
-        ('[{"a": 1}] trailing', "malformed or truncated JSON"),
-        ('[{"a": 1},', "malformed or truncated JSON .*not closed"),
+        ("", "ends early"),  # empty file
+        ('{"a": 1}', "not a JSON array"),
+        ('[{"a": 1}, {"b": ', "truncated"),
+        ('[{"a": 1} {"b": 2}]', "expected ','"),
+        ('[{"a": 1}] trailing', "after the JSON array"),
+        ('[{"a": 1},', "truncated"),
     ],
 )
-def test_broken_json_is_an_archive_error(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "broken.json"
-    path.write_text(text)
-    with pytest.raises(ArchiveError, match=message) as error:
-        list(iter_records(path, ["a"]))
-    assert str(tmp_path) not in str(error.value)  # the file's name, not its whole path
+def test_json_array_errors(text: str, message: str) -> None:
+    with pytest.raises(ArchiveError, match=message):
+        list(iter_json_array(io.StringIO(text), 4))
+
+
+def test_empty_json_array() -> None:
+    assert list(iter_json_array(io.StringIO(" [ ] "))) == []
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(_json, max_size=8), chunk=st.integers(1, 40))
+def test_json_array_round_trips(values: list[Any], chunk: int) -> None:
+    assert list(iter_json_array(io.StringIO(json.dumps(values)), chunk)) == values
 
 
 def test_parquet_reader_projects_columns(tmp_path: Path) -> None:
