@@ -18,16 +18,24 @@ seconds a repository spends waiting (round trips, plus the fake's work); 16 proc
 wait 16 times as much at once; the client's own CPU per repository (this process and
 its git children, measured) bounds the rate by the cores. The extrapolation takes the
 slower of the two. Run: ``PYTHONPATH=. python bench/crawl_git_bench.py``.
+
+``--faults``: issue 22's scenario instead (tests/reliability/quota_scenario.py): 70
+repositories (65 real, one renamed, a 404, 451, 403 and 409) behind a proxy that breaks 5 %
+of requests (seeded, transient kinds), a token set, the production retry policy; a first
+crawl and a following plain ``crawl`` on each path. ``--write-md`` puts the table into
+bench/BENCHMARKS.md with the command, the machine's load and the date.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,13 +151,97 @@ def git_vs_api(n_repos: int, n_latency_repos: int, n_serial: int) -> dict[str, A
     return {"measured": runs, "git_model_16_processes": model}
 
 
+def through_faults(rate: float, seed: int) -> dict[str, Any]:
+    """Issue 22's scenario on both paths, each in its own folder, with the loads seen around it."""
+    from reliability.quota_scenario import crawl_through_faults
+
+    out: dict[str, Any] = {"load_before": os.getloadavg()[0]}
+    with tempfile.TemporaryDirectory() as tmp:
+        for via in ("api", "git"):
+            started = time.perf_counter()
+            out[via] = crawl_through_faults(via, Path(tmp) / via, rate=rate, seed=seed)
+            out[via]["seconds"] = round(time.perf_counter() - started, 1)
+    out["load_after"] = os.getloadavg()[0]
+    return out
+
+
+FAULTS_HEADING = "### Through 5 % faults on both paths (issue 22)"
+
+
+def faults_markdown(result: dict[str, Any], command: str) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    loads = f"{result['load_before']:.1f} before, {result['load_after']:.1f} after"
+    lines = [FAULTS_HEADING, "",
+             f"Command: `{command}` ({when}; load average {loads}, {os.cpu_count()} cores). 70 repository names "
+             "(65 real, one renamed, and a 404, 451, 403 and 409), a token set, every host behind a FaultProxy "
+             "breaking 5 % of requests with transient faults (seeded), the production retry policy; a first "
+             "crawl, then at once a plain `crawl`. Quota-counted = what the fake charges as GitHub would (REST "
+             "answers other than 304, GraphQL queries); the client's own count (which also counts tries a "
+             "fault cut short) beside it.", "",
+             "| measure | API path | git path | bound (issue 22) |", "|---|---:|---:|---|"]  # fmt: skip
+    api, git = result["api"], result["git"]
+
+    def row(name: str, a: Any, g: Any, bound: str) -> None:
+        lines.append(f"| {name} | {a} | {g} | {bound} |")
+
+    row("repositories ending `failed`, first crawl", api["first"]["statuses"].get("failed", 0),
+        git["first"]["statuses"].get("failed", 0), "0 on either path")
+    row("faults injected, first crawl", api["first"]["faults_injected"], git["first"]["faults_injected"], "")
+    row("quota-counted requests, first crawl", api["first"]["quota_counted"], git["first"]["quota_counted"],
+        "git <= 5")
+    row("... per repository", api["first"]["quota_per_repo"], git["first"]["quota_per_repo"], "API <= 1.05")
+    row("... of them GraphQL queries", api["first"]["graphql"], git["first"]["graphql"], "")
+    row("client's own quota-counted count, first crawl", api["first"]["client_quota_counted"],
+        git["first"]["client_quota_counted"], "")
+    row("selected by the following plain `crawl`", api["second"]["selected"], git["second"]["selected"], "")
+    row("quota-counted requests, following plain `crawl`", api["second"]["quota_counted"],
+        git["second"]["quota_counted"], "git <= 2")
+    row("... per repository", api["second"]["quota_per_repo"], git["second"]["quota_per_repo"], "API <= 0.02")
+    row("raw-host reads, first crawl", api["first"]["raw_reads"], git["first"]["raw_reads"], "git: none")
+    row("git HTTP requests, first crawl", api["first"]["git_requests"], git["first"]["git_requests"], "")
+    row("seconds, both crawls", api["seconds"], git["seconds"], "")
+    ended = {via: ", ".join(f"{k} {v}" for k, v in result[via]["first"]["statuses"].items()) for via in ("api", "git")}
+    said = f"both paths: {ended['api']}" if ended["api"] == ended["git"] else \
+        f"API path: {ended['api']}; git path: {ended['git']}"
+    lines += ["", f"Statuses after the first crawl, {said}. The following plain `crawl` selects nothing: every "
+              "repository is up to date, the gone ones wait on their backoff.", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+BENCHMARKS_MD = Path(__file__).resolve().parent / "BENCHMARKS.md"
+
+
+def write_faults_section(md: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or add, at the end of the git section) the fault-scenario subsection; nothing else moves."""
+    text = path.read_text()
+    start = text.find(FAULTS_HEADING)
+    if start == -1:
+        git_section = text.find("## Crawler through git")
+        start = end = text.find("\n## ", git_section + 1) + 1
+    else:
+        ends = [i for i in (text.find("\n## ", start + 1), text.find("\n### ", start + 1)) if i != -1]
+        end = min(ends) + 1 if ends else len(text)
+    path.write_text(text[:start] + md.rstrip("\n") + "\n\n" + text[end:])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000, help="repositories at no added latency")
     parser.add_argument("--latency-repos", type=int, default=100, help="repositories at 50 and 200 ms")
     parser.add_argument("--serial-repos", type=int, default=20, help="repositories for one git process alone")
+    parser.add_argument("--faults", action="store_true", help="issue 22's scenario: 70 repositories, 5 %% faults")
+    parser.add_argument("--seed", type=int, default=20261222, help="the fault proxy's seed (--faults)")
+    parser.add_argument("--write-md", action="store_true", help="write the --faults table into BENCHMARKS.md")
     args = parser.parse_args()
-    print(json.dumps(git_vs_api(args.repos, args.latency_repos, args.serial_repos), indent=2))
+    if not args.faults:
+        print(json.dumps(git_vs_api(args.repos, args.latency_repos, args.serial_repos), indent=2))
+        return
+    result = through_faults(0.05, args.seed)
+    print(json.dumps(result, indent=2))
+    if args.write_md:
+        command = "PYTHONPATH=. python bench/crawl_git_bench.py --faults --write-md" + (
+            f" --seed {args.seed}" if args.seed != 20261222 else "")
+        write_faults_section(faults_markdown(result, command))
 
 
 if __name__ == "__main__":

@@ -52,11 +52,11 @@ from flows.stopping import (  # noqa: E402
     StopRequested,
     check_stop,
     first_signal,
+    forget_work_done,
     mark_work_done,
     pause_point,
     request_stop,
     signal_received,
-    work_done,
 )
 from flows.store.parquet import export_tables  # noqa: E402
 from flows.store.runs import completed_runs  # noqa: E402
@@ -262,6 +262,8 @@ def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[s
     it ``interrupted``; one after it leaves it ``completed`` and the command says so.
     """
     counts: dict[str, Any] = {}
+    forget_work_done()
+    recorded = False
     try:
         with stop_on_signals():
             wh.start_run(run_id, "refresh", params)
@@ -269,9 +271,10 @@ def _run_recorded(wh: Warehouse, run_id: str, settings: Settings, params: dict[s
             _run_stages(counts, settings, wh, params)
             status = "partial" if _failed_batches(counts) else "completed"
             wh.finish_run(run_id, status, counts, None)
+            recorded = True
             mark_work_done(f"the refresh run, recorded {status}")
     except BaseException as exc:
-        if work_done():  # the row is final; whatever surfaced afterwards changes nothing stored
+        if recorded:  # the row is final; whatever surfaced afterwards changes nothing stored
             raise
         if is_interrupt(exc):
             request_stop()  # batches on other threads stop at their next request instead of finishing

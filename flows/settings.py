@@ -11,6 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
@@ -21,7 +22,8 @@ class Settings:
     data_dir: Path = Path("data")
     github_api_url: str = "https://api.github.com"
     github_raw_url: str = "https://raw.githubusercontent.com"
-    github_git_url: str = "https://github.com"
+    github_git_url: str | None = None
+    """PAPERTRENDS_GITHUB_GIT_URL; None: derived from the API's URL (:attr:`git_url`)."""
     git_processes: int = 16
     git_work_dir: Path = Path(tempfile.gettempdir()) / f"papertrends-git-{os.getuid()}"
     # git | api; None: git when git 2.30+ is installed. Read even when Settings is built by hand, so one
@@ -47,7 +49,7 @@ class Settings:
             data_dir=Path(env.get("PAPERTRENDS_DATA_DIR", "data")),
             github_api_url=env.get("GITHUB_API_URL", cls.github_api_url).rstrip("/"),
             github_raw_url=env.get("PAPERTRENDS_GITHUB_RAW_URL", cls.github_raw_url).rstrip("/"),
-            github_git_url=env.get("PAPERTRENDS_GITHUB_GIT_URL", cls.github_git_url).rstrip("/"),
+            github_git_url=(env.get("PAPERTRENDS_GITHUB_GIT_URL") or "").rstrip("/") or None,
             git_processes=max(1, int(env.get("PAPERTRENDS_GIT_PROCESSES") or cls.git_processes)),
             git_work_dir=Path(env.get("PAPERTRENDS_GIT_WORK_DIR") or cls.git_work_dir),
             crawl_via=env.get("PAPERTRENDS_CRAWL_VIA") or None,
@@ -71,6 +73,24 @@ class Settings:
             return settings
         path = Path(db)
         return replace(settings, data_dir=path.parent, db_file=path)
+
+    @property
+    def git_url(self) -> str:
+        """The git host's base URL: PAPERTRENDS_GITHUB_GIT_URL, else the one the API's URL implies.
+
+        api.github.com -> https://github.com and GitHub Enterprise's ``https://HOST/api/v3``
+        -> ``https://HOST``. Any other API URL names no git host: guessing github.com would
+        send an enterprise crawl (and its token) to the wrong host, so it is an error
+        naming the setting to add.
+        """
+        if self.github_git_url:
+            return self.github_git_url.rstrip("/")
+        derived = git_url_for_api(self.github_api_url)
+        if derived is None:
+            raise GitUrlUnknown(f"no git host is known for GITHUB_API_URL={self.github_api_url}: set "
+                                "PAPERTRENDS_GITHUB_GIT_URL (e.g. https://HOST for GitHub Enterprise), "
+                                "or crawl with --via api")  # fmt: skip
+        return derived
 
     @property
     def db_path(self) -> Path:
@@ -103,7 +123,7 @@ class Settings:
             "data_dir": str(self.data_dir),
             "github_api_url": self.github_api_url,
             "github_raw_url": self.github_raw_url,
-            "github_git_url": self.github_git_url,
+            "github_git_url": self.github_git_url or git_url_for_api(self.github_api_url) or "unknown",
             "git_processes": str(self.git_processes),
             "git_work_dir": str(self.git_work_dir),
             "crawl_via": self.crawl_via or "auto",
@@ -112,6 +132,22 @@ class Settings:
             "sample_dir": str(self.sample_dir),
             "github_token": "set" if self.github_token else "not set",
         }
+
+
+class GitUrlUnknown(ValueError):
+    """The git host cannot be derived from GITHUB_API_URL and PAPERTRENDS_GITHUB_GIT_URL is not set."""
+
+
+def git_url_for_api(api_url: str) -> str | None:
+    """The git host a GitHub API URL implies: github.com's, or an Enterprise server's; None for any other shape."""
+    parts = urlsplit(api_url.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return None
+    if parts.hostname.lower() == "api.github.com" and parts.path in ("", "/"):
+        return "https://github.com"
+    if parts.path.rstrip("/").lower() == "/api/v3":
+        return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"  # never a userinfo credential
+    return None
 
 
 def quiet_prefect_defaults() -> None:

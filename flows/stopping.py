@@ -51,6 +51,11 @@ def mark_work_done(what: str) -> None:
     _done.append(what)
 
 
+def forget_work_done() -> None:
+    """A new run in the same process (serve's scheduled runs, a notebook) starts with nothing done."""
+    _done.clear()
+
+
 def work_done() -> str | None:
     """What :func:`mark_work_done` said, or None while the work is still going."""
     return _done[0] if _done else None

@@ -28,8 +28,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
 os.environ.pop("GITHUB_TOKEN", None)  # a developer's real token never reaches a test
-# The suite tests the API path unless a test asks for git (tests/flows/crawl/test_git_crawl.py and the
-# git reliability tests pass via="git"); git's scratch folders stay in the session's temp dir.
+# A test that does not name its crawl path gets the API's; every end-to-end crawl test names both
+# (parametrised via="api"/"git"); git's scratch folders stay in the session's temp dir.
 os.environ["PAPERTRENDS_CRAWL_VIA"] = "api"
 # No shared local Prefect server outliving a test (tests/flows/service/test_local_server.py turns it on).
 os.environ["PAPERTRENDS_PREFECT_SERVER_IDLE_MINUTES"] = "0"

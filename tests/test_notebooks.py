@@ -91,8 +91,8 @@ def test_the_notebook_shows_the_reports_weighted_shares(tmp_path: Path, monkeypa
     assert list(shown["framework"]) == list(report["framework"])
     for column in ("n_items", "n_total", "share", "share_low", "share_high"):
         assert shown[column].to_numpy() == pytest.approx(report[column].to_numpy(), rel=1e-5), column
-    latest = report[(report["period"] == "2025") & (report["framework"] == "pytorch")]["share"].iloc[0]
-    assert round(100 * latest, 1) == 98.7  # the weighted share (unweighted it was 97.1%)
+    weighted = report[(report["share"] - report["n_items"] / report["n_total"]).abs() > 1e-6]
+    assert len(weighted), "the sample's all-venue shares are weighted estimates, not the plain ratio of counts"
 
 
 def test_notebook_defines_no_logic_and_says_what_the_code_counts() -> None:

@@ -13,7 +13,8 @@ before anything is counted each link gets one of five words:
 - ``unknown``: the dates needed are missing; the reason names which.
 
 "Code starts" is the earliest of the repository's creation and its first commit:
-creation dates alone are wrong for repositories that were re-created or moved.
+creation dates alone are wrong for repositories that were re-created or moved. A
+fork's code starts at its own creation (its earlier history is its parent's).
 Pure: the same facts give the same word, whatever order links come in. Facts that
 are unknown (``None``) are not used. Bump ``ATTRIBUTION_VERSION`` when a rule changes:
 stored attributions of an older version are recomputed from stored facts, no crawl.
@@ -26,8 +27,10 @@ from datetime import date, datetime
 
 from analysis.attribution.title_words import distinctive_words, name_overlap
 
-ATTRIBUTION_VERSION = "2026.12.2"
-ATTRIBUTIONS = ("official", "contemporaneous", "later-port", "suspect", "unknown")
+ATTRIBUTION_VERSION = "2026.12.3"
+ATTRIBUTIONS = ("official", "contemporaneous", "later-port", "suspect", "unknown", "later-rewrite")
+"""``later-rewrite`` is given when counting, never stored: an official link whose code is in a framework released
+after the conference (:func:`analysis.attribution.releases.late_links`)."""
 COUNTED = ("official", "contemporaneous")
 """The words that count as the paper's own code by default."""
 
@@ -88,6 +91,7 @@ class RepoFacts:
     language: str | None = None
     n_files: int | None = None
     n_evidence_files: int | None = None
+    is_fork: bool | None = None  # a GitHub fork: its history is its parent's until it was created
 
 
 def add_months(day: date, months: int) -> date:
@@ -107,7 +111,12 @@ def _day(value: datetime | date | None) -> date | None:
 
 
 def code_start(repo: RepoFacts) -> date | None:
-    """The earliest of creation and first commit (None when neither is known)."""
+    """The earliest of creation and first commit (None when neither is known).
+
+    A fork's own code starts at its creation: the commits before it are its parent's.
+    """
+    if repo.is_fork and repo.created_at is not None:
+        return _day(repo.created_at)
     known = [d for d in (_day(repo.created_at), _day(repo.first_commit_at)) if d is not None]
     return min(known) if known else None
 
@@ -216,7 +225,7 @@ def _by_dates(paper: PaperFacts, repo: RepoFacts, window: Window) -> tuple[str, 
 
 FACT_COLUMNS = ("is_official", "title", "venue", "year", "paper_date", "venue_end", "full_name", "repo_status",
                 "created_at", "first_commit_at", "last_commit_at", "description", "readme_title", "language",
-                "n_files", "n_evidence_files")  # fmt: skip
+                "n_files", "n_evidence_files", "is_fork")  # fmt: skip
 
 
 def _known(value: object) -> object:
@@ -248,6 +257,7 @@ def facts_of(row: dict[str, object]) -> tuple[bool | None, PaperFacts, RepoFacts
         description=v["description"], readme_title=v["readme_title"], language=v["language"],
         n_files=int(v["n_files"]) if v["n_files"] is not None else None,
         n_evidence_files=int(v["n_evidence_files"]) if v["n_evidence_files"] is not None else None,
+        is_fork=bool(v["is_fork"]) if v["is_fork"] is not None else None,
     )  # type: ignore[arg-type]  # fmt: skip
     return (bool(v["is_official"]) if v["is_official"] is not None else None), paper, repo
 

@@ -3,20 +3,25 @@
 A share series that counts a paper under PyTorch in 2014 has a data defect (a later
 port or an unrelated link counted as the paper's code), and an expert stops reading at
 the first anachronism. The release dates are data with a source per row
-(``analysis/data/framework_releases.csv``), not code. Two uses:
+(``analysis/data/framework_releases.csv``), not code. Every comparison is at day
+precision against the paper's **conference end** (its last day from
+``analysis/data/conference_dates.csv``, else the end of its venue year, else its own
+date): :func:`paper_deadlines`. Three uses:
 
-- :func:`anachronisms`: the report's plausibility check lists counted papers whose
-  period ends before their framework's release (:mod:`analysis.shares.plausibility`);
 - :func:`labels_at_paper_time`: a repository that holds the paper's code *and* a later
   port of it (``GazeCapture``: Caffe models, later a ``pytorch/`` folder) is labelled by
-  what it holds today. For the paper, a framework released after the paper's year is
-  replaced by the repository's best-scoring framework that existed by then, when its
+  what it holds today. For the paper, a framework released after the conference ended
+  is replaced by the repository's best-scoring framework that existed by then, when its
   classification scored one; the report lists every replacement;
-- :func:`written_after_release`: code in a framework released after the paper's
-  conference, started after that release, cannot be the paper's code as published: the
-  counting treats the link as a later port (issue 25).
+- :func:`late_links`: code in a framework first released after the conference ended,
+  with no earlier framework to fall back on, cannot be the paper's original code: the
+  link is a ``later-port``, or a ``later-rewrite`` when its source marks it official
+  (the authors' own later code), and is not counted for the paper;
+- :func:`anachronisms`: the report's plausibility check lists counted papers whose
+  framework was released after their conference ended, whatever the axis and period
+  (:mod:`analysis.shares.plausibility`): with ports included it finds the ports.
 
-Pure: reads the packaged table.
+Pure: reads the packaged tables.
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-RELABEL_COLUMNS = ["paper_id", "repo_key", "year", "framework", "released", "counted_as"]
-DEFECT_COLUMNS = ["period", "framework", "released", "paper_id", "title", "venue", "repo_key", "attribution",
-                  "attribution_reason", "weight"]  # fmt: skip
+from analysis.attribution.paper_dates import conference_span
+
+RELABEL_COLUMNS = ["paper_id", "repo_key", "year", "conference_end", "framework", "released", "counted_as"]
+DEFECT_COLUMNS = ["period", "framework", "released", "conference_end", "paper_id", "title", "venue", "repo_key",
+                  "attribution", "attribution_reason", "weight"]  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -65,89 +72,109 @@ def period_end(period: str) -> date | None:
     return None
 
 
-def anachronisms(counted: pd.DataFrame) -> pd.DataFrame:
-    """Counted papers whose period ends before their framework's first public release.
+def paper_deadlines(frame: pd.DataFrame) -> pd.Series:
+    """Per row the last day the paper's original code could have been written in: the conference's last day.
 
-    ``counted`` has one row per counted item: ``period``, ``framework`` (fine label)
-    and the link's details (``paper_id``, ``title``, ``venue``, ``repo_key``,
-    ``attribution``, ``attribution_reason``, ``weight``). Returns those rows that are
-    impossible, with the release date beside them (columns ``DEFECT_COLUMNS``).
+    From ``venue`` and ``year`` through the conference table, else the venue year's last
+    day, else the row's ``paper_date`` / ``published_date``; None where nothing is known.
+    Each (venue, year) is looked up once.
     """
+    venue = frame["venue"] if "venue" in frame else pd.Series(None, index=frame.index, dtype=object)
+    year = pd.to_numeric(frame["year"], errors="coerce") if "year" in frame else pd.Series(np.nan, index=frame.index)
+    ends: dict[tuple[object, float], date | None] = {}
+    for key in set(zip(venue.where(venue.notna(), None), year.where(year.notna(), np.nan), strict=True)):
+        v, y = key
+        span = conference_span(v, int(y)) if y == y and isinstance(v, str) else None
+        ends[key] = span[1] if span else (date(int(y), 12, 31) if y == y else None)
+    deadline = pd.Series([ends[k] for k in zip(venue.where(venue.notna(), None), year.where(year.notna(), np.nan),
+                                               strict=True)], index=frame.index, dtype=object)  # fmt: skip
+    own_date = frame["paper_date"] if "paper_date" in frame else frame.get("published_date")
+    if own_date is not None:
+        fallback = pd.to_datetime(own_date, errors="coerce").dt.date
+        deadline = deadline.where(deadline.notna(), fallback.where(fallback.notna(), None))
+    return deadline
+
+
+def _released_after(labels: pd.Series, deadlines: pd.Series) -> np.ndarray:
     released = release_dates()
+    return np.array([isinstance(lab, str) and lab in released and isinstance(end, date) and released[lab] > end
+                     for lab, end in zip(labels, deadlines, strict=True)], dtype=bool)  # fmt: skip
+
+
+def anachronisms(counted: pd.DataFrame) -> pd.DataFrame:
+    """Counted items whose framework was first released after the paper's conference ended.
+
+    ``counted`` has one row per counted item: ``period``, ``framework`` (fine label),
+    ``conference_end`` (:func:`paper_deadlines`) and the link's details (``paper_id``,
+    ``title``, ``venue``, ``repo_key``, ``attribution``, ``attribution_reason``,
+    ``weight``). Day precision, whatever the period's length. Returns the impossible rows
+    with the release date beside them (columns ``DEFECT_COLUMNS``).
+    """
     if counted.empty:
         return pd.DataFrame(columns=DEFECT_COLUMNS)
-    ends = counted["period"].astype(str).map(period_end)
-    first = counted["framework"].map(released)
-    bad = [bool(e is not None and f is not None and f == f and e < f) for e, f in zip(ends, first, strict=True)]
-    found = counted[bad].assign(released=first[bad])
+    bad = _released_after(counted["framework"], counted["conference_end"])
+    found = counted[bad].assign(released=counted["framework"][bad].map(release_dates()))
     for column in DEFECT_COLUMNS:
         if column not in found:
             found[column] = None
     return found[DEFECT_COLUMNS].sort_values(["period", "framework", "paper_id"]).reset_index(drop=True)
 
 
-
 def labels_at_paper_time(frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     """(label per row for counting, the rows whose label was replaced: RELABEL_COLUMNS).
 
     Needs ``framework`` and, to replace anything, ``scores`` (the classification's JSON
-    ``{label: score}``) and ``year`` (else the year of ``paper_date``). A label released
-    after the end of the paper's year becomes the best-scoring label released by then;
-    with no such label it stays (and the plausibility check lists the paper).
+    ``{label: score}``) and the paper's venue and year (:func:`paper_deadlines`). A label
+    released after the conference ended becomes the best-scoring label released by then;
+    with no such label it stays (and :func:`late_links` says the link is not the paper's code).
     """
     labels = frame["framework"].copy()
     if "scores" not in frame or frame.empty:
         return labels, pd.DataFrame(columns=RELABEL_COLUMNS)
     released = release_dates()
-    year = pd.to_numeric(frame["year"], errors="coerce")
-    if "paper_date" in frame:
-        year = year.fillna(pd.to_datetime(frame["paper_date"], errors="coerce").dt.year)
-    late = [bool(isinstance(lab, str) and lab in released and y == y and released[lab] > date(int(y), 12, 31))
-            for lab, y in zip(labels, year, strict=True)]  # fmt: skip
+    deadlines = paper_deadlines(frame)
     replaced = []
-    for pos in [i for i, flag in enumerate(late) if flag]:
-        cutoff = date(int(year.iloc[pos]), 12, 31)
+    for pos in np.flatnonzero(_released_after(labels, deadlines)):
+        cutoff = deadlines.iloc[pos]
         scores = json.loads(frame["scores"].iloc[pos] or "{}")
         usable = {k: v for k, v in scores.items() if k in released and released[k] <= cutoff and v > 0}
         if usable:
             best = max(sorted(usable), key=lambda k: usable[k])
             original = labels.iloc[pos]
             labels.iloc[pos] = best
-            replaced.append((frame["paper_id"].iloc[pos], frame["repo_key"].iloc[pos], int(year.iloc[pos]),
-                             original, released[original], best))  # fmt: skip
+            year = pd.to_numeric(pd.Series([frame["year"].iloc[pos]]), errors="coerce").iloc[0]
+            replaced.append((frame["paper_id"].iloc[pos], frame["repo_key"].iloc[pos],
+                             int(year) if year == year else None, cutoff, original, released[original], best))
     return labels, pd.DataFrame(replaced, columns=RELABEL_COLUMNS)
 
 
-def written_after_release(frame: pd.DataFrame, labels: pd.Series) -> np.ndarray:
-    """Per row: code in a framework released after the paper's conference, started once that framework existed.
+LATE_WORDS = {False: "later-port", True: "later-rewrite"}
+"""The attribution of a link whose code is in a framework released after the conference (by official mark)."""
 
-    Such a repository was written after the paper was presented, in a framework the
-    paper could not have used: a port, whatever the attribution window says (a
-    third-party PyTorch port of a 2016 paper started in mid-2017 is "contemporaneous"
-    by dates). The conference's last day comes from the conference table
-    (``analysis.attribution.paper_dates.conference_span``), else the end of the paper's year.
-    ``labels`` are those of :func:`labels_at_paper_time`; the code's start is
-    ``code_start_at`` (else ``repo_created_at``). A late label on code that started
-    *before* its framework existed is a contradiction, not a port: it stays, and the
-    plausibility check lists it. Rows without a year, a start or a release date are never
-    flagged.
+
+def late_links(frame: pd.DataFrame, labels: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """(mask, attribution, reason): links whose counting label was first released after the conference ended.
+
+    ``labels``: those of :func:`labels_at_paper_time` (a replaced label existed in time).
+    Such code cannot be the paper's original code: ``later-port``, or ``later-rewrite``
+    when the source marks the link official. Other rows, and links already ``suspect`` or
+    ``later-port``, keep their attribution.
     """
-    from analysis.attribution.paper_dates import conference_span
-
+    deadlines = paper_deadlines(frame)
+    words = frame["attribution"].copy() if "attribution" in frame else pd.Series(None, index=frame.index, dtype=object)
+    # a link already judged not the paper's code keeps its word (suspect says more than later-port)
+    late = _released_after(labels, deadlines) & ~words.isin(["suspect", "later-port"]).to_numpy(bool)
+    reasons = frame["attribution_reason"].copy() if "attribution_reason" in frame else words.copy()
+    if not late.any():
+        return late, words, reasons
+    official = frame["is_official"].astype("boolean").fillna(False).to_numpy(bool) if "is_official" in frame \
+        else np.zeros(len(frame), bool)  # fmt: skip
     released = release_dates()
-    year = pd.to_numeric(frame["year"], errors="coerce") if "year" in frame else pd.Series(np.nan, index=frame.index)
-    if "paper_date" in frame:
-        year = year.fillna(pd.to_datetime(frame["paper_date"], errors="coerce").dt.year)
-    venues = frame["venue"] if "venue" in frame else pd.Series(None, index=frame.index, dtype=object)
-    column = "code_start_at" if "code_start_at" in frame else "repo_created_at"
-    starts = pd.to_datetime(frame[column], errors="coerce") if column in frame else pd.Series(pd.NaT, index=frame.index)
-    flags = []
-    for lab, y, venue, start in zip(labels, year, venues, starts, strict=True):
-        day = released.get(lab) if isinstance(lab, str) else None
-        if day is None or y != y or start is pd.NaT or start != start:
-            flags.append(False)
-            continue
-        span = conference_span(venue, int(y)) if isinstance(venue, str) else None
-        presented = span[1] if span else date(int(y), 12, 31)
-        flags.append(bool(day > presented and start.date() >= day))
-    return np.array(flags, dtype=bool)
+    words, reasons = words.astype(object), reasons.astype(object)
+    for pos in np.flatnonzero(late):
+        label, end = labels.iloc[pos], deadlines.iloc[pos]
+        words.iloc[pos] = LATE_WORDS[bool(official[pos])]
+        who = "the authors' later rewrite" if official[pos] else "a later port"
+        reasons.iloc[pos] = (f"its code is in {label}, first released {released[label]:%Y-%m-%d}, after the "
+                             f"conference ended {end:%Y-%m-%d}: not the paper's original code ({who})")
+    return late, words, reasons

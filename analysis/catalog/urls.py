@@ -31,6 +31,24 @@ _STRIP_EDGES = "<>\"'()[]{}`*"
 _TRAILING = ".,;:!?)]}>\"'`*"
 
 
+_GITHUB_OWNER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+_GITHUB_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,99}")
+
+
+def is_github_full_name(full_name: str) -> bool:
+    """Whether ``owner/name`` follows GitHub's rules, as far as the crawl relies on them.
+
+    Letters, digits, ``-``, ``_`` and ``.``, at most 100 characters a part; no part starts
+    with ``-`` (it would read as an option on a command line) and none is or holds ``..``
+    (a path segment that climbs out of the URL it is put into); an owner does not start
+    with ``.``. The crawl puts these names into URLs and git's remote URL, so a name that
+    breaks them is refused before any request.
+    """
+    owner, sep, name = full_name.partition("/")
+    return (bool(sep) and _GITHUB_OWNER.fullmatch(owner) is not None and _GITHUB_NAME.fullmatch(name) is not None
+            and ".." not in full_name and name != ".")  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class RepoRef:
     """What a link points to: a crawlable GitHub repository, or why it is not one."""

@@ -21,10 +21,10 @@ import pandas as pd
 from analysis.charts.style import full_periods, page_styles
 from analysis.classifier.taxonomy import order_labels
 from analysis.shares.crossovers import find_crossovers
+from analysis.shares.estimates import design_share_table
 from analysis.shares.implementations import prepare_implementations
 from analysis.shares.papers import MIN_VENUE_PAPERS, mark_notable_crossovers, venues_with_enough
 from analysis.shares.series import MIN_COUNT, ShareSpec, select_items, share_table
-from analysis.shares.weights import weight_share_table
 
 VIEWS: tuple[tuple[str, str], ...] = (
     ("venue-year", "year"), ("paper-date", "year"), ("paper-date", "quarter"), ("paper-date", "month"),
@@ -73,15 +73,13 @@ def _view(data: Any, spec: ShareSpec, venues: Sequence[str] | None, kept: list[s
     # One by-venue table per base, split afterwards: far cheaper than a table per venue.
     for key, base in (("shares", "frameworks"), ("all", "all")):
         variant = spec.with_(base=base)
-        view[key][""] = share_table(items, variant)
-        if spec.axis == "venue-year":
-            view[key][""] = weight_share_table(view[key][""], items, variant.view, base, strata)
+        view[key][""] = design_share_table(data, items, variant, strata, venues=venues)
         if key == "shares" and len(view[key][""]):
             passes = mark_notable_crossovers(find_crossovers(view[key][""]), view[key][""])
             view["crossovers"] = [[str(r.period), str(r.framework), str(r.passed), _g(r.share)]
                                   for r in passes[passes["is_notable"].astype(bool)].itertuples(index=False)]
         if kept:
-            by_venue = share_table(items, variant, by_venue=True)
+            by_venue = design_share_table(data, items, variant, strata, by_venue=True, venues=venues)
             groups = dict(iter(by_venue.groupby("venue", sort=False)))
             for venue in kept:
                 view[key][venue] = groups.get(venue, by_venue.iloc[:0]).drop(columns="venue")

@@ -25,7 +25,8 @@ How a repository is decided (each step is one small function below):
    era); Keras 3 with an explicit ``KERAS_BACKEND`` folds into that backend.
 5. The label with the highest score wins; confidence is its share of all scores
    times a volume factor, so one file never makes a confident label. A label that
-   rests on a notebook or two in a codebase of other languages is ``none``.
+   rests on a notebook or two in a codebase of other languages is ``none``
+   (strength, coverage and these doubts: ``analysis.classifier.support``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ from analysis.classifier.rules import (
     LUA_MODULE_LABELS,
     MANIFEST_KINDS,
     MODULE_RULES,
-    OTHER_LANGUAGE_KINDS,
     PYTHON_MODULE_LABELS,
     R_LIBRARY_LABELS,
     is_relevant,
@@ -56,16 +56,24 @@ from analysis.classifier.rules import (
     label_pairs,
     relevant_evidence,
 )
-from analysis.classifier.test_files import FileRoles, read_file_roles
+from analysis.classifier.support import (
+    MIN_SUPPORT,
+    coverage_of,
+    is_minor_port,
+    is_tutorial_only,
+    thin_evidence,
+    winner_strength,
+)
+from analysis.classifier.test_files import read_file_roles
 
 __all__ = [
-    "CLASSIFIER_VERSION", "CONFIDENT", "Decision", "classify_evidence", "score_evidence", "file_weight",
+    "CLASSIFIER_VERSION", "CONFIDENT", "MIN_SUPPORT", "Decision", "classify_evidence", "score_evidence", "file_weight",
     "LABELS", "MODULE_RULES", "PYTHON_MODULE_LABELS", "DISTRIBUTION_ALIASES", "LUA_MODULE_LABELS",
     "CPP_INCLUDE_LABELS", "R_LIBRARY_LABELS", "DOCKER_IMAGE_LABELS", "CODE_KINDS", "MANIFEST_KINDS",
     "label_for_module", "is_relevant", "relevant_evidence",
 ]  # fmt: skip
 
-CLASSIFIER_VERSION = "2026.12.2"
+CLASSIFIER_VERSION = "2026.12.4"
 
 
 # How much one file counts, by what kind of file it is and where it lives.
@@ -86,10 +94,6 @@ UNCERTAIN_BELOW = 0.5
 """A decision below this confidence is reported as uncertain: on the two development
 corpora those are right far less often than the rest (calibration table in
 bench/BENCHMARKS.md)."""
-MIN_SUPPORT = 0.5
-"""The least score a framework needs to be a repository's label: half of one ordinary
-code file (one manifest line, one imported module of a script). Below it (an optional
-import, a unit test, a file of a vendored copy) the repository is ``none``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,20 +220,22 @@ def _resolve_context(scores: dict[str, float]) -> tuple[dict[str, float], dict[s
     return dict(context), context
 
 
-def _fold_keras(scores: dict[str, float], evidence: list[Evidence]) -> None:
+def _fold_keras(scores: dict[str, float], evidence: list[Evidence]) -> str | None:
     """Standalone Keras folds into TensorFlow when TensorFlow weighs as much or more (Keras 2
     code mixing ``import keras`` with raw TF ops; ``from tensorflow import keras`` beside a
     pinned keras==2.x, which is tf.keras), or into the backend a Keras 3 repo sets with
     ``KERAS_BACKEND``. ``import keras`` as the main evidence stays keras (ARCHITECTURE).
+    Returns the label Keras folded into (None when it stays keras).
     """
     if not scores.get("keras"):
-        return
+        return None
     backends = {e.module[14:] for e in evidence if e.module.startswith("KERAS_BACKEND=")}
     backend = {"jax": "jax", "torch": "pytorch", "tensorflow": "tensorflow"}.get(min(backends, default=""))
     if backend is None and scores.get("tensorflow", 0) >= scores["keras"]:
         backend = "tensorflow"
     if backend:
         scores[backend] = scores.get(backend, 0) + scores.pop("keras")
+    return backend
 
 
 # --- the decision ---------------------------------------------------------------
@@ -249,24 +255,24 @@ def classify_evidence(evidence: Iterable[Evidence | FileScan]) -> Decision:
     provenance = read_provenance(rows, pairs)
     raw, drivers = score_evidence(rows, provenance, pairs)
     scores, context = _resolve_context(raw)
-    _fold_keras(scores, rows)
+    keras_into = _fold_keras(scores, rows)
     scores = {k: round(v, 6) for k, v in sorted(scores.items()) if v > 0}
     context = {k: round(v, 6) for k, v in sorted(context.items())}
     if not scores:
         return Decision("none", {}, 1.0, (), "no-framework-imports", n_files=n_files, context=context)
     best = _pick_best(scores, rows)
-    top = _top_drivers(drivers, best)
-    strength = _strength(scores, best)
+    top = _top_drivers(drivers, best, keras_into)
+    strength = winner_strength(scores, best)
     # coverage over the code that can vote for the winner: a vendored copy of another
     # framework is neither for nor against it
     voters = {e.path for e in drivers.get(best) or drivers.get("?" + best, [])}
     own = [e for e in rows if e.path in voters or not provenance.is_vendored(e.path)] if provenance.vendored else rows
-    coverage = _coverage(own, drivers, best)
+    coverage = coverage_of(own, drivers, best)
     confidence = round(strength * min(1.0, 5 * coverage), 4)
-    if _is_tutorial_only(rows, top) and strength < CONFIDENT or _is_minor_port(own, drivers, best, coverage):
+    if is_tutorial_only(rows, top) and strength < CONFIDENT or is_minor_port(own, drivers, best, coverage):
         reason = "framework-only-in-a-minor-part-of-another-language-codebase"
         return Decision("none", scores, round(1 - confidence, 4), top, reason, n_files=n_files, context=context)
-    if thin := _thin_evidence(scores, drivers, best, read_file_roles(rows)):
+    if thin := thin_evidence(scores, drivers, best, read_file_roles(rows)):
         return Decision("none", scores, round(1 - confidence, 4), top, thin, n_files=n_files, context=context)
     if (
         len(scores) > 1 and sorted(scores.values())[-2] == scores[best]
@@ -331,23 +337,6 @@ def _pick_best(scores: dict[str, float], rows: list[Evidence]) -> str:
     return max(tied, key=lambda label: per_label[label])
 
 
-def _thin_evidence(scores: dict[str, float], drivers: dict[str, list[Evidence]], best: str,
-                   tests: FileRoles | None = None) -> str:  # fmt: skip
-    """Why the winner is too weak to be the repository's framework ('' when it is not):
-    every trace is an optional or unused import, or sits in unit tests (told from
-    evaluation scripts by what they do: analysis.classifier.test_files), or the score is below
-    ``MIN_SUPPORT``."""
-    found = drivers.get(best) or drivers.get("?" + best, [])
-    tests = tests or FileRoles(frozenset(), frozenset())
-    if found and all(e.is_weak for e in found):
-        return "evidence-too-weak: only optional or unused imports"
-    if found and all(tests.is_unit_test(e.path) for e in found):
-        return "evidence-too-weak: only tests import it"
-    if scores[best] < MIN_SUPPORT:
-        return f"evidence-too-weak: score {scores[best]:g} below {MIN_SUPPORT:g}"
-    return ""
-
-
 def _as_evidence(items: Iterable[Evidence | FileScan]) -> Iterable[Evidence]:
     for item in items:
         if isinstance(item, FileScan):
@@ -356,53 +345,15 @@ def _as_evidence(items: Iterable[Evidence | FileScan]) -> Iterable[Evidence]:
             yield item
 
 
-def _strength(scores: dict[str, float], best: str) -> float:
-    """The winner's share of all votes times a volume factor ``m / (m + 1)``: one importing
-    file is at most 0.5, four files make 0.8. Unrelated files cannot change it."""
-    mass = scores[best]
-    return mass / sum(scores.values()) * mass / (mass + 1)
+def _top_drivers(drivers: dict[str, list[Evidence]], best: str, keras_into: str | None) -> tuple[Evidence, ...]:
+    """The ten strongest pieces of evidence for ``best``, with Keras's when Keras folded into it.
 
-
-def _coverage(rows: list[Evidence], drivers: dict[str, list[Evidence]], best: str) -> float:
-    """Share of the repository's code files that carry the winner's evidence.
-
-    Confidence is scaled by ``min(1, 5 * coverage)``: a label held by a fifth of the
-    code is as good as any; one resting on 2% of it is doubtful. This is also why one
-    added unrelated file cannot flip a confident label (see ``_is_minor_port``).
+    Builds a new list: the winner's drivers are also what coverage counts, and adding
+    the folded Keras files to them in place made coverage (and confidence) count files
+    that do not import the winner (issue 26). Keras files are evidence only for the
+    label they folded into: with ``KERAS_BACKEND=torch`` not for TensorFlow.
     """
-    code = {e.path for e in rows if e.kind in CODE_KINDS}
-    framework = {e.path for e in drivers.get(best) or drivers.get("?" + best, []) if e.kind in CODE_KINDS}
-    return len(framework) / len(code) if code else 1.0
-
-
-def _top_drivers(drivers: dict[str, list[Evidence]], best: str) -> tuple[Evidence, ...]:
-    found = drivers.get(best) or drivers.get("?" + best, [])
-    if best == "tensorflow":  # folded Keras drove it too
+    found = list(drivers.get(best) or drivers.get("?" + best, []))
+    if keras_into == best:
         found += drivers.get("keras", [])
     return tuple(sorted(found, key=lambda e: (-file_weight(e), e))[:10])
-
-
-def _is_tutorial_only(rows: list[Evidence], top: tuple[Evidence, ...]) -> bool:
-    """A framework seen only in notebooks, in a repository whose code is mostly other
-    languages (C++, R, MATLAB, Lua): a tutorial or a demo, not the paper's framework.
-    Applied only below CONFIDENT strength, which unrelated files cannot change."""
-    if not top or any(e.kind not in ("notebook", *MANIFEST_KINDS) for e in top):
-        return False
-    code = {e.path: e.kind for e in rows if e.kind in CODE_KINDS}
-    other = sum(kind in OTHER_LANGUAGE_KINDS for kind in code.values())
-    notebooks = sum(kind == "notebook" for kind in code.values())
-    return other >= 5 and other >= 3 * max(notebooks, 1) and other * 2 > len(code)
-
-
-def _is_minor_port(rows: list[Evidence], drivers: dict[str, list[Evidence]], best: str, coverage: float) -> bool:
-    """At most three framework files, under 5% of the code, in a codebase mostly written in
-    another language: a side port (a MATLAB toolkit with three Lua Torch files), not the
-    paper's framework. A confident label has coverage >= 15%, so one more file cannot
-    bring it under 5%.
-    """
-    framework = [e for e in drivers.get(best) or drivers.get("?" + best, []) if e.kind in CODE_KINDS]
-    if not framework or len({e.path for e in framework}) > 3 or coverage >= 0.05:
-        return False
-    kinds = {e.kind for e in framework}
-    code = {e.path: e.kind for e in rows if e.kind in CODE_KINDS}
-    return sum(kind not in kinds for kind in code.values()) * 2 > len(code)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.attribution.attribute import COUNTED
-from analysis.attribution.releases import labels_at_paper_time, written_after_release
+from analysis.attribution.releases import labels_at_paper_time, late_links
 from analysis.classifier.taxonomy import UNCLASSIFIED
 
 
@@ -43,6 +43,7 @@ class Implementations:
     label: np.ndarray  # codes into label_names; unclassified is a label too
     label_names: tuple[str, ...]
     has_decision: np.ndarray
+    fork_parent: np.ndarray  # repo code of the fork's parent when that repository is in the frame, else -1
 
 
 def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementations:
@@ -50,27 +51,34 @@ def prepare_implementations(frame: pd.DataFrame | Implementations) -> Implementa
     if isinstance(frame, Implementations):
         return frame
     venue, venue_names = pd.factorize(frame["venue"])
-    # A framework released after the paper's year is replaced by one that existed (analysis.attribution.releases).
+    # A framework released after the conference is replaced by one that existed (analysis.attribution.releases);
+    # with none, the link is not the paper's original code: a later port (or rewrite), so it is not counted.
     at_paper_time = labels_at_paper_time(frame)[0]
+    late, words, reasons = late_links(frame, at_paper_time)
+    if late.any() and "attribution" in frame:
+        frame = frame.assign(attribution=words, attribution_reason=reasons)
     label, names = pd.factorize(at_paper_time)  # NULL -> -1, which becomes "unclassified"
     label_names = [*names, UNCLASSIFIED] if UNCLASSIFIED not in set(names) else list(names)
     label = np.where(label < 0, label_names.index(UNCLASSIFIED), label)
+    repo, repo_names = pd.factorize(frame["repo_key"])
+    parents = frame["fork_parent"] if "fork_parent" in frame else pd.Series(None, index=frame.index, dtype=object)
     return Implementations(
         frame=frame,
         paper=pd.factorize(frame["paper_id"])[0],
-        repo=pd.factorize(frame["repo_key"])[0],
+        repo=repo,
         venue=venue, venue_names=tuple(str(v) for v in venue_names),
         year=pd.to_numeric(frame["year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
         published=_days(frame["paper_date"] if "paper_date" in frame else frame["published_date"]),
         created=_days(frame["repo_created_at"]),
         code_start=_days(frame["code_start_at"] if "code_start_at" in frame else frame["repo_created_at"]),
-        # code written in a framework released after the paper's conference, once it existed: a port
-        is_own=own_code_flags(frame) & ~written_after_release(frame, at_paper_time),
+        # code in a framework first released after the conference ended is never the paper's own (late_links)
+        is_own=own_code_flags(frame) & ~late,
         has_attribution="attribution" in frame.columns,
         is_official=_official(frame), is_workshop=_flag(frame["is_workshop"]),
         stars=pd.to_numeric(frame["n_stars"], errors="coerce").to_numpy(dtype=float, na_value=-1.0),
         label=label, label_names=tuple(str(v) for v in label_names),
         has_decision=frame["framework"].notna().to_numpy(dtype=bool),
+        fork_parent=pd.Index(repo_names).get_indexer(parents.astype(object).where(parents.notna(), None).str.lower()),
     )  # fmt: skip
 
 

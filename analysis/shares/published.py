@@ -10,17 +10,20 @@ PyTorch if its text mentions pytorch, allennlp, opennmt-py, torchvision or fairs
 for TensorFlow if it mentions tensorflow, opennmt-tf or keras; **a paper that
 mentions both is dropped**. So Keras is folded into TensorFlow there, as here.
 
-Why ours differs even when both are right: we read the code a paper links to, he
-read the paper's text. Code released or ported later (a PyTorch port of a 2018
-paper) counts for PyTorch here and not there; a paper that names both frameworks
-counts here as the one its code uses; most papers (65-80%) name no framework at all
-and are absent from his counts, while every paper with code is in ours.
+Why ours may differ even when both are right: we read the code a paper links to, he
+read the paper's text; a paper that names both frameworks counts here as the one its
+code uses; most papers (65-80%) name no framework at all and are absent from his
+counts, while every paper with code is in ours. Which of the differences we can
+measure move the gap is worked out per venue-year from the data
+(:mod:`analysis.shares.gap`), never written in advance.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from analysis.shares.gap import FACTOR_COLUMNS, explain_gap, moving_factors
 
 SOURCE = "Horace He, PDF mentions (Chillee/pytorch-vs-tensorflow)"
 
@@ -46,13 +49,14 @@ PUBLISHED_PYTORCH_SHARE: dict[tuple[str, int], float] = {
 }
 
 COMPARISON_COLUMNS = ["venue", "year", "n_pytorch", "n_tensorflow", "pytorch_share", "share_low", "share_high",
-                      "published_share", "n_published", "difference", "is_thin", "verdict", "reason"]  # fmt: skip
+                      "response_rate", "published_share", "n_published", "difference", "is_thin", "is_calibration",
+                      "verdict", "moves_gap", "reason", *FACTOR_COLUMNS]  # fmt: skip
 
 CODE_VS_TEXT = ("code vs text: we count the framework of each paper's own code (its official or earliest "
                 "contemporaneous repository, Keras as TensorFlow) among papers whose code the lists link; he "
                 "counts PDF mentions among all the venue's papers and drops papers naming both")  # fmt: skip
-NEAR_CENSUS = ("; our interval is narrow because the sample holds {fraction:.0%} of the lists' links for this "
-               "venue-year: it bounds the papers the lists link, not all of the venue's papers")  # fmt: skip
+CALIBRATION = ("calibration: drawn from his own list of this venue-year's papers with code, the one population "
+               "the two counts share")  # fmt: skip
 
 
 def published_row(venue: str, year: int) -> tuple[float, int] | None:
@@ -63,54 +67,41 @@ def published_row(venue: str, year: int) -> tuple[float, int] | None:
     return counts[0] / (counts[0] + counts[1]), counts[0] + counts[1]
 
 
-def judge(share: float, low: float, high: float, published: float, is_thin: bool,
-          sampling_fraction: float = 0.0) -> tuple[str, str]:  # fmt: skip
-    """(verdict, reason): is the published value inside our 95% interval, and if not, why it may not be.
-
-    ``sampling_fraction``: the share of the lists' links for the venue-year that the
-    sample holds; from one half up the reason says that the interval is that of a
-    (near) census of the lists, which no difference between the two populations fits in.
-    """
+def judge(share: float, low: float, high: float, published: float, is_thin: bool) -> str:
+    """Is the published value inside our 95% interval, and if not on which side."""
     if is_thin or np.isnan(share):
-        return "thin", "too few of our papers use PyTorch or TensorFlow to judge"
+        return "thin"
     if low <= published <= high:
-        return "inside", ""
-    side = "published higher" if published > high else "published lower"
-    near_census = NEAR_CENSUS.format(fraction=sampling_fraction) if sampling_fraction >= 0.5 else ""
-    return f"outside: {side}", CODE_VS_TEXT + near_census
+        return "inside"
+    return f"outside: {'published higher' if published > high else 'published lower'}"
 
 
-def comparison_table(counts: pd.DataFrame, bounds: pd.DataFrame, min_count: int,
-                     sampling_fractions: dict[tuple[str, int], float] | None = None) -> pd.DataFrame:  # fmt: skip
-    """Rows of ``COMPARISON_COLUMNS`` from our counts and interval per venue-year.
+def comparison_table(estimates: pd.DataFrame, factors: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """Rows of ``COMPARISON_COLUMNS``, only for venue-years he measured.
 
-    ``counts``: venue, year, n_pytorch, n_tensorflow; ``bounds``: the same keys with
-    share_low, share_high. Only venue-years he measured. ``sampling_fractions``:
-    (venue, year) -> n_drawn / n_population of a stratified sample.
+    ``estimates``: venue, year, n_pytorch, n_tensorflow, pytorch_share, share_low,
+    share_high, response_rate (our numbers); ``factors``: :func:`analysis.shares.gap.factor_table`.
+    The reason names the measured factors behind the gap (:func:`analysis.shares.gap.explain_gap`).
     """
-    fractions = sampling_fractions or {}
-    rows = []
-    if counts.empty:
+    if estimates.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    merged = counts.merge(bounds, on=["venue", "year"], how="left")
-    for r in merged.itertuples(index=False):
-        found = published_row(str(r.venue), int(r.year))
+    merged = estimates.merge(factors, on=["venue", "year"], how="left")
+    rows = []
+    for r in merged.to_dict("records"):
+        found = published_row(str(r["venue"]), int(r["year"]))
         if found is None:
             continue
         published, n_published = found
-        total = r.n_pytorch + r.n_tensorflow
-        share = r.n_pytorch / total if total else float("nan")
-        is_thin = bool(total < min_count)
-        fraction = fractions.get((str(r.venue), int(r.year)), 0.0)
-        verdict, reason = judge(share, r.share_low, r.share_high, published, is_thin, fraction)
-        rows.append((str(r.venue), int(r.year), float(r.n_pytorch), float(r.n_tensorflow), share, r.share_low,
-                     r.share_high, published, n_published, share - published, is_thin, verdict, reason))  # fmt: skip
+        is_thin = bool(r["n_pytorch"] + r["n_tensorflow"] < min_count)
+        verdict = judge(r["pytorch_share"], r["share_low"], r["share_high"], published, is_thin)
+        calibration = r.get("is_calibration") in (True,)  # NaN where no factor table row
+        moves = moving_factors(r)[0] if not is_thin else []
+        reason = "too few of our papers use PyTorch or TensorFlow to judge" if verdict == "thin" else \
+            f"ours {100 * (r['pytorch_share'] - published):+.0f} pts: {explain_gap(r)}"  # fmt: skip
+        if calibration:
+            reason = f"{CALIBRATION}; {reason}"
+        rows.append({**r, "published_share": published, "n_published": n_published,
+                     "difference": r["pytorch_share"] - published, "is_thin": is_thin, "is_calibration": calibration,
+                     "verdict": verdict, "moves_gap": ", ".join(moves), "reason": reason})  # fmt: skip
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     return table.sort_values(["venue", "year"]).reset_index(drop=True)
-
-
-def finite_population_n(n: float, n_drawn: float, n_population: float) -> float:
-    """The effective sample size of a stratum sampled without replacement (FPC): n / (1 - f)."""
-    if n_population <= 0 or n_drawn >= n_population:
-        return float("inf") if n > 0 else 0.0
-    return n / (1 - n_drawn / n_population)

@@ -36,8 +36,23 @@ def counts_ports(data: Implementations, include_ports: bool) -> bool:
 
 
 def eligible_rows(data: Implementations, rows: np.ndarray, include_ports: bool) -> np.ndarray:
-    """The rows that may be counted at all: own code only, unless ports are included."""
-    return rows if counts_ports(data, include_ports) else rows[data.is_own[rows]]
+    """The rows that may be counted at all: own code only, unless ports are included.
+
+    A fork linked to a paper beside its own parent is not the paper's code when the
+    parent may count (the parent is; the fork's history is borrowed), unless the source
+    marks the fork official.
+    """
+    if counts_ports(data, include_ports):
+        return rows
+    rows = rows[data.is_own[rows]]
+    parent = data.fork_parent[rows]
+    forks = (parent >= 0) & ~data.is_official[rows]
+    if forks.any():
+        width = int(data.repo.max()) + 1
+        linked = data.paper[rows].astype(np.int64) * width + data.repo[rows]
+        beside_parent = np.isin(data.paper[rows].astype(np.int64) * width + np.maximum(parent, 0), linked)
+        rows = rows[~(forks & beside_parent)]
+    return rows
 
 
 def choose_per_paper(data: Implementations, rows: np.ndarray, include_ports: bool) -> tuple[np.ndarray, np.ndarray]:

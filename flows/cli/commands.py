@@ -285,38 +285,54 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         try:
             summary = crawl_repos(wh, settings, repo_keys=keys, limit=args.limit, full=args.full,
                                   progress=not args.quiet, via=args.via)  # fmt: skip
+            unavailable = unavailable_repos(wh, keys) if keys else []
+            text = json.dumps(summary) if args.json else format_crawl_summary(summary)
         except BaseException as exc:
             wh.abort_transaction()  # a signal can land between a batch's BEGIN and its guard
-            stopped = isinstance(exc, KeyboardInterrupt) or signal_received()
+            stopped = _stopped(exc, signal_received())
             wh.finish_run(run_id, "interrupted" if stopped else "failed", {},
                           error=f"stopped by {signal.Signals(first_signal()).name}" if stopped else one_line(exc))
             raise
-        wh.finish_run(run_id, "completed", summary)
-        mark_work_done("the crawl, recorded completed")
-        unavailable = unavailable_repos(wh, keys) if keys else []
-    print(json.dumps(summary) if args.json else _format_crawl_summary(summary))
-    if unavailable:
-        listed = "; ".join(f"{r['repo_key']} {r['status']}" + (f" ({r['status_reason']})" if r["status_reason"] else "")
-                           for r in unavailable[:3])  # fmt: skip
-        more = f" and {len(unavailable) - 3} more" if len(unavailable) > 3 else ""
-        print(f"papertrends crawl: error: {len(unavailable)} of {len(keys or [])} repositories not crawled: "
-              f"{listed}{more}", file=sys.stderr)  # fmt: skip
+        error = _unavailable_line(unavailable, len(keys or [])) if unavailable else None
+        # the row says what the exit code says: completed <-> 0, failed <-> 1
+        status = "failed" if error else "completed"
+        wh.finish_run(run_id, status, summary, error=error)
+        mark_work_done(f"the crawl, recorded {status}")
+    print(text)
+    if error:
+        print(f"papertrends crawl: error: {error}", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 
 
-def _format_crawl_summary(summary: dict[str, Any]) -> str:
-    if not summary["selected"]:
+def _stopped(exc: BaseException, signalled: bool) -> bool:
+    """Whether a crawl that raised was stopped (a signal, or the stop flag its workers noticed) rather than failed."""
+    from flows.stopping import STOP, StopRequested
+
+    return signalled or isinstance(exc, KeyboardInterrupt | StopRequested) or STOP.is_set()
+
+
+def _unavailable_line(unavailable: list[dict[str, Any]], n_asked: int) -> str:
+    listed = "; ".join(f"{r['repo_key']} {r['status']}" + (f" ({r['status_reason']})" if r["status_reason"] else "")
+                       for r in unavailable[:3])  # fmt: skip
+    more = f" and {len(unavailable) - 3} more" if len(unavailable) > 3 else ""
+    return f"{len(unavailable)} of {n_asked} repositories not crawled: {listed}{more}"
+
+
+def format_crawl_summary(summary: dict[str, Any]) -> str:
+    """What a crawl did, for a person; one line when nothing was due."""
+    if not summary.get("selected"):
         return "nothing to crawl: every repository is up to date or waiting for its next check"
-    req = {"quota_counted": 0, "not_modified": 0, "raw": 0, **summary["requests"]}
+    req = summary.get("requests") or {}
     lines = [
-        ", ".join([f"repositories {summary['selected']}: crawled {summary['crawled']}",
-                   f"unchanged {summary['unchanged']}", *(f"{k} {v}" for k, v in summary["by_status"].items())]),
-        f"requests: {req['quota_counted']} quota-counted ({summary['quota_per_repo']}/repo), "
-        f"{req['not_modified']} free 304s, {req['raw']} raw files, {summary.get('git_fetches', 0)} git fetches "
-        f"(via {summary.get('via', 'api')}); quota left: {summary['quota_left'] or 'unknown'}",
+        ", ".join([f"repositories {summary['selected']}: crawled {summary.get('crawled', 0)}",
+                   f"unchanged {summary.get('unchanged', 0)}",
+                   *(f"{k} {v}" for k, v in (summary.get("by_status") or {}).items())]),
+        f"requests: {req.get('quota_counted', 0)} quota-counted ({summary.get('quota_per_repo', 0.0)}/repo), "
+        f"{req.get('not_modified', 0)} free 304s, {req.get('raw', 0)} raw files, {summary.get('git_fetches', 0)} "
+        f"git fetches (via {summary.get('via', 'api')}); quota left: {summary.get('quota_left') or 'unknown'}",
     ]
-    lines += [f"failed ({n}): {reason}" for reason, n in summary["failed"].items()]
+    lines += [f"failed ({n}): {reason}" for reason, n in (summary.get("failed") or {}).items()]
     return "\n".join(lines)
 
 

@@ -191,12 +191,16 @@ def link_verdicts(wh: Warehouse, paper_ids: Sequence[str]) -> dict[tuple[str, st
     """
     if not paper_ids:
         return {}
+    from analysis.shares.implementations import prepare_implementations
     from analysis.shares.series import ShareSpec, select_items
     from flows.stages.attribute import current_attributions
 
-    frame = current_attributions(wh, implementation_rows(wh, CLASSIFIER_VERSION, paper_ids=paper_ids))
+    # as counted: a link in a framework released after the conference is a later port (or rewrite) there
+    data = prepare_implementations(current_attributions(wh, implementation_rows(wh, CLASSIFIER_VERSION,
+                                                                                  paper_ids=paper_ids)))
+    frame = data.frame
     weights = dict.fromkeys(range(len(frame)), 0.0)
-    items = select_items(frame, ShareSpec())
+    items = select_items(data, ShareSpec())
     weights.update(zip(items["row"].tolist(), items["weight"].tolist(), strict=True))
     return {(str(row.paper_id), str(row.repo_url)): {
                 "attribution": row.attribution, "attribution_reason": row.attribution_reason,
@@ -226,7 +230,7 @@ def why_link(link: dict[str, Any], in_series: bool = True) -> str:
                                    "link comes first",
                 "unknown": "counted: its repository was never decided (missing or failed)"}.get(
             attribution, "counted")  # fmt: skip
-    if attribution in ("later-port", "suspect", "unknown"):
+    if attribution in ("later-port", "later-rewrite", "suspect", "unknown"):
         return f"not counted: not the paper's own code ({attribution})"
     return "not counted: another link of the paper comes first (official, else the earliest)"
 

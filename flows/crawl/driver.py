@@ -96,7 +96,8 @@ class CrawlTally:
             "selected": self.selected, "crawled": self.kinds.get("crawled", 0),
             "unchanged": self.kinds.get("unchanged", 0) + self.kinds.get("moved", 0),
             "by_status": {k: v for k, v in sorted(self.kinds.items()) if k not in ("crawled", "unchanged", "moved")},
-            "failed": dict(sorted(self.failed_reasons.items())), "requests": dict(self.usage),
+            "failed": dict(sorted(self.failed_reasons.items())),
+            "requests": {"quota_counted": 0, "not_modified": 0, "raw": 0, **self.usage},  # keys even when none ran
             "quota_left": self.quota_left, "quota_per_repo": round(quota / self.selected, 3) if self.selected else 0.0,
             "failed_batches": self.failed_batches, "seconds": round(seconds, 2),
         }  # fmt: skip
@@ -195,8 +196,9 @@ def _crawl_on_threads(wh: Warehouse, keys: Sequence[str], transport: Transport, 
         def submit(states: list[RepoState]) -> Future[dict[str, Any]]:
             return batch_pool.submit(crawl_batch_outcomes, states, via, transport)
 
-        # one GraphQL query's worth at least (100 with git and a token), so none goes half empty
-        size = max(CLI_BATCH, transport.gh.graphql_batch if isinstance(transport, GitHubTransport) else 0)
+        # one GraphQL query's worth at least (100), so none goes half empty
+        gh = transport.gh if isinstance(transport, GitHubTransport) else None
+        size = max(CLI_BATCH, gh.graphql_batch if gh is not None and gh.has_token else 0)
         return drive_crawl(wh, keys, submit, batch_size=size, on_batch=bar.update)
 
 

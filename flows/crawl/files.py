@@ -70,13 +70,18 @@ def _unreadable(entry: TreeEntry) -> str | None:
 
 def read_file(gh: GitHubSource, full_name: str, ref: str, entry: TreeEntry) -> FileScan:
     """Fetch and scan one file in a worker; the bytes never leave this function."""
+    return read_and_scan(gh, full_name, ref, entry)[0]
+
+
+def read_and_scan(gh: GitHubSource, full_name: str, ref: str, entry: TreeEntry) -> tuple[FileScan, bytes | None]:
+    """Fetch and scan one file: the scan, and the bytes read (None when none were: a license, a failure)."""
     if evidence_kind(entry.path) == "license":  # its presence is the evidence: no download
-        return scan_file(entry.path, b"")
+        return scan_file(entry.path, b""), None
     data, problem = gh.fetch_file(full_name, ref, entry.path, entry.size)
     if data is None:
-        return FileScan(entry.path, evidence_kind(entry.path), (), problem)
+        return FileScan(entry.path, evidence_kind(entry.path), (), problem), None
     scan = scan_file(entry.path, data)
-    return FileScan(scan.path, scan.kind, scan.evidence, scan.problem or problem)
+    return FileScan(scan.path, scan.kind, scan.evidence, scan.problem or problem), data
 
 
 def scan_blob(entry: TreeEntry, blob: Blob | None, too_big: bool) -> FileScan:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from analysis.attribution.repo_facts import dominant_language, first_commit_date
+from analysis.classifier.readme import readme_title_of_bytes
 from flows.clock import utcnow
 from flows.sources.github import RepoMeta, TreeAnswer
 from flows.store import repos as store
@@ -99,12 +101,16 @@ def store_outcomes(wh: Warehouse, outcomes: Sequence[Outcome]) -> None:
 
 def repo_row(state: RepoState, meta: RepoMeta, etag: str | None, tree: TreeAnswer | None = None,
              key: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """A full repos row: the stored one with GitHub's current facts on top."""
+    """A full repos row: the stored one with GitHub's current facts on top.
+
+    The facts read from the code (language, README title, first commit) are not GitHub's
+    metadata: they stay as stored until a crawl reads the code again (:func:`code_facts`).
+    """
     row = dict(state.row) if key in (None, state.key) else {"repo_key": key, "source": state.row.get("source")}
     row.update(
         repo_key=key or state.key, full_name=meta.full_name, status="ok", status_reason=None, renamed_to=None,
-        created_at=meta.created_at, pushed_at=meta.pushed_at, n_stars=meta.n_stars, language=meta.language,
-        description=meta.description,
+        created_at=meta.created_at, pushed_at=meta.pushed_at, n_stars=meta.n_stars, description=meta.description,
+        is_fork=meta.is_fork, fork_parent=meta.fork_parent,
         default_branch=meta.default_branch, is_archived=meta.is_archived, etag=etag, dates_from=SOURCE,
         n_attempts=0, crawled_at=utcnow(), next_check_at=utcnow() + RECHECK_OK,
     )  # fmt: skip
@@ -113,6 +119,20 @@ def repo_row(state: RepoState, meta: RepoMeta, etag: str | None, tree: TreeAnswe
     if tree is not None and tree.sha:
         row.update(head_tree=tree.sha, tree_etag=tree.etag)
     return row
+
+
+def code_facts(paths: Sequence[str], readme: bytes | None, root_author_dates: Sequence[datetime] | None,
+               ) -> dict[str, Any]:  # fmt: skip
+    """The facts a crawl reads from the code, by the project's one definition of each (the sample's too).
+
+    ``root_author_dates``: None when this road cannot know them (the API path without a
+    token): the stored first commit is then left as it is.
+    """
+    facts: dict[str, Any] = {"language": dominant_language(paths),
+                             "readme_title": readme_title_of_bytes(readme) if readme is not None else None}
+    if root_author_dates is not None:
+        facts["first_commit_at"] = first_commit_date(root_author_dates)
+    return facts
 
 
 def checked_row(state: RepoState) -> dict[str, Any]:

@@ -13,15 +13,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from flows.crawl.outcomes import Outcome, RepoState
-from flows.crawl.via_api import FILE_WORKERS, REPO_WORKERS, crawl_repo
+from flows.crawl.via_api import FILE_WORKERS, REPO_WORKERS, crawl_repo, head_unchanged
 from flows.crawl.via_git import transport_from_settings
 from flows.settings import Settings
 from flows.sources.git_process import stop_git_processes
-from flows.sources.git_transport import GRAPHQL_BATCH_GIT, GitTransport
+from flows.sources.git_transport import GitTransport
 from flows.sources.github import GitHubSource, RepoMeta
 
 
@@ -61,14 +61,14 @@ class GitHubTransport:
     def for_git(cls, settings: Settings, client: GitHubSource | None = None) -> GitHubTransport:
         """A git crawl waits on the network, not on the cores: one repository thread per git process."""
         gh = client or GitHubSource.from_settings(settings)
-        if gh.has_token:
-            gh.graphql_batch = GRAPHQL_BATCH_GIT
-        return cls(gh, transport_from_settings(settings), ThreadPoolExecutor(settings.git_processes, "git"))
+        git = transport_from_settings(settings, gh.api.retry)
+        return cls(gh, git, ThreadPoolExecutor(settings.git_processes, "git"))
 
     def crawl_states(self, states: Sequence[RepoState]) -> list[Outcome]:
         hints: dict[str, RepoMeta] = {}
         for start in range(0, len(states), self.gh.graphql_batch):
-            hints.update(graphql_hints(self.gh, states[start : start + self.gh.graphql_batch]))
+            chunk = states[start : start + self.gh.graphql_batch]
+            hints.update(with_first_commits(self.gh, chunk, graphql_hints(self.gh, chunk), self.git is None))
         futures = [self.repo_pool.submit(crawl_repo, self.gh, s, self.file_pool, hints.get(s.key), self.git)
                    for s in states]  # fmt: skip
         try:
@@ -104,6 +104,23 @@ def graphql_hints(gh: GitHubSource, states: Sequence[RepoState]) -> dict[str, Re
     return {s.key: meta for s in states if (meta := answers.get(s.full_name)) is not None}
 
 
+def with_first_commits(gh: GitHubSource, states: Sequence[RepoState], hints: dict[str, RepoMeta],
+                       wanted: bool = True) -> dict[str, RepoMeta]:  # fmt: skip
+    """The hints, with the first commit's date for the repositories whose code will be read (API path).
+
+    One more GraphQL query per chunk, only for repositories whose head moved (an unchanged
+    one keeps its stored date): GraphQL points, no REST quota. Git sees the history itself.
+    """
+    if not wanted or not hints:
+        return hints
+    moving = [meta for s in states if (meta := hints.get(s.key)) is not None and not head_unchanged(s, meta)]
+    try:
+        found = gh.fetch_graphql_first_commits(moving)
+    except Exception:  # GraphQL down or limited: the date stays unknown this time, the crawl goes on
+        return hints
+    return {k: replace(m, first_commit_at=found[m.full_name]) if m.full_name in found else m for k, m in hints.items()}
+
+
 TRANSPORTS: dict[str, Callable[[Settings, GitHubSource | None], GitHubTransport]] = {
     "api": GitHubTransport.for_api, "git": GitHubTransport.for_git,
 }
@@ -121,7 +138,8 @@ def shared_transport(via: str, settings: Settings) -> Transport:
     """One transport per (name, hosts) per process: batches in threads share its limits and pools."""
     if via not in TRANSPORTS:
         raise ValueError(f"unknown transport {via!r}; known: {', '.join(sorted(TRANSPORTS))}")
-    key = (via, settings.github_api_url, settings.github_raw_url, settings.github_git_url, str(settings.git_work_dir))
+    key = (via, settings.github_api_url, settings.github_raw_url, settings.github_git_url or "",
+           str(settings.git_work_dir))  # fmt: skip
     with _SHARED_LOCK:
         if key not in _SHARED:
             _SHARED[key] = TRANSPORTS[via](settings, None)

@@ -1,6 +1,6 @@
 """One repository's crawl through the GitHub API: metadata, tree, evidence files, rows to store.
 
-Per repository (first crawl): metadata (``GET /repos``, or one GraphQL query per 50
+Per repository (first crawl): metadata (``GET /repos``, or one GraphQL query per 100
 repositories when a token is set) and the recursive tree of the default branch: at
 most 2 quota-counted requests; evidence files come from the raw host (free). A
 refresh sends stored ETags (304s are free) or compares GraphQL's tree oid with the
@@ -23,15 +23,20 @@ flows/crawl/files.py; the driver that picks and runs repositories, flows/crawl/d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
+from analysis.catalog.urls import is_github_full_name
 from analysis.classifier.frameworks import relevant_evidence
 from analysis.classifier.imports import FileScan
-from flows.crawl.files import read_file, select_files
+from analysis.classifier.readme import pick_readme
+from flows.crawl.files import read_and_scan, select_files
 from flows.crawl.outcomes import (
     Outcome,
     RepoState,
     checked_row,
+    code_facts,
     failed_outcome,
     renamed_row,
     repo_row,
@@ -39,7 +44,8 @@ from flows.crawl.outcomes import (
 )
 from flows.crawl.via_git import git_outcome
 from flows.sources.git_transport import GitTransport
-from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, safe_reason
+from flows.sources.github import GitHubSource, MetaAnswer, RepoMeta, TreeAnswer, TreeEntry, safe_reason
+from flows.stopping import StopRequested
 
 REPO_WORKERS = 8
 
@@ -54,8 +60,12 @@ def crawl_repo(gh: GitHubSource, state: RepoState, file_pool: ThreadPoolExecutor
     With ``git`` the tree and files come through git (flows/crawl/via_git.py), else from the
     REST tree and the raw host; metadata and change detection are the same either way.
     """
+    if not is_github_full_name(state.full_name):  # before it goes into any URL or command line
+        return status_outcome(state, "missing", "not a GitHub owner/name")
     try:
         return _crawl_repo(gh, state, file_pool, hint, git)
+    except StopRequested:  # the run is stopping: this repository was not crawled, nor did it fail
+        raise
     except Exception as exc:  # one bad repository must never stop the run
         return failed_outcome(state, safe_reason(exc))
 
@@ -120,8 +130,16 @@ def crawled_outcome(gh: GitHubSource, state: RepoState, meta: RepoMeta, etag: st
     if tree.problem:
         notes.append(FileScan(".", None, (), tree.problem))
     ref = meta.head_commit or str(meta.default_branch)
-    futures = [file_pool.submit(read_file, gh, meta.full_name, ref, e) for e in chosen]
-    scans = [f.result() for f in futures] + notes
+    paths = [e.path for e in tree.entries if e.type == "blob"]
+    readme = _readme_entry(tree.entries, paths)
+    reads = [*chosen, *([readme] if readme is not None and readme not in chosen else [])]  # the title's README once
+    futures = [file_pool.submit(read_and_scan, gh, meta.full_name, ref, e) for e in reads]
+    answers = [f.result() for f in futures]
+    scans = [scan for scan, _ in answers[: len(chosen)]] + notes
+    readme_bytes, readme_problem = None, None
+    if readme is not None:
+        readme_scan, readme_bytes = answers[reads.index(readme)]
+        readme_problem = readme_scan.problem
     sizes = {e.path: e.size for e in chosen}
     files = [{"repo_key": key, "path": s.path, "kind": s.kind, "n_bytes": sizes.get(s.path), "problem": s.problem}
              for s in scans]  # fmt: skip
@@ -130,7 +148,27 @@ def crawled_outcome(gh: GitHubSource, state: RepoState, meta: RepoMeta, etag: st
     n_failed = sum(1 for s in scans[: len(chosen)] if s.problem and s.problem.startswith("fetch-failed"))
     if n_failed:  # partial evidence would be kept as if complete; retry the repository next run instead
         return failed_outcome(state, f"raw host: {n_failed} of {len(chosen)} files failed")
+    if readme_problem is not None and readme_problem.startswith("fetch-failed"):
+        return failed_outcome(state, "raw host: the README failed")
     row = repo_row(state, meta, etag, tree, key=key)
-    row.update(n_files=sum(1 for e in tree.entries if e.type == "blob"), n_evidence_files=len(chosen))
+    row.update(n_files=len(paths), n_evidence_files=len(chosen),
+               **code_facts(paths, readme_bytes, root_dates(meta)))  # fmt: skip
     rows = [row] if key == state.key else [renamed_row(state, meta), row]
     return Outcome(state.key, "crawled", rows, key, files, evidence)
+
+
+def _readme_entry(entries: Sequence[TreeEntry], paths: Sequence[str]) -> TreeEntry | None:
+    """The README the title comes from (the one definition's choice); a symlink gives none."""
+    name = pick_readme(paths)
+    return next((e for e in entries if e.path == name and e.type == "blob" and e.mode != "120000"), None)
+
+
+def root_dates(meta: RepoMeta) -> list[datetime] | None:
+    """The root commits' author dates GraphQL told (the head's, when it is the root); None when unknown.
+
+    REST says nothing of the history without a request per repository, so without a
+    token the first commit stays unknown on this path.
+    """
+    if meta.head_is_root and meta.head_authored_at is not None:
+        return [meta.head_authored_at]
+    return [meta.first_commit_at] if meta.first_commit_at is not None else None

@@ -35,13 +35,15 @@ def defects_section(defects: pd.DataFrame, relabelled: pd.DataFrame | None = Non
     if defects.empty:
         body = "<p id='defects-none'>No defects: no paper is counted under a framework before its release.</p>"
     else:
-        table = defects.assign(released=defects["released"].astype(str))
-        body = (f"<p id='defects-found'><b>{len(defects)} counted link(s) predate their framework</b>: these are "
+        table = defects.assign(released=defects["released"].astype(str),
+                               conference_end=defects["conference_end"].astype(str))
+        body = (f"<p id='defects-found'><b>{len(defects)} counted link(s) use a framework released after the "
+                f"conference</b>: these are "
                 f"the links behind them.</p>" + _table(table))  # fmt: skip
     if relabelled is not None and not relabelled.empty:
-        body += ("<p id='relabelled'>Labels replaced because the framework did not exist yet in the paper's year: "
-                 "the repository holds the paper's code and a later port, and is counted under its best-scoring "
-                 "framework that had been released.</p>" + _table(relabelled.assign(
+        body += ("<p id='relabelled'>Labels replaced because the framework was first released after the paper's "
+                 "conference ended: the repository holds the paper's code and a later port, and is counted under its "
+                 "best-scoring framework that had been released by then.</p>" + _table(relabelled.assign(
                      released=relabelled["released"].astype(str))))  # fmt: skip
     releases = framework_releases()[["framework", "release_date", "precision", "source"]]
     return head + body + "<details><summary>First public releases</summary>" + _table(releases) + "</details>"

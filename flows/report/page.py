@@ -68,10 +68,13 @@ COUNTING_NOTES = [
     "Only conference papers (a known venue) count. Shares are among papers whose code uses a deep-learning "
     "framework unless the chart says 'all'.",
     f"Intervals are Wilson 95% score intervals; periods with fewer than {MIN_COUNT} counted items are thin.",
-    "For the bundled sample (drawn stratified by venue and year, in different fractions), the all-venue shares are "
-    "population estimates: each venue-year weighted by the links the source lists hold for it, with a stratified "
-    "ratio estimator, finite-population correction and a Wilson interval at the effective sample size "
-    "(analysis/shares/weights.py). Their counts stay the sample's; per-venue series are unweighted.",
+    "For the bundled sample (drawn stratified by cells: venue and year, and in 2014-2017 source list and title, in "
+    "different fractions), the venue-year shares, all venues and per venue, are design-based estimates of the "
+    "venue-years' papers with code (the lists are taken as a random part of them, so no finite-population "
+    "correction), each cell weighted by the links the lists hold for it; papers whose links are all excluded count "
+    "as zeros, papers whose code was not read as non-response "
+    "(response_rate in the series); Wilson interval at the design's effective size (analysis/shares/weights.py). "
+    "Their counts stay the sample's.",
     f"Framework labels come from the code's imports (classifier {CLASSIFIER_VERSION}); wrappers fold into their base.",
     "series/papers.csv (and .parquet) lists every paper counted; each series is a sum of its weight column.",
     f"A label with confidence below {UNCERTAIN_BELOW} is uncertain (on the hand-labelled corpora such labels are "
@@ -179,8 +182,8 @@ def _latest_table(shares: pd.DataFrame, weighted: bool = False) -> str:
     })  # fmt: skip
     thin = " (thin)" if bool(rows["is_thin"].any()) else ""
     total = format_count(float(rows["n_total"].iloc[0]))
-    how = ("Shares are population estimates: each venue-year weighted by the links the source lists hold for it; "
-           "the counts are the sample's." if weighted else "Shares are the counted papers' fractions.")
+    how = ("Shares are population estimates: each cell of the sample weighted by the links the source lists hold "
+           "for it; the counts are the sample's." if weighted else "Shares are the counted papers' fractions.")
     return (f"<p>Period <b>{_e(period)}</b>{thin}: n = {total} papers counted (using a DL framework). {how}</p>"
             + _table(frame, ""))  # fmt: skip
 

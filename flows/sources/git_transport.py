@@ -22,40 +22,55 @@ work tree), no hooks (``core.hooksPath=/dev/null``, no template), no submodules,
 no ``file://`` or local transports, no LFS smudge, no user or system configuration,
 no prompts (flows/sources/git_process.py runs every git process that way). The token
 travels in an ``http.extraHeader`` set through ``GIT_CONFIG_COUNT`` environment
-variables: never on a command line or in a URL.
+variables, scoped to the configured git host: never on a command line or in a URL.
+git follows no redirect itself; a same-host redirect is followed here (the new URL
+found by one probe to the configured host, git run again), one to another host is
+refused, so the header can reach no other host. Nothing from the network reaches a
+command line unchecked: names are checked against GitHub's rules, commit ids must be
+hex, and ``--end-of-options`` ends every option list before a name or id.
+
+Transient failures (5xx, 429, resets, timeouts, early EOF, cut packs) are retried under
+the HTTP client's :class:`~flows.sources.http.RetryPolicy`, each wait cut short by the
+process's stop flag; a repository fails only once the tries are spent, with the reason.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import re
-import shutil
 import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+from urllib.parse import urljoin, urlsplit
 
+import requests
+
+from analysis.catalog.urls import is_github_full_name
 from analysis.classifier.imports import MAX_READ_BYTES
 from flows.sources.git_process import (
     TIMEOUT_SECONDS,
     GitFailure,
+    GitRedirect,
     GitRun,
     GitSlots,
     TooLarge,
     _feed,
+    basic_credential,
+    failure_of,
     git_env,
+    is_object_id,
+    remove_stale_scratch,
     run_git,
+    scratch_folder,
 )  # fmt: skip
 from flows.sources.github import TreeEntry
+from flows.sources.http import MAX_REDIRECTS, USER_AGENT, RetryPolicy, same_host
+from flows.sources.secrets import register_secret
+from flows.stopping import check_stop, sleep_unless_stopped
 
-GRAPHQL_BATCH_GIT = 100
-"""Repositories per GraphQL metadata query on the git path: one point for 100 (GitHub's node limit)."""
 MAX_TREE_BYTES = 64 << 20
 """Bytes one head fetch (commit and trees) may write; a 100,000-file repository needs about 10 MB."""
 MAX_BLOB_BYTES = 64 << 20
@@ -63,9 +78,6 @@ MAX_BLOB_BYTES = 64 << 20
 MAX_HISTORY_BYTES = 16 << 20
 """Bytes the history may take: commits and trees in the first fetch (past it, the head alone), then
 commits only (about 60,000 of them; past it the first commit stays unknown)."""
-FETCH_TRIES = 3
-RETRY_DELAY = 0.2
-_NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _COUNT_LOCK = threading.Lock()
 
 
@@ -85,27 +97,6 @@ class Blob:
     size: int
 
 
-def failure_of(run: GitRun, what: str) -> GitFailure:
-    """A failed fetch, with a short reason; ``failed`` (retried within the run and next run) but for
-    a HEAD that is not there (``empty``, as GitHub's metadata cannot tell an empty repository).
-
-    GitHub's metadata said the repository exists before git was asked, so a 404, 451 or
-    403 from the git host is a race or an intermediary speaking: never taken as a fact
-    about the repository, like the REST path's transport faults. A missing HEAD is taken
-    as a fact only after every try said so (a mangled answer can read as "no refs").
-    """
-    if "couldn't find remote ref" in run.err:
-        return GitFailure("empty", "git: no default branch (empty repository)")
-    m = re.search(r"returned error: (\d{3})", run.err)
-    if m:
-        return GitFailure("failed", f"git {what}: HTTP {m.group(1)}")
-    if re.search(r"repository '.*' not found", run.err):
-        return GitFailure("failed", f"git {what}: HTTP 404")
-    lines = [ln for ln in run.err.strip().splitlines() if ln.startswith(("fatal:", "error:"))]
-    detail = re.sub(r"https?://\S+", "<url>", lines[-1] if lines else f"exit {run.code}")
-    return GitFailure("failed", f"git {what}: {detail}"[:200])
-
-
 # --- one repository -------------------------------------------------------------------
 
 
@@ -118,11 +109,16 @@ class GitTransport:
     slots: GitSlots
     token: str | None = field(default=None, repr=False)
     timeout: float = TIMEOUT_SECONDS
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    """The HTTP client's policy (the crawl passes the API client's own): tries, backoff, jitter."""
     n_fetches: int = 0
+    n_redirects: int = 0
 
     def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
         self.scratch_root = self.scratch_root.resolve()  # git runs in other folders: relative paths would move
         self.scratch_root.mkdir(parents=True, exist_ok=True)
+        register_secret(self.token)
         remove_stale_scratch(self.scratch_root)
 
     def count_fetch(self) -> None:
@@ -135,31 +131,47 @@ class GitTransport:
     @contextlib.contextmanager
     def open(self, full_name: str) -> Iterator[GitScratch]:
         """A bare scratch repository for ``full_name``, removed (whatever happens) on exit."""
-        if not _NAME.fullmatch(full_name):
-            raise GitFailure("failed", "git: not an owner/name")
-        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=self.scratch_root))
-        try:
+        if not is_github_full_name(full_name):
+            raise GitFailure("failed", "git: not a GitHub owner/name")
+        with scratch_folder(self.scratch_root) as folder:
             yield GitScratch(self, full_name, folder)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
 
+    def count_redirect(self) -> None:
+        with _COUNT_LOCK:
+            self.n_redirects += 1
 
-def remove_stale_scratch(root: Path) -> None:
-    """Scratch folders left by processes that died (named ``<pid>-...``)."""
-    for child in root.iterdir():
-        pid = child.name.split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(child, ignore_errors=True)
+    def find_redirect(self, url: str) -> str | None:
+        """Where the git host now sends ``url`` (a repository URL), followed across same-host hops.
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        One probe per hop of the ref advertisement, to the configured host only (with the
+        credential, which a private repository's redirect may need), never following a
+        redirect itself. Returns the repository URL to use (``url`` itself when nothing
+        redirects any more); raises for a redirect to another host: it is not followed,
+        and the token stays where it was meant to go.
+        """
+        for _ in range(MAX_REDIRECTS):
+            check_stop()
+            self.count_redirect()
+            headers = {"User-Agent": USER_AGENT}
+            if self.token and (url + "/").startswith(self.base_url + "/"):
+                headers["Authorization"] = f"Basic {basic_credential(self.token)}"
+            try:
+                with requests.get(f"{url}/info/refs", params={"service": "git-upload-pack"}, headers=headers,
+                                  allow_redirects=False, stream=True, timeout=(10.0, 30.0)) as answer:  # fmt: skip
+                    status, location = answer.status_code, answer.headers.get("Location")
+            except requests.RequestException as exc:
+                raise GitFailure("failed", f"git: redirect probe: {type(exc).__name__}", transient=True) from None
+            if status not in (301, 302, 303, 307, 308) or not location:
+                return url
+            target = urljoin(f"{url}/info/refs", location).split("?", 1)[0]
+            if not same_host(url, target):
+                host = urlsplit(target).hostname
+                raise GitFailure("failed", f"git: redirect to another host ({host}) refused; the credentials stay on "
+                                 f"{urlsplit(self.base_url).hostname}")  # fmt: skip
+            if not target.endswith("/info/refs"):
+                raise GitFailure("failed", "git: redirected to something that is not a repository")
+            url = target[: -len("/info/refs")]
+        raise GitFailure("failed", f"git: more than {MAX_REDIRECTS} redirects", transient=True)
 
 
 @dataclass
@@ -176,9 +188,14 @@ class GitScratch:
         for sub in ("objects/pack", "objects/info", "refs/heads", "refs/tags"):
             (self.git_dir / sub).mkdir(parents=True)
         (self.git_dir / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+        self.set_url(self.transport.clone_url(self.full_name))
+
+    def set_url(self, url: str) -> None:
+        """Point ``origin`` at ``url`` (the clone URL, or where a same-host redirect sent it)."""
+        self.url = url
         (self.git_dir / "config").write_text(
             "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n"
-            f'[remote "origin"]\n\turl = {self.transport.clone_url(self.full_name)}\n', encoding="utf-8")  # fmt: skip
+            f'[remote "origin"]\n\turl = {url}\n', encoding="utf-8")  # fmt: skip
 
     def local(self, args: Sequence[str], stdin: bytes = b"", cwd: Path | None = None) -> GitRun:
         """A git command that must not touch the network (and cannot: no transport is allowed)."""
@@ -190,14 +207,29 @@ class GitScratch:
         return run
 
     def fetch(self, args: Sequence[str], max_bytes: int, stdin: bytes = b"", what: str = "fetch") -> None:
-        """One bounded fetch, tried ``FETCH_TRIES`` times over transient failures (resets, 5xx, cut packs)."""
-        for attempt in range(FETCH_TRIES):
+        """One bounded fetch, tried again over transient failures (5xx, resets, timeouts, cut packs,
+        redirect loops) as the HTTP client's policy says."""
+        attempt = 0
+        while True:
+            check_stop()  # an interrupted run starts no new git process
+            attempt += 1
+            try:
+                return self._fetch_following(args, max_bytes, stdin, what)
+            except GitFailure as exc:
+                delay = self.transport.retry.delay_for(attempt, None, {}) if exc.transient else None
+                if delay is None:
+                    raise
+                sleep_unless_stopped(delay)
+
+    def _fetch_following(self, args: Sequence[str], max_bytes: int, stdin: bytes, what: str) -> None:
+        """One try: git, and the same-host redirects it meets (found by a probe, followed by running git
+        again at the new URL), at most ``MAX_REDIRECTS`` of them as the HTTP client follows per try."""
+        for _ in range(MAX_REDIRECTS):
             try:
                 return self._fetch_once(args, max_bytes, stdin, what)
-            except GitFailure:
-                if attempt == FETCH_TRIES - 1:
-                    raise
-                time.sleep(RETRY_DELAY * 2**attempt)
+            except GitRedirect:
+                self.set_url(self.transport.find_redirect(self.url))
+        raise GitFailure("failed", f"git {what}: more than {MAX_REDIRECTS} redirects", transient=True)
 
     def _fetch_once(self, args: Sequence[str], max_bytes: int, stdin: bytes, what: str) -> None:
         env = git_env(self.transport.token, self.folder, network=True, base_url=self.transport.base_url)
@@ -216,19 +248,23 @@ class GitScratch:
         ``MAX_HISTORY_BYTES``: paper repositories are small, and the first commit's date
         then costs nothing more. Past the cap, the head alone (``--depth 1``), and the
         history later by a commits-only fetch. ``commit`` (GraphQL's head oid) is fetched
-        by id, which spares the ref listing's round trip; without it, the remote's HEAD.
+        by id, which spares the ref listing's round trip; without it (or when it is not a
+        well-formed object id), the remote's HEAD.
         """
-        ref = commit or "HEAD"
+        ref = commit if is_object_id(commit) else "HEAD"
         shallow = False
         try:
-            self.fetch(["--filter=blob:none", "origin", ref], MAX_HISTORY_BYTES, what="head")
+            self.fetch(["--filter=blob:none", "--end-of-options", "origin", ref], MAX_HISTORY_BYTES, what="head")
         except TooLarge:
             shallow = True
             try:
-                self.fetch(["--filter=blob:none", "--depth=1", "origin", ref], MAX_TREE_BYTES, what="head")
+                self.fetch(["--filter=blob:none", "--depth=1", "--end-of-options", "origin", ref], MAX_TREE_BYTES,
+                           what="head")  # fmt: skip
             except TooLarge:
                 raise GitFailure("failed", f"git head: trees larger than {MAX_TREE_BYTES >> 20} MB") from None
         commit = (self.git_dir / "FETCH_HEAD").read_text(encoding="utf-8").split("\t", 1)[0].strip()
+        if not is_object_id(commit):
+            raise GitFailure("failed", "git head: FETCH_HEAD holds no object id", transient=False)
         # The raw commit keeps its parent lines even where the shallow clone hides them from log.
         raw = self.local(["cat-file", "commit", commit]).out.decode("utf-8", "replace").split("\n\n", 1)[0]
         fields = [line.split(" ", 1) for line in raw.splitlines() if " " in line]
@@ -242,6 +278,8 @@ class GitScratch:
         """Bring the blobs ``oids`` in; returns the ones too large to fetch alone (split batches past the cap)."""
         if not oids:
             return []
+        if not all(is_object_id(o) for o in oids):  # they come from our own ls-tree; never feed git anything else
+            raise GitFailure("failed", "git blobs: an entry without an object id")
         try:
             self.fetch(["--no-write-fetch-head", "--filter=blob:none", "--stdin", "origin"], MAX_BLOB_BYTES,
                        stdin="".join(f"{o}\n" for o in oids).encode(), what="blobs")  # fmt: skip
@@ -274,17 +312,18 @@ class GitScratch:
             proc.wait()
             feeder.join(timeout=5)
 
-    def first_commit_at(self, head: GitHead) -> datetime | None:
-        """The earliest root commit's author date; for a shallow head, from a commits-only fetch of the
-        history (``--filter=tree:0 --unshallow``), bounded in bytes (None past the cap)."""
+    def root_author_dates(self, head: GitHead) -> list[datetime] | None:
+        """The author dates of the history's root commits (the first-commit date's input, see
+        analysis/attribution/repo_facts.py); for a shallow head, from a commits-only fetch of
+        the history (``--filter=tree:0 --unshallow``), bounded in bytes (None past the cap)."""
         if head.is_shallow and head.has_parent:
             try:
-                self.fetch(["--filter=tree:0", "--unshallow", "--no-write-fetch-head", "origin", head.commit],
-                           MAX_HISTORY_BYTES, what="history")  # fmt: skip
+                self.fetch(["--filter=tree:0", "--unshallow", "--no-write-fetch-head", "--end-of-options", "origin",
+                            head.commit], MAX_HISTORY_BYTES, what="history")  # fmt: skip
             except TooLarge:
                 return None
-        dates = self.local(["log", "--max-parents=0", "--format=%at", head.commit]).out.split()
-        return _utc(min(int(d) for d in dates)) if dates else None
+        dates = self.local(["log", "--max-parents=0", "--format=%at", "--end-of-options", head.commit]).out.split()
+        return [_utc(int(d)) for d in dates]
 
 
 def parse_ls_tree(listing: bytes) -> Iterator[TreeEntry]:

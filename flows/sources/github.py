@@ -3,7 +3,7 @@
 Quota is the scarce thing (5,000 REST requests an hour with a token, 60 without), so
 each call here costs at most one quota-counted request and the expensive parts are
 free: file content comes from the raw host (no API quota), refreshes send the stored
-ETag (a 304 is free), and with a token GraphQL answers metadata for 50 repositories
+ETag (a 304 is free), and with a token GraphQL answers metadata for 100 repositories
 in one request. Every function returns an answer with a status instead of raising
 for the ways a repository can be gone; only transport failures raise ``HttpError``.
 """
@@ -21,17 +21,28 @@ import requests
 
 from analysis.classifier.imports import MAX_READ_BYTES
 from flows.settings import Settings
-from flows.sources.http import HttpClient, HttpError, RetryPolicy, make_session, redact
+from flows.sources.git_process import is_object_id
+from flows.sources.http import (
+    HttpClient,
+    HttpError,
+    RedirectRefused,
+    RetryPolicy,
+    make_session,
+)
+from flows.sources.secrets import redact, register_secret
 
 API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-GRAPHQL_BATCH = 50
-"""Repositories per GraphQL query: one point each way, well under GitHub's node limits."""
+GRAPHQL_BATCH = 100
+"""Repositories per GraphQL query: GitHub resolves at most 100 nodes of a kind per query; one point or two."""
 MAX_TREE_REQUESTS = 60
 """Non-recursive tree requests for one truncated tree; beyond it the walk is recorded as cut."""
 _GRAPHQL_FIELDS = (
     "nameWithOwner description createdAt pushedAt stargazerCount isArchived isDisabled primaryLanguage { name } "
-    "defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }"
+    "isFork parent { nameWithOwner } "
+    "defaultBranchRef { name target { oid ... on Commit { tree { oid } authoredDate parents { totalCount } "
+    "history(first: 1) { totalCount } } } }"
 )
+_OLDEST_FIELDS = "nodes { oid authoredDate parents { totalCount } }"
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,12 @@ class RepoMeta:
     head_commit: str | None = None
     head_tree: str | None = None
     description: str | None = None  # the owner's one-line description, for attribution
+    is_fork: bool | None = None
+    fork_parent: str | None = None  # the parent's lower-case owner/name
+    n_commits: int | None = None  # commits in the default branch's history (GraphQL only)
+    head_authored_at: datetime | None = None  # the head commit's author date (GraphQL only)
+    head_is_root: bool | None = None  # the head commit has no parent (GraphQL only)
+    first_commit_at: datetime | None = None  # the root's author date, from a second GraphQL query
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,8 @@ def meta_from_rest(body: dict[str, Any]) -> RepoMeta:
         full_name=body["full_name"], created_at=parse_time(body.get("created_at")),
         pushed_at=parse_time(body.get("pushed_at")), n_stars=body.get("stargazers_count"),
         language=body.get("language"), default_branch=body.get("default_branch"),
-        is_archived=body.get("archived"), description=body.get("description"),
+        is_archived=body.get("archived"), description=body.get("description"), is_fork=body.get("fork"),
+        fork_parent=_lower_name((body.get("parent") or {}).get("full_name")),
     )  # fmt: skip
 
 
@@ -104,7 +122,15 @@ def meta_from_graphql(node: dict[str, Any]) -> RepoMeta:
         language=(node.get("primaryLanguage") or {}).get("name"), default_branch=branch.get("name"),
         is_archived=node.get("isArchived"), head_commit=target.get("oid"),
         head_tree=(target.get("tree") or {}).get("oid"), description=node.get("description"),
+        is_fork=node.get("isFork"), fork_parent=_lower_name((node.get("parent") or {}).get("nameWithOwner")),
+        n_commits=(target.get("history") or {}).get("totalCount"),
+        head_authored_at=parse_time(target.get("authoredDate")),
+        head_is_root=(target["parents"].get("totalCount") == 0) if isinstance(target.get("parents"), dict) else None,
     )  # fmt: skip
+
+
+def _lower_name(name: str | None) -> str | None:
+    return name.lower() if name else None
 
 
 def _message(response: requests.Response) -> tuple[str, str | None]:
@@ -170,7 +196,14 @@ class GitHubSource:
         api = HttpClient(make_session(pool_size, settings.github_token), retry=retry or RetryPolicy())
         raw = HttpClient(make_session(pool_size, None), retry=retry or RetryPolicy())
         api.session.headers.update(API_HEADERS)
+        register_secret(settings.github_token)  # redact() blanks it in any shape, prefix or not
         return cls(api, raw, settings.github_api_url, settings.github_raw_url, bool(settings.github_token))
+
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's GraphQL endpoint: beside REST on github.com; ``/api/graphql`` on Enterprise (REST: ``/api/v3``)."""
+        base = self.api_url.removesuffix("/v3") if self.api_url.endswith("/api/v3") else self.api_url
+        return f"{base}/graphql"
 
     def set_on_wait(self, callback: Callable[[str, float], None] | None) -> None:
         self.api.on_wait = self.raw.on_wait = callback
@@ -180,7 +213,7 @@ class GitHubSource:
     def fetch_metadata(self, full_name: str, etag: str | None = None) -> MetaAnswer:
         """``GET /repos/{o}/{r}``, conditional on ``etag``; follows a rename's 301."""
         headers = {"If-None-Match": etag} if etag else {}
-        response = self.api.get(f"{self.api_url}/repos/{full_name}", headers=headers,
+        response = self.api.get(f"{self.api_url}/repos/{full_name}", headers=headers, json_body=True,
                                 ok_statuses=frozenset({403, 404, 409, 451}))  # fmt: skip
         if response.status_code == 304:
             return MetaAnswer("not_modified", etag=etag)
@@ -192,7 +225,8 @@ class GitHubSource:
         """The recursive tree of ``ref`` (one request), or a walk of subtrees when it is truncated."""
         url = f"{self.api_url}/repos/{full_name}/git/trees/{quote(ref, safe='')}"
         headers = {"If-None-Match": etag} if etag else {}
-        response = self.api.get(url, params={"recursive": "1"}, headers=headers, ok_statuses=frozenset({404, 409}))
+        response = self.api.get(url, params={"recursive": "1"}, headers=headers, ok_statuses=frozenset({404, 409}),
+                                json_body=True)  # fmt: skip
         if response.status_code == 304:
             return TreeAnswer("not_modified", etag=etag)
         if response.status_code == 409:
@@ -216,7 +250,7 @@ class GitHubSource:
             if n_requests >= max_requests:
                 return found, f"tree-walk-cut-at-{max_requests}-requests"
             prefix, sha = queue.pop(0)
-            response = self.api.get(f"{self.api_url}/repos/{full_name}/git/trees/{sha}")
+            response = self.api.get(f"{self.api_url}/repos/{full_name}/git/trees/{sha}", json_body=True)
             n_requests += 1
             for entry in _entries(response.json().get("tree", []), prefix):
                 found.append(entry)
@@ -255,19 +289,53 @@ class GitHubSource:
         that marks the quota spent (so the client waits for the reset) and tries again.
         Raises HttpError when it cannot get an answer; callers then fall back to REST.
         """
-        query = build_graphql_query(full_names)
+        data = self._graphql(build_graphql_query(full_names), max_tries)
+        return {name: (meta_from_graphql(data[f"r{i}"]) if data.get(f"r{i}") else None)
+                for i, name in enumerate(full_names)}  # fmt: skip
+
+    def fetch_graphql_first_commits(self, metas: Sequence[RepoMeta]) -> dict[str, datetime]:
+        """The author date of the last commit of each head's history, where it is a root commit.
+
+        GitHub's GraphQL lists a commit's history newest first and accepts a cursor
+        ``"<oid> <n>"`` (the n-th commit after ``oid``), so ``after: "<head> <count - 2>"``
+        with ``first: 1`` is the history's last commit: the oldest, a root, in one
+        aliased query for many repositories (a GraphQL point, no REST quota). With several
+        roots (a merged-in history) the last one listed is the oldest by commit date, not
+        necessarily the earliest authored: the git path sees every root. A repository
+        whose answer is missing, or whose last commit is not a root, is left out.
+        """
+        wanted = [m for m in metas if m.head_commit and is_object_id(m.head_commit) and (m.n_commits or 0) > 1]
+        if not wanted:
+            return {}
+        parts = []
+        for i, meta in enumerate(wanted):
+            owner, repo = meta.full_name.split("/", 1)
+            cursor = json.dumps(f"{meta.head_commit} {int(meta.n_commits or 0) - 2}")
+            parts.append(f"r{i}: repository(owner: {json.dumps(owner)}, name: {json.dumps(repo)}) "
+                         f"{{ object(oid: {json.dumps(meta.head_commit)}) {{ ... on Commit {{ "
+                         f"history(first: 1, after: {cursor}) {{ {_OLDEST_FIELDS} }} }} }} }}")  # fmt: skip
+        data = self._graphql("query { " + " ".join(parts) + " rateLimit { cost remaining resetAt } }")
+        found = {}
+        for i, meta in enumerate(wanted):
+            nodes = (((data.get(f"r{i}") or {}).get("object") or {}).get("history") or {}).get("nodes") or []
+            node = nodes[0] if nodes and isinstance(nodes[0], dict) else {}
+            if (node.get("parents") or {}).get("totalCount") == 0 and (when := parse_time(node.get("authoredDate"))):
+                found[meta.full_name] = when
+        return found
+
+    def _graphql(self, query: str, max_tries: int = 3) -> dict[str, Any]:
+        """One GraphQL query's ``data``; waits out a RATE_LIMITED answer (HTTP 200) like a spent quota."""
         for _ in range(max_tries):
-            response = self.api.request("POST", f"{self.api_url}/graphql", resource="graphql", json={"query": query})
+            response = self.api.request("POST", self.graphql_url, resource="graphql", json={"query": query},
+                                        json_body=True)  # fmt: skip
             body = response.json()
             errors = body.get("errors") or []
             if any(e.get("type") == "RATE_LIMITED" for e in errors):
                 reset = response.headers.get("x-ratelimit-reset")
                 self.api.rate_limits.mark_exhausted("graphql", float(reset) if reset else None)
                 continue
-            data = body.get("data") or {}
-            return {name: (meta_from_graphql(data[f"r{i}"]) if data.get(f"r{i}") else None)
-                    for i, name in enumerate(full_names)}  # fmt: skip
-        raise HttpError("GraphQL: rate limited after retries", 200, f"{self.api_url}/graphql")
+            return body.get("data") or {}
+        raise HttpError("GraphQL: rate limited after retries", 200, self.graphql_url)
 
     def usage(self) -> dict[str, int]:
         """Requests sent so far: quota-counted (API, less free 304s) versus free (raw host)."""
@@ -302,6 +370,8 @@ def _entries(raw_entries: list[dict[str, Any]], prefix: str = "") -> list[TreeEn
 
 def safe_reason(exc: BaseException) -> str:
     """A short, token-free reason for a failure, without the URL (it varies per repository)."""
+    if isinstance(exc, RedirectRefused):
+        return redact(str(exc).split(": ", 1)[-1])[:300]  # says which host, not the URL
     if isinstance(exc, HttpError):
         return f"HTTP {exc.status}" if exc.status else "connection failed"
     return redact(f"{type(exc).__name__}: {exc}")[:300]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
-import re
 import threading
 import time
 import urllib.parse
@@ -23,6 +22,7 @@ from typing import Any
 
 import requests
 
+from flows.sources.secrets import redact
 from flows.stopping import check_stop, sleep_unless_stopped
 
 log = logging.getLogger("papertrends.http")
@@ -30,6 +30,9 @@ log = logging.getLogger("papertrends.http")
 USER_AGENT = "papertrends/0.1 (+https://github.com/papertrends/papertrends)"
 DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_REDIRECTS = 30
+"""Redirects followed per try (requests' own limit); a longer chain is a failed try, retried."""
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
 class HttpError(RuntimeError):
@@ -39,6 +42,10 @@ class HttpError(RuntimeError):
         super().__init__(redact(message))
         self.status = status
         self.url = url
+
+
+class RedirectRefused(HttpError):
+    """A redirect to another host from a request that carries credentials: not followed."""
 
 
 class SourceUnreachable(HttpError):
@@ -58,11 +65,23 @@ def check_reachable(url: str, what: str, timeout: float = 5.0) -> None:
     except requests.exceptions.SSLError:
         return  # something answered, with a TLS problem the real requests will report
     except requests.ConnectionError as exc:
+        if not _never_connected(exc):
+            return  # connected, then cut off (a reset): something is there, its faults are for the retries
         host = urllib.parse.urlsplit(url).netloc or url
         raise SourceUnreachable(f"cannot reach {what} at {host}: {_unreachable_reason(exc, timeout)}",
                                 None, url) from None  # fmt: skip
     except requests.Timeout:
         return  # connected, then slow: a fault of a reachable service
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """No connection was made (no DNS answer, refused, no route, no answer to connect), as opposed to
+    a connection that was made and then reset: only the first says nothing is there."""
+    text = str(exc)
+    return isinstance(exc, requests.ConnectTimeout) or any(
+        sign in text for sign in ("NewConnectionError", "Failed to establish a new connection", "NameResolution",
+                                  "Name or service not known", "nodename nor servname", "Connection refused",
+                                  "Network is unreachable", "No route to host"))  # fmt: skip
 
 
 def _unreachable_reason(exc: BaseException, timeout: float) -> str:
@@ -77,14 +96,6 @@ def _unreachable_reason(exc: BaseException, timeout: float) -> str:
     if "Network is unreachable" in text:
         return "network is unreachable"
     return type(exc).__name__
-
-
-_SECRET = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|token)?\s*[^\s'\",}]+|(gh[pousr]_|github_pat_)[A-Za-z0-9_]{8,}")  # noqa: E501
-
-
-def redact(text: str) -> str:
-    """Text with Authorization values and GitHub tokens blanked out."""
-    return _SECRET.sub(lambda m: (m.group(1) or "") + "***" if m.group(1) else "***", text)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -238,8 +249,11 @@ class HttpClient:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def request(self, method: str, url: str, *, resource: str = "core", ok_statuses: frozenset[int] = frozenset(),
-                **kwargs: Any) -> requests.Response:  # fmt: skip
+                json_body: bool = False, **kwargs: Any) -> requests.Response:  # fmt: skip
         """Send until success, a status the caller handles (``ok_statuses``), or a final failure.
+
+        ``json_body``: a success must carry a JSON object (GitHub's API always does); one that
+        does not (an HTML error page with 200, a cut body) is a failed try, retried.
 
         Rate-limit answers are recognised before ``ok_statuses``: a caller that handles 403
         (a disabled repository) must still never see GitHub's "quota spent" 403.
@@ -252,9 +266,9 @@ class HttpClient:
             self._pause(wait, f"{resource} rate limit spent; it resets at {_clock_time_after(wait)}")
             self._pause(self.politeness.reserve(), "")
             try:
-                self._count(resource, "sent")
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                response = self._send(method, url, resource, **kwargs)
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.TooManyRedirects) as exc:  # fmt: skip
                 self._count(resource, "error")
                 delay = self.retry.delay_for(attempt, None, {})
                 if delay is None:
@@ -265,6 +279,13 @@ class HttpClient:
             status = response.status_code
             if status == 304:
                 self._count(resource, "not_modified")
+            if status < 400 and json_body and status not in (204, 304) and not _is_json_object(response):
+                self._count(resource, "error")  # a proxy's page or a cut body where GitHub answers JSON: transient
+                delay = self.retry.delay_for(attempt, None, {})
+                if delay is None:
+                    raise HttpError(f"{method} {url}: HTTP {status} with a body that is not a JSON object", status, url)
+                self._pause(delay, f"HTTP {status} without a JSON body")
+                continue
             if status < 400:
                 return response
             if self.rate_limits.is_exhausted_response(status, response.headers):
@@ -291,6 +312,39 @@ class HttpClient:
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", url, **kwargs)
 
+    def _send(self, method: str, url: str, resource: str, *, allow_redirects: bool = True,
+              **kwargs: Any) -> requests.Response:  # fmt: skip
+        """One try: the request, and the redirects it meets, followed here rather than by requests.
+
+        Same-host redirects are followed. A redirect to another host is followed only by a
+        request that carries no credentials (the raw host, downloads); from one that does
+        (the API's token, in the session or the call) it is refused with
+        :class:`RedirectRefused`, so a token can never travel to a host it was not meant for.
+        """
+        for _ in range(MAX_REDIRECTS + 1):
+            self._count(resource, "sent")
+            response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
+            location = response.headers.get("Location")
+            if not allow_redirects or response.status_code not in REDIRECT_STATUSES or not location:
+                return response
+            target = urllib.parse.urljoin(response.url or url, location)
+            response.close()
+            if not same_host(url, target) and self._carries_credentials(kwargs):
+                raise RedirectRefused(f"{method} {url}: redirect to another host "
+                                      f"({urllib.parse.urlsplit(target).hostname}) refused; the credentials stay on "
+                                      f"{urllib.parse.urlsplit(url).hostname}", response.status_code, url)  # fmt: skip
+            if response.status_code in (301, 302, 303) and method != "HEAD":
+                method = "GET"  # what browsers and requests do; 307/308 keep the method and body
+                kwargs = {k: v for k, v in kwargs.items() if k not in ("json", "data", "files")}
+            url = target
+        raise requests.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+
+    def _carries_credentials(self, kwargs: dict[str, Any]) -> bool:
+        headers = {**self.session.headers, **(kwargs.get("headers") or {})}
+        named = {k.lower() for k, v in headers.items() if v}
+        carried = named & {"authorization", "proxy-authorization", "cookie"}
+        return bool(carried or self.session.auth or kwargs.get("auth"))
+
     def _count(self, resource: str, outcome: str) -> None:
         with self._lock:
             self.counts[f"{resource}:{outcome}"] += 1
@@ -307,11 +361,28 @@ class HttpClient:
         self.sleep(seconds)
 
 
+def same_host(a: str, b: str) -> bool:
+    """Whether two URLs name the same host and port (http -> https on the default ports counts as the same)."""
+    pa, pb = urllib.parse.urlsplit(a), urllib.parse.urlsplit(b)
+    if (pa.hostname or "").lower() != (pb.hostname or "").lower():
+        return False
+    default = {"http": 80, "https": 443}
+    port_a, port_b = pa.port or default.get(pa.scheme), pb.port or default.get(pb.scheme)
+    return port_a == port_b or (pa.scheme, pb.scheme, port_a, port_b) == ("http", "https", 80, 443)
+
+
 def _clock_time_after(seconds: float) -> str:
     """The UTC wall-clock time ``seconds`` from now, for log lines a person reads."""
     from datetime import UTC, datetime, timedelta
 
     return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _is_json_object(response: requests.Response) -> bool:
+    try:
+        return isinstance(response.json(), dict)
+    except ValueError:
+        return False
 
 
 def _body_text(response: requests.Response) -> str:

@@ -44,6 +44,6 @@ def check_github_reachable(settings: Settings, via: str) -> None:
     """Fail a crawl in one line, before any batch, when a GitHub host it needs cannot be reached."""
     check_reachable(settings.github_api_url, "GitHub's API (GITHUB_API_URL)")
     if via == "git":
-        check_reachable(settings.github_git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
+        check_reachable(settings.git_url, "GitHub's git host (PAPERTRENDS_GITHUB_GIT_URL)")
     else:
         check_reachable(settings.github_raw_url, "GitHub's raw file host (PAPERTRENDS_GITHUB_RAW_URL)")

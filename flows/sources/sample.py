@@ -75,13 +75,19 @@ class SampleRows:
 def read_sample(sample_dir: Path = SAMPLE_DIR) -> SampleRows:
     """The sample's papers, links, repositories (already crawled) and strata; nothing is stored here."""
     check_sample_dir(sample_dir)
-    papers, skipped_papers = rows_of(read_csv(sample_dir / "papers.csv"), paper_row, SOURCE)
+    papers, skipped_papers = rows_of(read_csv(sample_dir / "papers.csv"), _paper_row, SOURCE)
     links, skipped_links = rows_of(read_csv(sample_dir / "links.csv"), link_row, SOURCE)
     return SampleRows(
         sample_dir, papers, links, [repo_row(r) for r in read_csv(sample_dir / "repos.csv")],
         _strata_rows(sample_dir / "strata.csv"), _paper_cells(sample_dir / "papers.csv"),
         _digests(sample_dir, EVIDENCE_FILES), skipped_papers, skipped_links,
     )
+
+
+def _paper_row(record: dict[str, str], source: str) -> dict[str, Any] | None:
+    """A papers row plus the list it came from (papers.csv ``source``: ``owner/repo/path@commit``)."""
+    row = paper_row(record, source)
+    return None if row is None else {**row, "source_list": record.get("source") or None}
 
 
 EVIDENCE_FILES = ("repos.csv", "files.csv.gz", "evidence.csv.gz")

@@ -16,7 +16,7 @@ SELECT l.paper_id, l.repo_url, l.is_official, l.attribution_version,
        p.title, p.venue, p.year, p.published_date, p.arxiv_id,
        coalesce(r.full_name, l.repo_key) AS full_name, r.status AS repo_status,
        r.created_at, r.first_commit_at, r.last_commit_at, r.description, r.readme_title, r.language,
-       r.n_files, r.n_evidence_files
+       r.n_files, r.n_evidence_files, r.is_fork
 FROM links l
 LEFT JOIN papers p USING (paper_id)
 LEFT JOIN repos old ON old.repo_key = l.repo_key

@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 
 from analysis.classifier.frameworks import CLASSIFIER_VERSION, UNCERTAIN_BELOW, is_uncertain
-from analysis.shares.weights import stratum_key
 from flows.settings import Settings
 from flows.store.schema import PARTITION_BY
 from flows.store.status import REPO_STATES
@@ -79,10 +78,13 @@ def implementation_rows(wh: Warehouse, classifier_version: str, paper_ids: Seque
         """
         SELECT l.paper_id, l.repo_url, coalesce(old.renamed_to, l.repo_key) AS repo_key, l.is_official,
                l.pwc_framework, l.attribution, l.attribution_reason, l.attribution_version,
-               p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id,
+               p.title, p.venue, p.year, p.is_workshop, p.published_date, p.arxiv_id, p.source_list,
                coalesce(r.created_at, r.first_commit_at) AS repo_created_at,
-               least(r.created_at, r.first_commit_at) AS code_start_at,
-               r.status AS repo_status, r.n_stars, c.framework, c.confidence, c.scores
+               -- a fork inherits its parent's history: its own code starts when it was created
+               CASE WHEN r.is_fork AND r.created_at IS NOT NULL THEN r.created_at
+                    ELSE least(r.created_at, r.first_commit_at) END AS code_start_at,
+               r.status AS repo_status, r.n_stars, r.is_fork, r.fork_parent,
+               c.framework, c.confidence, c.scores
         FROM links l
         JOIN papers p USING (paper_id)
         LEFT JOIN repos old ON old.repo_key = l.repo_key
@@ -97,23 +99,27 @@ def implementation_rows(wh: Warehouse, classifier_version: str, paper_ids: Seque
     ).df()
 
 
-def with_sample_cells(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with each sample paper's cell key (``sample_stratum``) when the warehouse has them.
+SAMPLE_CELL_COLUMNS = ("source_stratum", "title_stratum")
+"""A sample paper's cell besides its venue and year (sample_papers' columns)."""
 
-    ``venue|year|source stratum|title stratum``, the key of :func:`sample_strata`'s rows
-    (:func:`analysis.shares.weights.stratum_key`); NULL for papers that are not the sample's.
+
+def with_sample_cells(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each sample paper's cell as ``sample_source_stratum`` and ``sample_title_stratum``.
+
+    With the paper's venue and year they are the key of :func:`sample_strata`'s rows; the
+    estimator reads every ``sample_<key>`` column as a stratum key
+    (:mod:`analysis.shares.estimates`), so a share stratifies by the full cell. NULL for
+    papers that are not the sample's; the frame is unchanged when the warehouse has no cells.
     """
     has_table = wh.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sample_papers'")
     if not has_table or not len(frame):
         return frame
-    cells = wh.con.execute("SELECT paper_id, source_stratum, title_stratum FROM sample_papers").df()
+    cells = wh.con.execute(f"SELECT paper_id, {', '.join(SAMPLE_CELL_COLUMNS)} FROM sample_papers").df()
     if not len(cells):
         return frame
-    merged = frame[["paper_id", "venue", "year"]].merge(cells, on="paper_id", how="left")
-    columns = ["venue", "year", "source_stratum", "title_stratum"]
-    keys = [stratum_key(v, y, s, t) if isinstance(s, str) else None
-            for v, y, s, t in merged[columns].itertuples(index=False)]  # fmt: skip
-    return frame.assign(sample_stratum=keys)
+    merged = frame[["paper_id"]].merge(cells, on="paper_id", how="left")  # paper_id is sample_papers' key
+    return frame.assign(**{f"sample_{c}": merged[c].astype(object).where(merged[c].notna(), None).to_numpy()
+                           for c in SAMPLE_CELL_COLUMNS})  # fmt: skip
 
 
 def sample_strata(wh: Warehouse) -> pd.DataFrame | None:

@@ -8,7 +8,7 @@ timestamps, ``*_date`` dates, ``is_*``/``has_*`` booleans, ``n_*`` counts.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 12  # the highest migration (8 and 9 were reserved for other branches and never used)
+SCHEMA_VERSION = 13  # the highest migration (8 and 9 were reserved for other branches and never used)
 
 # Primary keys per table, used for upserts and de-duplication of each batch.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -79,7 +79,7 @@ MIGRATIONS: dict[int, str] = {
         pushed_at TIMESTAMP,
         first_commit_at TIMESTAMP,
         last_commit_at TIMESTAMP,
-        dates_from VARCHAR,                -- github-api | snapshot-history
+        dates_from VARCHAR,                -- github-api | snapshot-roots | snapshot-history (the sample's older rule)
         n_stars INTEGER,
         language VARCHAR,
         default_branch VARCHAR,
@@ -214,5 +214,12 @@ MIGRATIONS: dict[int, str] = {
         source_stratum VARCHAR NOT NULL,
         title_stratum VARCHAR NOT NULL
     );
+    """,
+    # 13 (comparison, issue 26; numbered 12 on its branch, after the sample cells here): which list within its
+    # source a paper came from (the bundled sample's lists: machine-extracted or hand-curated), a factor of the
+    # published comparison (analysis.shares.gap).
+    13: """
+    -- e.g. papercopilot/paperlists/cvpr/cvpr2019.json@<commit>
+    ALTER TABLE papers ADD COLUMN IF NOT EXISTS source_list VARCHAR;
     """,
 }

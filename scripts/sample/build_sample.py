@@ -47,7 +47,7 @@ from analysis.classifier.imports import FileScan, evidence_kind  # noqa: E402
 from flows.sources.snapshot import list_git_tree, scan_directory, scan_git_snapshot  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from repo_facts import dominant_language, file_readme_title, git_readme_title  # noqa: E402
+from repo_facts import dominant_language, file_readme_title, git_first_commit, git_readme_title  # noqa: E402
 
 PAPER_COLUMNS = ("paper_url", "arxiv_id", "title", "proceeding", "date", "conference", "source",
                  "source_stratum", "title_stratum")
@@ -124,14 +124,16 @@ def git_text(git_dir: Path, *args: str) -> str:
 
 
 def commit_dates(git_dir: Path) -> tuple[str, str, str]:
-    """(head sha, first, last) committer dates over HEAD's history, ISO 8601 UTC.
+    """(head sha, first commit, last commit) of HEAD's history, ISO 8601 UTC.
 
-    Committer dates, because they say when the commit entered a history (author
-    dates survive rebases and cherry-picks from years before).
+    The first commit is the project's one definition (``first_commit_date``: the earliest
+    author date among the root commits; see analysis/attribution/repo_facts.py); the last
+    is the latest committer date (when the history last moved).
     """
     head = git_text(git_dir, "rev-parse", "HEAD").strip()
     stamps = [int(s) for s in git_text(git_dir, "log", "--format=%ct", "HEAD").split()]
-    return head, iso_utc(min(stamps)), iso_utc(max(stamps))
+    first = git_first_commit(git_dir)
+    return head, first.strftime("%Y-%m-%dT%H:%M:%SZ") if first else "", iso_utc(max(stamps))
 
 
 def iso_utc(epoch: int) -> str:
@@ -172,7 +174,7 @@ def scan_repo(snap: Snapshot, url: str) -> RepoResult:
         title = git_readme_title(snap.git_dir, paths)
     repo = {
         "repo_url": url, "full_name": snap.full_name, "status": "ok", "head_commit": head,
-        "first_commit_at": first, "last_commit_at": last, "dates_from": "snapshot-history" if head else "",
+        "first_commit_at": first, "last_commit_at": last, "dates_from": "snapshot-roots" if head else "",
         "n_files": str(len(sizes)), "n_evidence_files": str(sum(1 for p in sizes if evidence_kind(p))),
         "readme_title": title, "language": dominant_language(paths),
     }  # fmt: skip

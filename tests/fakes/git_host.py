@@ -4,8 +4,9 @@ fake GitHub's repositories over smart HTTP, protocol v2, on the same loopback se
 All repositories live in one bare repository, each in its own namespace
 (``refs/namespaces/r<id>/...``; ``GIT_NAMESPACE`` tells upload-pack which one to show),
 so a thousand of them are written by one ``git fast-import`` run in about a second.
-Each repository has two commits: an empty root dated ``first_commit_at`` (so a
-commits-only fetch has a history to find) and the head with its files dated
+Each repository has two commits: an empty root authored ``first_commit_at`` and
+committed ``root_committed_at`` (a rebase keeps the author date and moves the committer
+date; so a commits-only fetch has a history to find) and the head with its files dated
 ``pushed_at``. Object ids are computed here the way git computes them, so the fake
 REST trees and GraphQL oids equal what a clone sees.
 
@@ -84,15 +85,17 @@ def epoch(value: str) -> int:
     return timegm(datetime.fromisoformat(value.replace("Z", "+00:00")).utctimetuple())
 
 
-def commit_body(tree: str, parent: str | None, when: str, message: str) -> bytes:
+def commit_body(tree: str, parent: str | None, when: str, message: str, committed: str | None = None) -> bytes:
     stamp = f" {epoch(when)} +0000\n".encode()
+    committer_stamp = f" {epoch(committed or when)} +0000\n".encode()
     head = f"tree {tree}\n".encode() + (f"parent {parent}\n".encode() if parent else b"")
-    return head + b"author " + AUTHOR + stamp + b"committer " + AUTHOR + stamp + b"\n" + message.encode() + b"\n"
+    return (head + b"author " + AUTHOR + stamp + b"committer " + AUTHOR + committer_stamp + b"\n" + message.encode()
+            + b"\n")  # fmt: skip
 
 
-def repo_commits(tree: str, first_at: str, head_at: str) -> tuple[str, str]:
+def repo_commits(tree: str, first_at: str, head_at: str, root_committed_at: str | None = None) -> tuple[str, str]:
     """(root, head) commit ids of a fake repository's two-commit history."""
-    root = object_sha("commit", commit_body(EMPTY_TREE, None, first_at, "initial"))
+    root = object_sha("commit", commit_body(EMPTY_TREE, None, first_at, "initial", root_committed_at))
     return root, object_sha("commit", commit_body(tree, root, head_at, "paper code"))
 
 
@@ -143,7 +146,7 @@ def fast_import_commands(repo: Any) -> Iterator[bytes]:
     ref = f"refs/namespaces/{namespace(repo)}/refs/heads/{repo.default_branch}".encode()
     root_at, head_at = repo.first_commit_at or repo.created_at, repo.pushed_at
     yield b"reset " + ref + b"\n"
-    yield _commit_header(ref, root_at, "initial")
+    yield _commit_header(ref, root_at, "initial", repo.root_committed_at)
     yield _commit_header(ref, head_at, "paper code")  # fast-import continues the branch: parent = root
     for path, data in sorted(repo.files.items()):
         yield f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
@@ -152,10 +155,11 @@ def fast_import_commands(repo: Any) -> Iterator[bytes]:
     yield b"\n"
 
 
-def _commit_header(ref: bytes, when: str, message: str) -> bytes:
+def _commit_header(ref: bytes, when: str, message: str, committed: str | None = None) -> bytes:
     stamp = f" {epoch(when)} +0000\n".encode()
+    committer_stamp = f" {epoch(committed or when)} +0000\n".encode()
     msg = message.encode() + b"\n"
-    return (b"commit " + ref + b"\nauthor " + AUTHOR + stamp + b"committer " + AUTHOR + stamp
+    return (b"commit " + ref + b"\nauthor " + AUTHOR + stamp + b"committer " + AUTHOR + committer_stamp
             + f"data {len(msg)}\n".encode() + msg)  # fmt: skip
 
 
@@ -168,8 +172,9 @@ def git(args: list[str], cwd: Path | None = None, stdin: bytes | None = None) ->
 
 
 def serve_git(handler: Any, fake: Any, path: str) -> None:
-    """Answer ``/git/{owner}/{name}.git/...`` the way GitHub's git host does."""
-    m = re.fullmatch(GIT_PREFIX + r"/([^/]+)/([^/]+?)\.git(/.*)", path)
+    """Answer ``{git_prefix}/{owner}/{name}.git/...`` the way GitHub's git host does (``/git`` here; the
+    root, as on GitHub Enterprise, when the fake's API sits under ``/api/v3``)."""
+    m = re.fullmatch(re.escape(fake.git_prefix) + r"/([^/]+)/([^/]+?)\.git(/.*)", path)
     if m is None:
         return handler.send(404, b"Not Found", content_type="text/plain")
     full_name, rest = f"{m.group(1)}/{m.group(2)}".lower(), m.group(3)
@@ -180,7 +185,7 @@ def serve_git(handler: Any, fake: Any, path: str) -> None:
         if repo is not None and repo.renamed_to:  # GitHub redirects a renamed repository's git URL too
             target = fake.repos[repo.renamed_to.lower()]
             query = handler.path.split("?", 1)[1] if "?" in handler.path else ""
-            location = f"{fake.url}{GIT_PREFIX}/{target.full_name}.git{rest}" + (f"?{query}" if query else "")
+            location = f"{fake.url}{fake.git_prefix}/{target.full_name}.git{rest}" + (f"?{query}" if query else "")
             return handler.send(301, b"", {"Location": location}, content_type="text/plain")
         if repo is None or repo.status == "missing":
             return handler.send(404, b"Repository not found.", content_type="text/plain")

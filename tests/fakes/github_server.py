@@ -20,6 +20,7 @@ import json
 import math
 import random
 import re
+import ssl
 import sys
 import tempfile
 import threading
@@ -36,6 +37,7 @@ if __package__ in (None, ""):  # run as a script (benches): make ``fakes`` impor
 from fakes.git_host import GIT_PREFIX, GitStore, nested_tree, repo_commits, serve_git, tree_objects
 
 RAW_PREFIX = "/raw"
+_OLDEST_QUERY = re.compile(r'object\(oid: "(\w+)"\) \{ \.\.\. on Commit \{ history\(first: 1, after: "(\w+) (\d+)"\)')
 
 
 @dataclass
@@ -56,7 +58,9 @@ class FakeRepo:
     repo_id: int = 0
     symlinks: tuple[str, ...] = ()
     truncate_tree: bool = False  # the recursive tree answers truncated: true (too big)
-    first_commit_at: str | None = None  # the root commit's date; None: created_at
+    first_commit_at: str | None = None  # the root commit's author date; None: created_at
+    root_committed_at: str | None = None  # the root commit's committer date (rebased later); None: its author date
+    fork_parent: str | None = None  # a fork of this owner/name
 
     @property
     def tree_sha(self) -> str:
@@ -65,7 +69,13 @@ class FakeRepo:
 
     @property
     def commit_sha(self) -> str:
-        return repo_commits(self.tree_sha, self.first_commit_at or self.created_at, self.pushed_at)[1]
+        return self.commits[1]
+
+    @property
+    def commits(self) -> tuple[str, str]:
+        """(root, head) commit ids."""
+        return repo_commits(self.tree_sha, self.first_commit_at or self.created_at, self.pushed_at,
+                            self.root_committed_at)  # fmt: skip
 
 
 @dataclass
@@ -87,7 +97,7 @@ class FakeGitHub:
     """The state behind the server: repositories, quota, faults and counters."""
 
     def __init__(self, repos: list[FakeRepo], *, rate_limit: int = 5000, reset_seconds: float = 3600.0,
-                 latency: float = 0.0, require_token: str | None = None) -> None:  # fmt: skip
+                 latency: float = 0.0, require_token: str | None = None, enterprise: bool = False) -> None:  # fmt: skip
         self.repos: dict[str, FakeRepo] = {}
         self.by_id: dict[int, FakeRepo] = {}
         for n, repo in enumerate(repos, 1):
@@ -108,6 +118,11 @@ class FakeGitHub:
         self._git_dir: tempfile.TemporaryDirectory[str] | None = None
         self.git_wants: list[bytes] = []  # object ids asked for in git fetches, in order
         self.git_caps: tuple[int, list[tuple[str, str]], bytes] | None = None  # protocol v2's advertisement
+        # GitHub Enterprise's layout: REST under /api/v3, GraphQL at /api/graphql, git at the root
+        self.api_prefix = "/api/v3" if enterprise else ""
+        self.git_prefix = "" if enterprise else GIT_PREFIX
+        self.redirect_to: str | None = None  # answer 301 to this base (same path) for the hosts named below
+        self.redirect_where: frozenset[str] = frozenset()  # "api", "raw", "git"
 
     def use_git_store(self, store: GitStore) -> None:
         """Serve git from a store built elsewhere (a session fixture's); repositories are added on demand."""
@@ -201,22 +216,42 @@ class FakeGitHub:
 
     # --- serving ---------------------------------------------------------------
 
-    def start(self, port: int = 0) -> str:
-        """Serve on 127.0.0.1 in a daemon thread; returns the base URL."""
+    def start(self, port: int = 0, tls: ssl.SSLContext | None = None) -> str:
+        """Serve on 127.0.0.1 in a daemon thread (over TLS with ``tls``, a server context); returns the base URL."""
         handler = type("Handler", (_Handler,), {"fake": self})
         self.server = _QuietServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self.url
+
+    scheme = "http"
 
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     @property
     def raw_url(self) -> str:
         return self.url + RAW_PREFIX
+
+    @property
+    def api_url(self) -> str:
+        """Where the REST API answers (``GITHUB_API_URL``)."""
+        return self.url + self.api_prefix
+
+    @property
+    def git_url(self) -> str:
+        """The git host's base (``PAPERTRENDS_GITHUB_GIT_URL``)."""
+        return self.url + self.git_prefix
+
+    def is_git_path(self, path: str) -> bool:
+        if self.git_prefix:
+            return path.startswith(self.git_prefix + "/")
+        return re.match(r"/[^/]+/[^/]+\.git/", path) is not None and not path.startswith(("/api/", RAW_PREFIX + "/"))
 
     def stop(self) -> None:
         if self.server is not None:
@@ -297,20 +332,31 @@ class _Handler(BaseHTTPRequestHandler):
     def route(self, method: str) -> None:
         if self.fake.latency:
             time.sleep(self.fake.latency)
-        raw = self.path.startswith(RAW_PREFIX + "/")
-        via_git = self.path.startswith(GIT_PREFIX + "/")
+        path = urlsplit(self.path).path
+        raw = path.startswith(RAW_PREFIX + "/")
+        via_git = self.fake.is_git_path(path)
         where = self.where = "raw" if raw else "git" if via_git else "api"
         with self.fake.lock:
             self.fake.auth_seen[f"{where}:{self.headers.get('Authorization', '')}"] += 1
+        if self.fake.redirect_to and where in self.fake.redirect_where:
+            self.fake.count(f"redirected:{where}")
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))  # the connection stays usable
+            return self.send(301, b"", {"Location": self.fake.redirect_to + self.path}, content_type="text/plain")
         if self.apply_fault():
             return
-        path = urlsplit(self.path).path
         if via_git:
             self.fake.count("git")
             return serve_git(self, self.fake, path)
         if raw:
             self.fake.count("raw")
             return self.serve_raw(unquote(path[len(RAW_PREFIX) + 1 :]))
+        if self.fake.api_prefix:  # Enterprise: REST under /api/v3, GraphQL at /api/graphql
+            if path == "/api/graphql":
+                path = "/graphql"
+            elif path.startswith(self.fake.api_prefix + "/"):
+                path = path[len(self.fake.api_prefix) :]
+            else:
+                return self.send(404, {"message": "Not Found"})
         if path == "/rate_limit":
             return self.send(200, {"resources": {"core": self.fake.limit_headers("core")}})
         resource = "graphql" if path == "/graphql" else "core"
@@ -333,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
             repo = self.fake.repos.get(f"{m.group(1)}/{m.group(2)}".lower())
             if repo is not None and repo.renamed_to:
                 target = self.fake.repos[repo.renamed_to.lower()]
-                location = f"{self.fake.url}/repositories/{target.repo_id}{m.group(3) or ''}"
+                location = f"{self.fake.api_url}/repositories/{target.repo_id}{m.group(3) or ''}"
                 moved = {"message": "Moved Permanently", "url": location}
                 return self.send(301, moved, {**limits, "Location": location})
             return self.serve_repo(repo, m.group(3) or "", limits)
@@ -370,7 +416,8 @@ class _Handler(BaseHTTPRequestHandler):
             "owner": {"login": owner}, "private": False, "created_at": repo.created_at,
             "pushed_at": repo.pushed_at, "stargazers_count": repo.stars, "language": repo.language,
             "archived": repo.archived, "default_branch": repo.default_branch, "size": 10,
-            "description": repo.description,
+            "description": repo.description, "fork": repo.fork_parent is not None,
+            **({"parent": {"full_name": repo.fork_parent}} if repo.fork_parent else {}),
         }  # fmt: skip
 
     def serve_tree(self, repo: FakeRepo, ref: str, limits: dict[str, str]) -> None:
@@ -423,29 +470,48 @@ class _Handler(BaseHTTPRequestHandler):
                 {"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}, limits)  # fmt: skip
         data: dict[str, Any] = {}
         errors = []
-        for alias, owner, name in re.findall(r'(\w+): repository\(owner: "([^"]*)", name: "([^"]*)"\)', query):
+        blocks = re.split(r'(?=\b\w+: repository\(owner: ")', query)
+        for alias, owner, name, rest in (
+            m.groups() for b in blocks if (m := re.match(r'(\w+): repository\(owner: "([^"]*)", name: "([^"]*)"\)(.*)',
+                                                          b, re.DOTALL))  # fmt: skip
+        ):
             repo = self.fake.repos.get(f"{owner}/{name}".lower())
             if repo is not None and repo.renamed_to:
                 repo = self.fake.repos[repo.renamed_to.lower()]
-            if repo is None or repo.status != "ok":
+            if repo is None or repo.status not in ("ok", "empty"):  # an empty one resolves, with no branch
                 data[alias] = None
                 message = f"Could not resolve to a Repository with the name '{owner}/{name}'."
                 errors.append({"type": "NOT_FOUND", "path": [alias], "message": message})
                 continue
-            data[alias] = _graphql_repo(repo)
+            oldest = _OLDEST_QUERY.search(rest)
+            data[alias] = _graphql_history(repo, oldest.groups()) if oldest else _graphql_repo(repo)
         self.send(200, {"data": data, **({"errors": errors} if errors else {})}, limits)
 
 
 def _graphql_repo(repo: FakeRepo) -> dict[str, Any]:
     branch = None
     if repo.files:
-        branch = {"name": repo.default_branch, "target": {"oid": repo.commit_sha, "tree": {"oid": repo.tree_sha}}}
+        target = {"oid": repo.commit_sha, "tree": {"oid": repo.tree_sha}, "authoredDate": repo.pushed_at,
+                  "parents": {"totalCount": 1}, "history": {"totalCount": 2}}  # fmt: skip
+        branch = {"name": repo.default_branch, "target": target}
     return {
         "nameWithOwner": repo.full_name, "createdAt": repo.created_at, "pushedAt": repo.pushed_at,
         "stargazerCount": repo.stars, "isArchived": repo.archived, "isDisabled": False,
         "primaryLanguage": {"name": repo.language} if repo.language else None, "defaultBranchRef": branch,
-        "description": repo.description,
+        "description": repo.description, "isFork": repo.fork_parent is not None,
+        "parent": {"nameWithOwner": repo.fork_parent} if repo.fork_parent else None,
     }  # fmt: skip
+
+
+def _graphql_history(repo: FakeRepo, asked: tuple[str, ...]) -> dict[str, Any] | None:
+    """``object(oid:) { history(first: 1, after: "<oid> <n>") }``: the commit after the n-th, newest first."""
+    oid, cursor_oid, n = asked
+    root, head = repo.commits
+    if oid != head or cursor_oid != head:
+        return {"object": None}
+    history = [{"oid": head, "authoredDate": repo.pushed_at, "parents": {"totalCount": 1}},
+               {"oid": root, "authoredDate": repo.first_commit_at or repo.created_at, "parents": {"totalCount": 0}}]
+    return {"object": {"history": {"nodes": history[int(n) + 1 : int(n) + 2]}}}  # fmt: skip
 
 
 def _build_trees(repo: FakeRepo) -> dict[str, list[dict[str, Any]]]:

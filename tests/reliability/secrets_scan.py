@@ -5,6 +5,12 @@ pages are snappy/zstd-compressed and logs may be gzipped, so a stored token need
 appear literally in the file. Each of those formats is therefore also opened and its
 text values searched: DuckDB files read-only through duckdb, Parquet through pyarrow,
 SQLite (Prefect's database) through sqlite3, ``.gz`` by decompressing.
+
+And a raw token is not the only form: git sends ``Authorization: Basic`` with the base64
+of ``x-access-token:TOKEN`` (or ``user:TOKEN``), where the token's bytes never appear.
+:func:`secret_forms` gives every form searched for: the token, and its base64 at each of
+the three alignments a prefix can give it (which finds it inside the base64 of
+``anything:TOKEN``), and its URL-encoded form.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import base64
 import gzip
 import os
 import sqlite3
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +34,39 @@ class Hit:
     how: str  # raw | base64 | duckdb:<table>.<column> | parquet:<column> | sqlite:<table>.<column> | gzip
 
 
+def secret_forms(secret: str) -> list[tuple[str, str]]:
+    """(text, how) of every form the secret is searched in: raw, URL-encoded, base64 at each alignment.
+
+    Base64 encodes 3 bytes as 4 characters, so ``prefix + secret`` encodes the secret one
+    of three ways depending on ``len(prefix) % 3``; the characters wholly inside the
+    secret's span are the same whatever the prefix, and that run is the needle.
+    """
+    raw = secret.encode()
+    forms = [(secret, "raw"), (urllib.parse.quote(secret, safe=""), "url-encoded")]
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode()
+        start = (shift * 4 + 2) // 3  # the first character that depends on the secret's bytes only
+        stop = ((shift + len(raw)) // 3) * 4  # the last whole group of the secret's bytes
+        forms.append((encoded[start:stop], f"base64@{shift}"))
+    first: dict[str, str] = {}
+    for text, how in forms:
+        first.setdefault(text, how)  # a token with nothing to URL-encode is searched once
+    return list(first.items())
+
+
+def holds_secret(data: bytes, secret: str) -> list[str]:
+    """The forms of ``secret`` that ``data`` holds (empty: none)."""
+    return [how for text, how in secret_forms(secret) if text.encode() in data]
+
+
 def find_secret(roots: list[Path], secret: str) -> list[Hit]:
-    """Every place under ``roots`` holding ``secret`` (symlinks are not followed)."""
-    needles = [(secret.encode(), "raw"), (base64.b64encode(secret.encode()), "base64")]
+    """Every place under ``roots`` holding ``secret`` in any form (symlinks are not followed)."""
+    needles = [(text.encode(), how) for text, how in secret_forms(secret)]
     hits: list[Hit] = []
     for path in _regular_files(roots):
         hits += _raw_hits(path, needles)
-        hits += _decoded_hits(path, secret)
+        for text, how in secret_forms(secret):
+            hits += [Hit(h.path, f"{h.how}:{how}") for h in _decoded_hits(path, text)]
     return hits
 
 

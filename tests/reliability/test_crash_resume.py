@@ -1,5 +1,6 @@
-"""SIGKILL a real ``papertrends refresh`` at each stage; the next run ends with exactly the
-warehouse a clean run produces (table contents compared without timestamps and run ids).
+"""SIGKILL a real ``papertrends refresh`` at each stage, on either crawl path (API and git); the next
+run ends with exactly the warehouse a clean run produces (table contents compared without
+timestamps and run ids).
 
 The kills are chained on one data directory, as a user's crashes would be: killed while
 downloading the archive (the fake world holds the download half-way), inside the
@@ -27,26 +28,29 @@ N_PADDING_PAPERS = 20_000  # makes the papers file a few MB: a download to hold 
 KILL_POINTS = ["ingest:batch-stored", "crawl:batch-stored", "classify:batch-stored", "stage:export", "stage:report"]
 
 
-def test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse(tmp_path: Path, prefect_server: str) -> None:
-    """README ("Reliability"): 6 kills survived; every killed run is recorded interrupted, none completed."""
+@pytest.mark.parametrize("via", ["api", "git"])
+def test_refresh_killed_at_every_stage_resumes_to_the_clean_warehouse(tmp_path: Path, prefect_server: str,
+                                                                      via: str) -> None:  # fmt: skip
+    """README ("Reliability"): 6 kills survived on each crawl path; every killed run is recorded interrupted,
+    none completed."""
     with fake_world(N_REPOS, n_padding_papers=N_PADDING_PAPERS) as world:
         world.env_extra["PAPERTRENDS_CRAWL_BATCH"] = "10"  # several batches, so a kill lands between two
-        clean = start_cli(world.refresh_args(), world.env(tmp_path / "clean"), tmp_path)
+        clean = start_cli(world.refresh_args(), world.env(tmp_path / "clean", via), tmp_path)
         assert clean.finish() == 0, clean.text()[-2000:]
 
         killed = tmp_path / "killed"
         world.hf_proxy.hold_after_bytes = 256 * 1024  # the download: held half-way, killed there
         world.hf_proxy.holding.clear()
-        run = start_cli(world.refresh_args(), world.env(killed), tmp_path)
+        run = start_cli(world.refresh_args(), world.env(killed, via), tmp_path)
         run.wait_for(world.hf_proxy.holding.is_set, timeout=300)
         run.kill()
         world.hf_proxy.hold_after_bytes = None
         world.hf_proxy.release.set()
         for point in KILL_POINTS:
-            run = start_cli(world.refresh_args(), world.env(killed), tmp_path, pause_at=point)
+            run = start_cli(world.refresh_args(), world.env(killed, via), tmp_path, pause_at=point)
             run.wait_paused(point)
             run.kill()
-        final = start_cli(world.refresh_args(), world.env(killed), tmp_path)
+        final = start_cli(world.refresh_args(), world.env(killed, via), tmp_path)
         assert final.finish() == 0, final.text()[-2000:]
 
     clean_db, resumed_db = tmp_path / "clean" / "warehouse.duckdb", killed / "warehouse.duckdb"

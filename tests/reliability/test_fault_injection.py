@@ -1,6 +1,7 @@
-"""Crawl and download through a proxy that breaks 20 % of requests (seeded): the run finishes,
-every failure ends as a recorded status with a reason, a rerun with the faults off completes
-the rest, and the warehouse then equals a clean run's (same rows, no duplicates)."""
+"""Crawl and download through a proxy that breaks 20 % of requests (seeded), the crawl on both
+paths (API and git; the proxy sits in front of the API, the raw host and the git host alike):
+the run finishes, every failure ends as a recorded status with a reason, a rerun with the faults
+off completes the rest, and the warehouse then equals a clean run's (same rows, no duplicates)."""
 
 from __future__ import annotations
 
@@ -41,41 +42,54 @@ def github() -> Iterator[FakeGitHub]:
     fake.stop()
 
 
-def _source(api_url: str, raw_url: str) -> GitHubSource:
+def _settings(base: str, db: Path) -> Settings:
+    return Settings(data_dir=db.parent, github_api_url=base, github_raw_url=base + "/raw", github_git_url=base + "/git",
+                    git_processes=4, git_work_dir=db.parent / f"{db.stem}-git-work")  # fmt: skip
+
+
+def _source(settings: Settings) -> GitHubSource:
     """The crawler's own source, with fast retries and a read timeout shorter than the proxy's hang."""
-    settings = Settings(github_api_url=api_url, github_raw_url=raw_url)
     gh = GitHubSource.from_settings(settings, retry=RetryPolicy(**FAST_RETRY))
     gh.api.timeout = gh.raw.timeout = (2.0, 0.5)
     return gh
 
 
-def _crawl(db: Path, gh: GitHubSource, names: list[str]) -> dict[str, object]:
+def _crawl(db: Path, base: str, names: list[str], via: str) -> dict[str, object]:
+    settings = _settings(base, db)
     with Warehouse(db) as wh:
         add_repos(wh, names)
-        return crawl_repos(wh, Settings(), client=gh, progress=False)
+        return crawl_repos(wh, settings, client=_source(settings), progress=False, via=via)
 
 
-def test_a_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_path: Path, github: FakeGitHub) -> None:
+@pytest.mark.parametrize("via", ["api", "git"])
+def test_a_crawl_through_20_percent_faults_recovers_to_the_clean_result(tmp_path: Path, github: FakeGitHub,
+                                                                        via: str) -> None:  # fmt: skip
     names = [r.full_name for r in _repos()]
     clean_db, faulty_db = tmp_path / "clean.duckdb", tmp_path / "faulty.duckdb"
-    _crawl(clean_db, _source(github.url, github.raw_url), names)
+    _crawl(clean_db, github.url, names, via)
 
     with FaultProxy(github.url, rate=FAULT_RATE, seed=SEED, kinds=TRANSIENT_KINDS, hang_seconds=1.5) as proxy:
-        first = _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)
+        first = _crawl(faulty_db, proxy.url, names, via)
         n_faults = proxy.n_faults
-        print(f"crawl: faults injected {n_faults} of {len(proxy.log)} requests: {dict(proxy.counts)}")
+        on_git = sum(1 for _, path, kind in proxy.log if path.startswith("/git/") and kind not in ("ok",
+                                                                                                    "redirect_hop"))
+        print(f"crawl via {via}: faults injected {n_faults} ({on_git} on git) of {len(proxy.log)} requests: "
+              f"{dict(proxy.counts)}")  # fmt: skip
         assert n_faults >= 30, proxy.counts  # the run really was hammered
         assert len(proxy.counts) >= 8, proxy.counts  # by most kinds of fault
+        assert via == "api" or on_git >= 10, proxy.counts  # the git requests too
         with Warehouse(faulty_db, read_only=True) as wh:
             unexplained = wh.query("SELECT repo_key, status FROM repos WHERE status NOT IN ('ok', 'pending') "
                                    "AND status_reason IS NULL")  # fmt: skip
             pending = wh.count("repos") - wh.scalar("SELECT count(*) FROM repos WHERE status <> 'pending'")
         assert unexplained == [] and pending == 0, first  # every failure is recorded with its reason
         proxy.enabled = False
-        _crawl(faulty_db, _source(proxy.url, proxy.url + "/raw"), names)  # the rerun, faults off
+        _crawl(faulty_db, proxy.url, names, via)  # the rerun, faults off
     tables = ("repos", "repo_files", "repo_evidence", "classifications")
     differences = warehouse_differences(clean_db, faulty_db, tables)
     assert differences == {}, pformat(differences, width=200)
+    if via == "git":
+        assert list((tmp_path / "faulty-git-work" / "scratch").iterdir()) == []  # no scratch folder left behind
 
 
 # --- the archive download ------------------------------------------------------------------

@@ -11,21 +11,27 @@ from conftest import SERVER_HOME
 from reliability.secrets_scan import count_files, find_secret
 from reliability.world import fake_world, start_cli
 
+from flows.sources.git_process import basic_credential
 from flows.sources.github import safe_reason
-from flows.sources.http import HttpError, redact
+from flows.sources.http import HttpError
+from flows.sources.secrets import redact
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 TOKEN = "ghp" + "_PAPERTRENDSTESTTOKEN0123456789abcdef"  # split: a fake, not a secret to scan for
 
 
-def test_the_token_reaches_github_and_nothing_else(tmp_path: Path, prefect_server: str) -> None:
+@pytest.mark.parametrize("via", ["api", "git"])
+def test_the_token_reaches_github_and_nothing_else(tmp_path: Path, prefect_server: str, via: str) -> None:
     with fake_world(12, token=TOKEN) as world:  # the fake API refuses requests without this token
-        run = start_cli(world.refresh_args(), world.env(tmp_path / "data"), tmp_path)
+        run = start_cli(world.refresh_args(), world.env(tmp_path / "data", via), tmp_path)
         assert run.finish() == 0, run.text()[-2000:]
         auth = dict(world.github.auth_seen)
+        counts = dict(world.github.counts)
     assert auth.get(f"api:Bearer {TOKEN}", 0) > 0  # the token really was used...
-    assert not [k for k in auth if k.startswith("raw:") and TOKEN in k]  # ...but never sent to the raw host
+    assert not [k for k in auth if k.startswith("raw:") and k != "raw:"]  # ...but never sent to the raw host
+    if via == "git":  # git sends it as Basic x-access-token:TOKEN, to the git host only; the raw host is not used
+        assert auth.get(f"git:Basic {basic_credential(TOKEN)}", 0) > 0 and counts.get("raw", 0) == 0
     (tmp_path / "stdout.txt").write_bytes(bytes(run.stdout))
     (tmp_path / "stderr.txt").write_bytes(bytes(run.stderr))
     roots = [tmp_path, SERVER_HOME, Path(os.environ["PREFECT_HOME"])]  # the server's database and logs, the run's home

@@ -58,9 +58,13 @@ class World:
     token: str | None = None
     env_extra: dict[str, str] = field(default_factory=dict)
 
-    def env(self, data_dir: Path) -> dict[str, str]:
+    def env(self, data_dir: Path, via: str = "api") -> dict[str, str]:
+        """The child's environment: every host a fake's; ``via`` the crawl path (git's scratch under ``data_dir``,
+        so a search of the data folder covers it)."""
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PAPERTRENDS_DATA_DIR": str(data_dir),
                "GITHUB_API_URL": self.github.url, "PAPERTRENDS_GITHUB_RAW_URL": self.github.raw_url,
+               "PAPERTRENDS_GITHUB_GIT_URL": self.github.git_url, "PAPERTRENDS_CRAWL_VIA": via,
+               "PAPERTRENDS_GIT_WORK_DIR": str(data_dir / "git-work"),
                "PAPERTRENDS_HF_URL": self.hf_proxy.url, "PAPERTRENDS_PWC_API_URL": self.github.url + "/no-pwc-api",
                **self.env_extra}  # fmt: skip
         env.pop("GITHUB_TOKEN", None)

@@ -46,7 +46,8 @@
   }
 
   const where = () => state.venue || D.scope;
-  const weighted = (view) => view.weighted && state.venue === "" && state.mode !== "counts";
+  // the sample's design weights every venue-year table, all venues and each venue's (its cells)
+  const weighted = (view) => view.weighted && state.mode !== "counts";
 
   function draw() {
     const svg = $("chart");
@@ -137,12 +138,13 @@
       }
       el("line", {x1: x(i), x2: x(i), y1: H - M.bottom, y2: H - M.bottom + 4, stroke: "#999"}, svg);
       if ((i - start) % step || i < start) return;
-      const label = el("text", {x: x(i), y: H - M.bottom + 16, "text-anchor": "middle", class: "period",
+      // low enough that the first label, centred on its bar, clears the 0% tick beside the axis
+      const label = el("text", {x: x(i), y: H - M.bottom + 18, "text-anchor": "middle", class: "period",
                                 "data-period": p}, svg);
       label.textContent = p + (thin ? "*" : "");
       label.onclick = () => listPapers(p, null);
       if (step === 1 && band >= 40) {
-        el("text", {x: x(i), y: H - M.bottom + 30, "text-anchor": "middle", class: "tick n-tick"}, svg).textContent =
+        el("text", {x: x(i), y: H - M.bottom + 32, "text-anchor": "middle", class: "tick n-tick"}, svg).textContent =
           "n=" + (here.length ? count(here[0][3]) : "0");
       }
     });
@@ -272,7 +274,7 @@
   function showTip(e, r) {
     const tip = $("tip"), view = D.views[state.view];
     const base = state.mode === "counts" ? "of any label" : "with a DL framework";
-    const population = where() === "All venues" ? "all papers" : `all ${where()} papers`;
+    const population = where() === "All venues" ? "all papers with code" : `all ${where()} papers with code`;
     tip.replaceChildren();
     const line = (text, cls) => { const d = document.createElement("div"); d.textContent = text;
       if (cls) d.className = cls; tip.appendChild(d); };

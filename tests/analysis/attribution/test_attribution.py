@@ -68,6 +68,18 @@ def test_code_start_is_the_earliest_of_creation_and_first_commit() -> None:
     assert code_start(RepoFacts()) is None
 
 
+def test_a_forks_code_starts_at_its_own_creation() -> None:
+    """A fork created in 2017 of a 2014 repository carries the parent's 2014 commits: they are not its code."""
+    fork = RepoFacts(full_name="someone/caffe-future", created_at=date(2017, 3, 1), first_commit_at=date(2014, 1, 5),
+                     is_fork=True)  # fmt: skip
+    assert code_start(fork) == date(2017, 3, 1)
+    assert attribute_rows([{"title": "Caffe Future", "venue": "CVPR", "year": 2014, "full_name": fork.full_name,
+                            "created_at": fork.created_at, "first_commit_at": fork.first_commit_at,
+                            "is_fork": True}])[0][0] == "later-port"  # fmt: skip
+    unknown = RepoFacts(created_at=date(2017, 3, 1), first_commit_at=date(2014, 1, 5))  # not known: as before
+    assert code_start(unknown) == date(2014, 1, 5)
+
+
 def test_the_five_words() -> None:
     assert attribute_link(True, CVPR14, repo())[0] == "official"
     assert attribute_link(None, CVPR14, repo()) == ("contemporaneous",

@@ -166,3 +166,23 @@ def test_a_vendored_copy_keeps_its_own_framework_and_drops_others() -> None:
     ]
     assert classify_evidence(rows).scores == {"pytorch": 2.0}
     assert classify_evidence(rows).context == {"pytorch": 1.0}
+
+
+def test_folded_keras_is_shown_as_evidence_but_does_not_inflate_coverage() -> None:
+    """1 TensorFlow file + 1 keras.layers file + 8 plain files: the Keras file folds into TensorFlow's score and is
+    listed among its evidence, but coverage counts the one file importing TensorFlow (confidence 2/3 x 0.5)."""
+    rows = [Evidence("tf_model.py", "tensorflow", "python"), Evidence("keras_model.py", "keras.layers", "python"),
+            *(Evidence(f"util{i}.py", "", "python") for i in range(8))]  # fmt: skip
+    decision = classify_evidence(rows)
+    assert decision.framework == "tensorflow" and decision.confidence == pytest.approx(0.3333)
+    assert decision.is_uncertain
+    assert {e.path for e in decision.evidence} == {"tf_model.py", "keras_model.py"}
+    assert classify_evidence(list(reversed(rows))).confidence == decision.confidence  # order-free, no state left
+
+
+def test_keras_on_torch_is_not_tensorflow_evidence() -> None:
+    rows = [*(Evidence(f"tf{i}.py", "tensorflow", "python") for i in range(3)),
+            Evidence("k.py", "keras.layers", "python"), Evidence("k.py", "KERAS_BACKEND=torch", "python")]  # fmt: skip
+    decision = classify_evidence(rows)
+    assert decision.framework == "tensorflow"
+    assert "k.py" not in {e.path for e in decision.evidence}

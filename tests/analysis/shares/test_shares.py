@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.classifier.taxonomy import agreement_matrix, agreement_rate, fold_labels, view_label
+from analysis.shares.intervals import wilson_interval
 from analysis.shares.series import (
     ShareSpec,
     compare_published,
@@ -20,7 +21,6 @@ from analysis.shares.series import (
     period_labels,
     report_series,
     select_items,
-    wilson_interval,
 )
 
 COLUMNS = ["paper_id", "repo_key", "is_official", "pwc_framework", "title", "venue", "year", "is_workshop",
@@ -110,6 +110,18 @@ def test_official_implementation_wins_over_a_more_starred_one() -> None:
     ])  # fmt: skip
     shares = framework_shares(frame)
     assert shares[["framework", "n_items"]].values.tolist() == [["tensorflow", 1.0]]
+
+
+def test_a_fork_linked_beside_its_parent_gives_way_unless_marked_official() -> None:
+    """Both contemporaneous and started the same day: without fork facts they would split the paper 0.5/0.5."""
+    rows = [{"paper_id": "p", "repo_key": "orig/net", "framework": "caffe", "attribution": "contemporaneous"},
+            {"paper_id": "p", "repo_key": "fan/net", "framework": "pytorch", "attribution": "contemporaneous"}]
+    frame = implementations(rows)
+    assert framework_shares(frame)["n_items"].tolist() == [0.5, 0.5]
+    forked = frame.assign(fork_parent=[None, "Orig/Net"])
+    assert framework_shares(forked)[["framework", "n_items"]].values.tolist() == [["caffe", 1.0]]
+    official = forked.assign(is_official=[None, True])
+    assert framework_shares(official)[["framework", "n_items"]].values.tolist() == [["pytorch", 1.0]]
 
 
 def test_most_starred_decides_without_an_official_one_and_ties_split() -> None:

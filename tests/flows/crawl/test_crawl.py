@@ -127,10 +127,12 @@ def test_with_a_token_graphql_batches_metadata_and_detects_unchanged_heads(wareh
     try:
         add_repos(warehouse, [r.full_name for r in fake.repos.values()])
         first = crawl(warehouse, fake, TOKEN)
-        assert first["crawled"] == 120 and fake.counts["quota:graphql"] == 3 and fake.counts["quota:core"] == 120
-        head = warehouse.scalar("SELECT head_commit FROM repos WHERE repo_key = 'owner0/repo-0'")
-        assert head == fake.repos["owner0/repo-0"].commit_sha
-        refresh = crawl(warehouse, fake, TOKEN, full=True)
+        # per 100 repositories one metadata query and one for the first commits (GraphQL points, no REST quota)
+        assert first["crawled"] == 120 and fake.counts["quota:graphql"] == 4 and fake.counts["quota:core"] == 120
+        head, first_at = warehouse.query("SELECT head_commit, first_commit_at FROM repos "
+                                         "WHERE repo_key = 'owner0/repo-0'")[0].values()  # fmt: skip
+        assert head == fake.repos["owner0/repo-0"].commit_sha and str(first_at) == "2015-01-02 03:04:05"
+        refresh = crawl(warehouse, fake, TOKEN, full=True)  # unchanged heads: no first-commit query
         assert refresh["unchanged"] == 120 and fake.counts["quota:graphql"] == 6 and fake.counts["quota:core"] == 120
     finally:
         fake.stop()

@@ -15,9 +15,9 @@ from flows.sources.http import (
     RetryPolicy,
     is_secondary_limit,
     make_session,
-    redact,
     secondary_delay,
 )
+from flows.sources.secrets import redact
 
 
 @pytest.fixture
@@ -157,3 +157,22 @@ def test_check_reachable_accepts_any_answer(fake: FakeGitHub) -> None:
     from flows.sources.http import check_reachable
 
     check_reachable(f"{fake.url}/no-such-page", "GitHub")  # a 404 is an answer: the service is there
+
+
+def test_a_host_that_resets_the_check_is_there_one_that_refuses_is_not() -> None:
+    """The reachability check tells "nothing is there" from "something answered badly" (a fault for the retries)."""
+    from conftest import free_port
+    from fakes.faults import FaultProxy
+
+    from flows.sources.http import SourceUnreachable, check_reachable
+
+    server = FakeGitHub([])
+    server.start()
+    try:
+        with FaultProxy(server.url, rate=1.0, kinds=["reset"]) as resetting:
+            check_reachable(resetting.url, "a host that resets")  # no exception: it is there
+            assert resetting.counts["reset"] == 1
+    finally:
+        server.stop()
+    with pytest.raises(SourceUnreachable, match="connection refused"):
+        check_reachable(f"http://127.0.0.1:{free_port()}", "nothing")

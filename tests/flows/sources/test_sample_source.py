@@ -100,10 +100,11 @@ def test_the_cells_and_each_papers_cell_load_and_reach_the_implementations(wareh
     strata = sample_strata(warehouse)
     assert strata is not None and len(strata) == 2
     assert set(strata["title_stratum"]) == {"all", "dl"}
-    cells = dict(implementations(warehouse)[["paper_id", "sample_stratum"]].itertuples(index=False))
-    first = papers[0]
-    venue, year = first["proceeding"].split()
-    assert cells[first["paper_url"]] == f"{venue}|{year}|topic|dl"
+    frame = implementations(warehouse)
+    cells = {p: (s, t) for p, s, t in frame[["paper_id", "sample_source_stratum", "sample_title_stratum"]].itertuples(
+        index=False)}  # the estimator's further stratum keys beside venue and year  # fmt: skip
+    assert cells[papers[0]["paper_url"]] == ("topic", "dl")
+    assert cells[papers[1]["paper_url"]] == ("conference", "all")
     (sample_dir / "strata.csv").write_text(
         "venue,year,source_stratum,title_stratum,n_population,n_drawn\nCVPR,2019,conference,all,300,3\n")
     load_sample(warehouse, sample_dir)
