@@ -314,7 +314,7 @@ def write_section(md: str, path: Path = ROOT / "bench" / "BENCHMARKS.md") -> Non
         text = text.rstrip("\n") + "\n\n" + md
     else:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + md + (text[end + 1 :] if end != -1 else "")
+        text = text[:start] + md.rstrip("\n") + "\n\n" + (text[end + 1 :] if end != -1 else "")
     path.write_text(text.rstrip("\n") + "\n")
 
 

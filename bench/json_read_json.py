@@ -3,8 +3,8 @@ the archive's ``.json.gz`` through DuckDB's ``read_json`` (bench/ingest_bench.py
 ``ingest-json`` and ``read-json``).
 
 Issue 21 asked for ``read_json`` in place of the hand-written streaming parser if the bench
-showed it faster within 1.3 GB peak on the full-size archive. It did not (ingest 1.01x the
-wall, 1.08x the peak; the reader alone 0.95x the wall for 3.4x the memory; bench/BENCHMARKS.md,
+showed it faster within 1.3 GB peak on the full-size archive. It did not (ingest 1.38x the
+median wall, 1.08x the peak; the reader alone 0.96x the wall for 8.4x the memory; bench/BENCHMARKS.md,
 "Ingest"), so the product keeps :func:`flows.sources.pwc_archive.iter_json_array` and this
 reader lives here, complete (column projection, the same errors), so the comparison can be
 run again when DuckDB changes. Not used by the product.

@@ -135,10 +135,11 @@ def iter_json_array(fh: IO[str], chunk_chars: int = 1 << 20) -> Iterator[Any]:
     or text that ends early is an error, never a silent stop.
 
     Why hand-written and not DuckDB's ``read_json`` (issue 21 asked for it if faster within
-    1.3 GB peak): on the full-size synthetic archive, ingest through ``read_json`` was no
-    faster (wall 1.01x this parser's) and peaked higher (1.08x, 1,266 MB: near the ceiling);
-    the reader alone was 0.95x the wall for 3.4x the memory (bench/ingest_bench.py,
-    bench/BENCHMARKS.md "Ingest"). And ``read_json`` takes an array cut right after a ``,``
+    1.3 GB peak): on the full-size synthetic archive, ingest through ``read_json`` was not
+    faster (median wall 1.38x this parser's over 3 interleaved rounds; 1.01x in an earlier
+    2-round run) and peaked higher (1.08x, 1,269 MB: near the ceiling); the reader alone was
+    0.96x the wall for 8.4x the memory (bench/ingest_bench.py, bench/BENCHMARKS.md "Ingest").
+    And ``read_json`` takes an array cut right after a ``,``
     as complete, so it needed a second decompression of the file to catch a truncation this
     parser reports by itself. The challenger stays in bench/json_read_json.py.
     """
