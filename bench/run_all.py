@@ -34,22 +34,24 @@ DEFAULT = [
     ("crawl_bench.py", ["--repos", "1000"]),
     ("crawl_git_bench.py", ["--repos", "100", "--latency-repos", "40", "--serial-repos", "10"]),
     ("crawl_git_bench.py", ["--faults"]),
-    ("ingest_bench.py", ["--scale", "0.25"]),
+    ("ingest_bench.py", ["--scale", "0.25", "--modes", "ingest", "pandas", "arrow-scan"]),
     ("report_bench.py", ["--links", "300000", "--repeat", "3"]),
     ("report_page_bench.py", ["--links", "100000", "--repeat", "3"]),
     ("explain_bench.py", ["--links", "300000", "--repeat", "3"]),
     ("orchestration_bench.py", ["--repos", "2000", "--pairs", "1"]),
     ("scale_sim.py", ["--repos", "5000", "--links", "7500", "--bare", "1000"]),
+    ("budget_bench.py", ["--budget", "5000"]),  # through git; the API path is in the big sizes
     ("interrupt_walk.py", ["--tries", "5"]),  # exits 1 when a stop broke the promise: a failure, not a figure
 ]  # fmt: skip
 
 # The sizes the issues asked about; hours, so only on request (`make bench-scale`).
 SCALE = [
     ("crawl_git_bench.py", ["--repos", "1000", "--latency-repos", "100", "--serial-repos", "20"]),
-    ("ingest_bench.py", ["--scale", "1.0"]),
+    ("ingest_bench.py", ["--scale", "1.0", "--rounds", "3"]),
     ("report_page_bench.py", ["--links", "300000", "--repeat", "3"]),
     ("orchestration_bench.py", ["--repos", "10000", "--pairs", "2"]),
     ("scale_sim.py", ["--repos", "200000", "--links", "300000", "--bare", "10000"]),
+    ("budget_bench.py", ["--budget", "5000", "--via", "api"]),
     ("interrupt_walk.py", ["--tries", "10"]),
 ]  # fmt: skip
 

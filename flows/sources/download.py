@@ -1,4 +1,12 @@
-"""Cached, resumable, verified downloads of large files (the archive's 41 MB + 580 MB).
+"""Cached, resumable, verified downloads of archive files given as plain URLs on other hosts.
+
+Files on the Hugging Face Hub do not come through here: flows/sources/hf_download.py fetches
+them with ``huggingface_hub``. This hand-written downloader stays for every other URL (a
+mirror, a lab's server, a fake in tests), because huggingface_hub speaks only the Hub's
+protocol: it refuses a server that does not send ``X-Repo-Commit`` ("does not seem to be
+served by a Hugging Face Hub endpoint", ``FileMetadataError``), and it needs a repository id,
+a revision and a path where a plain URL has none. It also keeps a broken file's ``.part``
+across runs, which huggingface_hub no longer does.
 
 Hugging Face serves ``/resolve/`` URLs by redirecting to a CDN that honours
 ``Range``, ``If-Range``, ``If-None-Match`` and ``If-Modified-Since``. A file lands in

@@ -121,7 +121,7 @@ def test_429_waits_as_hf_ratelimit_header_says(hf, client, tmp_path: Path) -> No
 def test_missing_file_is_a_clear_error(hf, client, tmp_path: Path) -> None:
     base, _ = hf
     with pytest.raises(HttpError, match="404"):
-        download_cached(resolve_url(base, "pwc-archive/nope/data/x.parquet"), tmp_path, client)
+        download_cached(resolve_url(base, "pwc-archive/links-between-paper-and-code/data/x.parquet"), tmp_path, client)
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,8 @@ from flows.store.warehouse import Warehouse
 
 
 def _ingest(wh: Warehouse, links: Path | list[str], papers: Path | list[str], tmp_path: Path,
-            **kw: Any) -> dict[str, Any]:  # fmt: skip
-    settings = Settings(data_dir=tmp_path / "data")
+            hf_url: str = Settings.hf_url, **kw: Any) -> dict[str, Any]:  # fmt: skip
+    settings = Settings(data_dir=tmp_path / "data", hf_url=hf_url)
     as_specs = lambda p: [str(x) for x in p] if isinstance(p, list) else str(p)
     return ingest_archive(wh, as_specs(links), as_specs(papers), settings, progress=False, **kw)
 
@@ -182,11 +182,24 @@ def test_several_papers_files_and_urls_via_the_cache(warehouse: Warehouse, tmp_p
               for i in range(4)}  # fmt: skip
     with serve_hf(HfState(files=files)) as (base, state):
         urls = hf_archive_urls(Settings(hf_url=base))
-        counts = _ingest(warehouse, urls["links"], urls["papers"], tmp_path)
+        counts = _ingest(warehouse, urls["links"], urls["papers"], tmp_path, hf_url=base)
         n_cdn = sum(r["path"].startswith("/cdn/") for r in state.requests)
-        _ingest(warehouse, urls["links"], urls["papers"], tmp_path)
-    assert counts["papers"] == 6 and n_cdn == 5
-    assert len(list((tmp_path / "data" / "cache" / "downloads").glob("*.parquet"))) == 5
+        state.requests.clear()
+        _ingest(warehouse, urls["links"], urls["papers"], tmp_path, hf_url=base)
+    assert counts["papers"] == 6 and n_cdn == 3  # 5 files, 3 distinct contents: the Hub cache keeps blobs by ETag
+    assert {r["method"] for r in state.requests} == {"HEAD"}  # the second ingest downloads nothing
+    hub_cache = tmp_path / "data" / "cache" / "huggingface"  # the Hub's files: through huggingface_hub
+    assert len([p for p in hub_cache.rglob("snapshots/*/data/*.parquet")]) == 5
+
+
+def test_a_url_on_another_host_goes_through_the_plain_downloader(warehouse: Warehouse, tmp_path: Path) -> None:
+    links, papers = write_archive(tmp_path / "a", "parquet")
+    files = {"mirror/archive/links.parquet": links.read_bytes(), "mirror/archive/papers.parquet": papers.read_bytes()}
+    with serve_hf(HfState(files=files)) as (base, state):
+        cdn = [f"{base}/cdn/{key}" for key in files]  # a plain file server, not under PAPERTRENDS_HF_URL
+        counts = _ingest(warehouse, [cdn[0]], [cdn[1]], tmp_path, hf_url=base)
+    assert counts["papers"] == 6 and {r["method"] for r in state.requests} == {"GET"}
+    assert len(list((tmp_path / "data" / "cache" / "downloads").glob("*.parquet"))) == 2
 
 
 # --- the incremental JSON reader -------------------------------------------------------------
