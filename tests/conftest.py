@@ -43,6 +43,36 @@ os.environ["PAPERTRENDS_GIT_WORK_DIR"] = str(_STATE / "git-work")
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/fakes and sample_factory
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the modules holding slow tests start first, spread over the workers.
+
+    xdist's load scheduling first sends each worker a batch of consecutive tests (a quarter of
+    its share), then more as it drains. tests/reliability sorts last, so its minute-long signal
+    and kill chains used to start near the end and set the run's length while the other workers
+    stood idle. Here each worker's first batch opens with whole modules of slow tests, dealt in
+    turn (a module stays together: its module-scoped fixtures are built once).
+    """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers < 2:
+        return
+    by_module: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    slow = [m for m, tests in by_module.items() if any(t.get_closest_marker("slow") for t in tests)]
+    slow.sort(key=lambda m: -sum(bool(t.get_closest_marker("slow")) for t in by_module[m]))
+    heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for i, module in enumerate(slow):
+        heads[i % workers] += by_module[module]
+    rest = [t for m, tests in by_module.items() if m not in slow for t in tests]
+    batch = max(len(items) // workers // 4, 2)  # the size of xdist's first batch per worker
+    ordered: list[pytest.Item] = []
+    for head in heads:
+        fill = max(batch - len(head), 0)
+        ordered += head + rest[:fill]
+        rest = rest[fill:]
+    items[:] = ordered + rest
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SERVER_HOME = _STATE / "prefect"
 """The shared test server's PREFECT_HOME (its database and logs); each test gets a home of its own."""
