@@ -41,9 +41,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from fakes.serving import QuietHTTPServer
 
 FAULT_KINDS = (
     "5xx", "429_retry_after", "429_bare", "403_ratelimit", "403_bare", "timeout", "reset",
@@ -96,7 +98,7 @@ class FaultProxy:
         self._looping: Counter[tuple[str, str]] = Counter()  # hops left in an active redirect loop
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = QuietHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fault-proxy", daemon=True)

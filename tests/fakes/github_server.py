@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 if __package__ in (None, ""):  # run as a script (benches): make ``fakes`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fakes.git_host import GIT_PREFIX, GitStore, nested_tree, repo_commits, serve_git, tree_objects
+from fakes.serving import QuietHTTPServer
 
 RAW_PREFIX = "/raw"
 _OLDEST_QUERY = re.compile(r'object\(oid: "(\w+)"\) \{ \.\.\. on Commit \{ history\(first: 1, after: "(\w+) (\d+)"\)')
@@ -219,7 +220,7 @@ class FakeGitHub:
     def start(self, port: int = 0, tls: ssl.SSLContext | None = None) -> str:
         """Serve on 127.0.0.1 in a daemon thread (over TLS with ``tls``, a server context); returns the base URL."""
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.server = _QuietServer(("127.0.0.1", port), handler)
+        self.server = QuietHTTPServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
@@ -259,14 +260,6 @@ class FakeGitHub:
             self.server.server_close()
         if self._git_dir is not None:
             self._git_dir.cleanup()
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """Clients that hang up (a killed crawl, a reset fault) are normal here, not errors to print."""
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError | OSError):
-            super().handle_error(request, client_address)
 
 
 def _etag(body: bytes) -> str:

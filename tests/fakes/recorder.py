@@ -12,9 +12,11 @@ from __future__ import annotations
 import http.client
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from fakes.serving import QuietHTTPServer
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-authenticate", "proxy-authorization", "content-length"}  # fmt: skip
@@ -41,7 +43,7 @@ class RecordingProxy:
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.records: list[Recorded] = []
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, 0), type("Handler", (_Handler,), {"proxy": self}))
+        self._server = QuietHTTPServer((host, 0), type("Handler", (_Handler,), {"proxy": self}))
         self._server.daemon_threads = True
 
     @property
