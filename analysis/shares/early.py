@@ -26,7 +26,8 @@ EARLY_COLUMNS = ["year", "papers", "papers_read", "framework_papers", "from_conf
                  "from_other_sources", "lists"]  # fmt: skip
 SOURCE_STRATA = {"conference": "from_conference_lists", "topic": "from_topic_lists"}
 """The sample's source strata (``sample_papers.source_stratum``); any other paper is from another source."""
-NO_LIST = "no list recorded"
+NO_LIST = "not from a list (the archive or the catalog)"
+"""What a paper ingested from Papers with Code itself is listed under: it has no source list to name."""
 SHOWN_LISTS = 4
 """Lists named in a year's sentence (the table names them all)."""
 

@@ -39,7 +39,7 @@ def test_each_early_year_gets_its_n_its_strata_and_its_lists() -> None:
         {"year": 2014, "papers": 4, "papers_read": 3, "framework_papers": 2, "from_conference_lists": 1,
          "from_topic_lists": 1, "from_other_sources": 0, "lists": "handong1587/handong1587.github.io 1; zziz/pwc 1"},
         {"year": 2015, "papers": 1, "papers_read": 1, "framework_papers": 1, "from_conference_lists": 0,
-         "from_topic_lists": 0, "from_other_sources": 1, "lists": "no list recorded 1"},
+         "from_topic_lists": 0, "from_other_sources": 1, "lists": "not from a list (the archive or the catalog) 1"},
     ]  # fmt: skip
 
 
@@ -63,4 +63,4 @@ def test_the_sentences_say_n_where_it_comes_from_and_cut_long_list_names() -> No
 def test_list_names_are_owner_and_repository() -> None:
     assert list_name(TOPIC) == "handong1587/handong1587.github.io"
     assert list_name("papercopilot/paperlists/cvpr/cvpr2014.json@0d88d97") == "papercopilot/paperlists"
-    assert list_name(None) == list_name("") == "no list recorded"
+    assert list_name(None) == list_name("") == "not from a list (the archive or the catalog)"
