@@ -38,6 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 from fakes.git_host import GitStore  # noqa: E402
 from fakes.github_server import FakeGitHub, FakeRepo  # noqa: E402
 from fakes.pwc_files import link, paper, write_parquet  # noqa: E402
+from record import record  # noqa: E402  (at import: the block's duration and load are counted from here)
 from synthetic import implementation_frame, synthetic_tables  # noqa: E402
 
 TOKEN = "ghp" + "_budgetBENCHfake0000000000000000000000"  # split: a fake, not a secret to scan for
@@ -288,40 +289,11 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 def record_block(text: str, via: str) -> None:
-    """Into BENCHMARKS.md through bench/record.py where this checkout has it, else as its block format says.
-
-    One block per crawl path: ``budget`` (git, the default path) and ``budget-api``.
-    """
+    """Into BENCHMARKS.md through bench/record.py: one block per crawl path, ``budget`` (git, the default
+    path) and ``budget-api``."""
     name = "budget" if via == "git" else f"budget-{via}"
     title = "Budgeted refresh (issue 24)" + ("" if via == "git" else f", through the {via.upper()}")
-    try:
-        from record import record  # type: ignore[import-not-found]
-    except ImportError:
-        _record_here(text, name, title)
-        return
     record(name, text, title=title)
-
-
-def _record_here(text: str, name: str, title: str) -> None:
-    import platform
-    import re
-    import shlex
-    import subprocess
-    from datetime import UTC, datetime
-
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, check=False).stdout.strip()  # fmt: skip
-    head = (f"_`{shlex.join(['python', 'bench/budget_bench.py', *sys.argv[1:]])}` · "
-            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} · nproc {len(os.sched_getaffinity(0))} · "
-            f"Python {platform.python_version()} · load average (1 min) {os.getloadavg()[0]:.2f} after · "
-            f"commit {commit}_")  # fmt: skip
-    block = f"<!-- bench:{name} -->\n## {title}\n\n{head}\n\n{text.strip()}\n<!-- /bench:{name} -->\n"
-    path = ROOT / "bench" / "BENCHMARKS.md"
-    old = path.read_text(encoding="utf-8")
-    pattern = re.compile(rf"<!-- bench:{name} -->\n.*?<!-- /bench:{name} -->\n?", re.DOTALL)
-    new = pattern.sub(lambda _m: block, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + block
-    path.write_text(new, encoding="utf-8")
-    print(f"recorded in {path}")
 
 
 def main() -> None:
