@@ -176,13 +176,22 @@ def test_an_axis_with_no_dates_writes_a_page_that_says_why(synthetic_db: Path, t
 
 
 @pytest.fixture(scope="module")
-def page(report: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def opened_page(report: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     if CHROMIUM is None:  # a failure, not a skip: .ci/run installs chromium, so CI always drives the page
         pytest.fail("chromium is not installed (apt-get install -y chromium): report.html cannot be driven")
     with Browser(tmp_path_factory.mktemp("chromium")) as browser:
         browser.open(Path(report["html"]).as_uri())
         browser.wait_for("document.body.dataset.explorer === 'ready'")
         yield browser
+
+
+@pytest.fixture
+def page(opened_page: Browser) -> Browser:
+    """The one open page, back in its opening view (all venues, the first axis, shares) for every test: a test
+    that left it on the counts chart made the next one, in a random order, read counts where shares were meant."""
+    for select, value in (("pick-venue", ""), ("pick-view", "0"), ("pick-mode", "share")):
+        opened_page.choose(select, value)
+    return opened_page
 
 
 def _series(report: dict, name: str) -> pd.DataFrame:
