@@ -139,8 +139,8 @@ def redeliver_swallowed_stops() -> None:
     A handler's ``KeyboardInterrupt`` (ours) or ``TerminationSignal`` (Prefect's SIGTERM
     bridge) raised while the main thread runs a ``__del__``, a weakref callback or a C
     callback is printed as "Exception ignored" and dropped: the run would go on until the
-    watchdog. The hook below delivers the stop again, from a timer thread (called from the
-    hook itself it would be swallowed the same way), through ``_thread.interrupt_main``,
+    watchdog. The hook below delivers the stop again, from a thread of its own (called from
+    the hook itself it would be swallowed the same way), through ``_thread.interrupt_main``,
     which runs our SIGINT handler at the main thread's next safe point -- once the hook has
     returned: on a loaded machine the timer fired while the hook was still starting it, and
     the handler's stop, raised inside the hook, was dropped a second time.
