@@ -24,6 +24,10 @@ What is counted (``ShareSpec``):
   and ``unclassified`` (not crawled, missing, failed) shown as their own series.
 - ``view``: label view from :mod:`analysis.classifier.taxonomy` (``full`` or ``pwc``).
 - Periods whose total is below ``min_count`` are flagged ``is_thin``.
+- A framework counted in some period (of the same venue, in a by-venue table) but not in
+  another gets a row there too, with ``n_items`` 0 and an interval from 0 up: not meeting
+  a framework among 40 papers bounds its share, it does not prove it 0. Periods that end
+  before the framework's first release get no such row (there, 0 is a fact).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from analysis.attribution.releases import period_end, release_dates
 from analysis.catalog.venues import canonical_venue
 from analysis.classifier.frameworks import UNCERTAIN_BELOW
 from analysis.classifier.taxonomy import NONE, UNCLASSIFIED, fold_labels, order_labels
@@ -164,7 +169,29 @@ def share_table(items: pd.DataFrame, spec: ShareSpec = ShareSpec(), by_venue: bo
         "framework": np.asarray(label_names, dtype=object)[found % len(label_names)],
         "n_items": sums[found], "n_total": totals[cells],
     })  # fmt: skip
-    return _finish_table(table, spec, ["period", "venue"] if by_venue else ["period"])
+    return _finish_table(_with_zero_rows(table), spec, ["period", "venue"] if by_venue else ["period"])
+
+
+def _with_zero_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` plus a zero row for each framework its venue (or the whole table) counts in another period,
+    where the period ends on or after the framework's first release (or the release is not known)."""
+    if table.empty:
+        return table
+    venue = table["venue"].fillna("")
+    seen = pd.DataFrame({"venue": venue, "framework": table["framework"]}).drop_duplicates()
+    groups = pd.DataFrame({"period": table["period"], "venue": venue, "n_total": table["n_total"]})
+    grid = groups.drop_duplicates(["period", "venue"]).merge(seen, on="venue")
+    present = pd.MultiIndex.from_arrays([table["period"], venue, table["framework"]])
+    grid = grid[~pd.MultiIndex.from_frame(grid[["period", "venue", "framework"]]).isin(present)]
+    released = release_dates()
+    ends = {period: period_end(period) for period in grid["period"].unique()}
+    possible = np.array([framework not in released or ends[period] is None or released[framework] <= ends[period]
+                         for period, framework in zip(grid["period"], grid["framework"], strict=True)],
+                        dtype=bool)  # fmt: skip
+    zeros = grid[possible].assign(n_items=0.0, venue=lambda g: g["venue"].where(g["venue"] != "", None))
+    if zeros.empty:
+        return table
+    return pd.concat([table, zeros[list(table.columns)]], ignore_index=True)
 
 
 def _finish_table(table: pd.DataFrame, spec: ShareSpec, keys: list[str]) -> pd.DataFrame:

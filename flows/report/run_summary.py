@@ -45,7 +45,10 @@ def stage_rows(counts: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def latest_shares(counts: dict[str, Any]) -> tuple[str, list[tuple[str, float, float]]] | None:
-    """(period, [(framework, share, n)]) of the latest period in the report's CSV, largest first."""
+    """(period, [(framework, share, n)]) of the latest period in the report's CSV, largest first.
+
+    Frameworks not met that period (rows with n 0, kept in the CSV for their upper bound) are left out.
+    """
     csv_path = counts.get("report", {}).get("csv")
     if not csv_path or not Path(csv_path).exists():
         return None
@@ -55,7 +58,7 @@ def latest_shares(counts: dict[str, Any]) -> tuple[str, list[tuple[str, float, f
     if shares.empty:
         return None
     period = sorted(shares["period"].dropna().unique())[-1]
-    latest = shares[shares["period"] == period].sort_values("share", ascending=False)
+    latest = shares[(shares["period"] == period) & (shares["n_items"] > 0)].sort_values("share", ascending=False)
     return period, [(str(r.framework), float(r.share), float(r.n_items)) for r in latest.itertuples()]
 
 

@@ -99,10 +99,11 @@ def archive() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_2000_repository_samples_of_300k_links_cover_the_census_shares(archive) -> None:  # noqa: ANN001
     """The drawn papers' known labels (what crawling them would read), estimated back by the report's code.
 
-    Coverage is a property of the procedure, so it is measured over three draws (seeds 24-26, fixed, not chosen):
-    one draw's 76 cells are too few to tell 90% from 95% (seed 24 alone covers 88%: five of its misses are
-    frameworks of 2-4% that the draw did not meet at all, which the report cannot show an interval for). A
-    framework the draw never met counts as not covered.
+    Coverage is a property of the procedure, so it is measured over three draws (seeds 24-26, fixed, not chosen;
+    one draw's 76 cells are too few to tell 90% from 95%). A framework of 2-4% that a draw does not meet in a
+    year has a zero row there with an interval from 0 up, and counts like any other cell: seeds 24-31 cover
+    71, 70, 74, 74, 73, 74, 75 and 76 of 76 (96.5% in all; before the zero rows seed 24 covered 88%, five of
+    its misses being frameworks it never met).
     """
     frame, population = archive
     truth = yearly_estimates(frame, None, framework=None)
@@ -118,9 +119,9 @@ def test_2000_repository_samples_of_300k_links_cover_the_census_shares(archive) 
         estimate = yearly_estimates(counted, design, framework=None)
         cells = truth.merge(estimate, on=["year", "framework"], how="left", suffixes=("_census", ""))
         hit = (cells["share_low"] <= cells["share_census"]) & (cells["share_census"] <= cells["share_high"])
-        assert len(cells) >= 70 and hit.mean() >= 0.85, cells[~hit]
+        assert len(cells) >= 70 and cells["share_low"].notna().all() and hit.mean() >= 0.9, cells[~hit]
         covered += list(hit)
-    assert np.mean(covered) >= 0.9
+    assert np.mean(covered) >= 0.93
 
 
 def test_top_up_and_census_paths_give_a_direct_census_numbers() -> None:

@@ -66,7 +66,13 @@ def test_shares_in_each_period_sum_to_one(frame: pd.DataFrame, spec: ShareSpec, 
     keys = ["period", "venue"] if by_venue else ["period"]
     sums = shares.groupby(keys, dropna=False)["share"].sum()
     assert np.allclose(sums.to_numpy(), 1.0)
-    assert (shares["n_items"] > 0).all()
+    # a zero row only for a framework the same venue (or the table) counts in another period
+    shares = shares.assign(venue=shares["venue"].fillna("") if by_venue else "")
+    counted = shares[shares["n_items"] > 0]
+    for row in shares[shares["n_items"] == 0].itertuples():
+        elsewhere = counted[(counted["venue"] == row.venue) & (counted["framework"] == row.framework)]
+        assert len(elsewhere) and (elsewhere["period"] != row.period).all()
+        assert row.share == 0 and row.share_low == 0 and row.share_high > 0
 
 
 @settings(max_examples=60, deadline=None)
@@ -151,8 +157,9 @@ def test_repo_unit_counts_a_repository_once_at_its_earliest_paper() -> None:
         {"paper_id": "p2", "repo_key": "b/other", "year": 2020, "framework": "tensorflow"},
     ])  # fmt: skip
     shares = framework_shares(frame, ShareSpec(unit="repo"))
-    assert shares[["period", "framework", "n_items"]].values.tolist() == [["2018", "pytorch", 1.0],
-                                                                          ["2020", "tensorflow", 1.0]]
+    counted = shares[shares["n_items"] > 0]
+    assert counted[["period", "framework", "n_items"]].values.tolist() == [["2018", "pytorch", 1.0],
+                                                                           ["2020", "tensorflow", 1.0]]
     impl = framework_shares(frame, ShareSpec(unit="implementation"))
     assert impl["n_items"].sum() == 3
 
@@ -177,6 +184,24 @@ def test_official_scope_and_conference_filter_and_venue_choice() -> None:
     assert framework_shares(frame, ShareSpec(scope="official"))["framework"].tolist() == ["pytorch"]
     assert set(framework_shares(frame, ShareSpec(conference_only=False))["framework"]) == {"pytorch", "jax", "caffe"}
     assert framework_shares(frame, venues=["icml"])["framework"].tolist() == ["jax"]
+
+
+def test_a_framework_not_met_in_a_period_gets_a_zero_row_from_its_release_on() -> None:
+    """Not meeting JAX among 12 papers of 2019 bounds its share there; before its release, 0 is a fact."""
+    rows = [{"paper_id": f"p{i}", "repo_key": f"o/{i}", "year": year, "framework": framework}
+            for i, (year, framework) in enumerate([(2017, "tensorflow")] * 4 + [(2019, "pytorch")] * 12
+                                                  + [(2021, "jax"), (2021, "pytorch")])]  # fmt: skip
+    shares = framework_shares(implementations(rows)).set_index(["period", "framework"])
+    assert shares.loc[("2019", "jax"), "n_items"] == 0 and shares.loc[("2019", "jax"), "n_total"] == 12
+    low, high = wilson_interval(0, 12)
+    assert (shares.loc[("2019", "jax"), "share_low"], shares.loc[("2019", "jax"), "share_high"]) == (low, high)
+    assert ("2019", "tensorflow") in shares.index and ("2021", "tensorflow") in shares.index
+    # a 2017 paper cannot have used JAX (first released 2018-12); it could have used PyTorch (2017-01)
+    assert ("2017", "jax") not in shares.index and ("2017", "pytorch") in shares.index
+    by_venue = framework_shares(implementations([*rows, {"paper_id": "q", "repo_key": "o/q", "venue": "ICML",
+                                                          "year": 2019, "framework": "chainer"}]), by_venue=True)
+    icml = by_venue[by_venue["venue"] == "ICML"]
+    assert icml["framework"].tolist() == ["chainer"]  # ICML counts nothing else anywhere: no zero rows of CVPR's
 
 
 def test_thin_periods_are_flagged_below_the_minimum() -> None:
