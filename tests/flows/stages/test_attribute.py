@@ -20,12 +20,20 @@ BUNDLED = Path(__file__).resolve().parents[3] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
-def sample_wh() -> Iterator[Warehouse]:
-    """The bundled sample's papers, links and repositories (its evidence is not needed here)."""
+def sample_rows() -> dict[str, list]:
+    """The bundled sample's papers, links and repositories as rows (its evidence is not needed here)."""
+    return {"papers": rows_of(read_csv(BUNDLED / "papers.csv"), paper_row, SOURCE)[0],
+            "links": rows_of(read_csv(BUNDLED / "links.csv"), link_row, SOURCE)[0],
+            "repos": [repo_row(r) for r in read_csv(BUNDLED / "repos.csv")]}  # fmt: skip
+
+
+@pytest.fixture
+def sample_wh(sample_rows: dict[str, list]) -> Iterator[Warehouse]:
+    """A warehouse of the sample's rows for each test: the tests attribute, re-attribute and blank links, and
+    in a random order (pytest-randomly, seed 4135224467) a shared one let the re-run test attribute first."""
     wh = Warehouse(":memory:")
-    wh.upsert("papers", rows_of(read_csv(BUNDLED / "papers.csv"), paper_row, SOURCE)[0])
-    wh.upsert("links", rows_of(read_csv(BUNDLED / "links.csv"), link_row, SOURCE)[0])
-    wh.upsert("repos", [repo_row(r) for r in read_csv(BUNDLED / "repos.csv")])
+    for table, rows in sample_rows.items():
+        wh.upsert(table, rows)
     yield wh
     wh.close()
 
