@@ -95,7 +95,8 @@ def paper_deadlines(frame: pd.DataFrame) -> pd.Series:
     return deadline
 
 
-def _released_after(labels: pd.Series, deadlines: pd.Series) -> np.ndarray:
+def released_after(labels: pd.Series, deadlines: pd.Series) -> np.ndarray:
+    """Per row: is ``labels``' framework first released after its deadline (a date; anything else: no)?"""
     released = release_dates()
     return np.array([isinstance(lab, str) and lab in released and isinstance(end, date) and released[lab] > end
                      for lab, end in zip(labels, deadlines, strict=True)], dtype=bool)  # fmt: skip
@@ -112,7 +113,7 @@ def anachronisms(counted: pd.DataFrame) -> pd.DataFrame:
     """
     if counted.empty:
         return pd.DataFrame(columns=DEFECT_COLUMNS)
-    bad = _released_after(counted["framework"], counted["conference_end"])
+    bad = released_after(counted["framework"], counted["conference_end"])
     found = counted[bad].assign(released=counted["framework"][bad].map(release_dates()))
     for column in DEFECT_COLUMNS:
         if column not in found:
@@ -134,7 +135,7 @@ def labels_at_paper_time(frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     released = release_dates()
     deadlines = paper_deadlines(frame)
     replaced = []
-    for pos in np.flatnonzero(_released_after(labels, deadlines)):
+    for pos in np.flatnonzero(released_after(labels, deadlines)):
         cutoff = deadlines.iloc[pos]
         scores = json.loads(frame["scores"].iloc[pos] or "{}")
         usable = {k: v for k, v in scores.items() if k in released and released[k] <= cutoff and v > 0}
@@ -163,7 +164,7 @@ def late_links(frame: pd.DataFrame, labels: pd.Series) -> tuple[np.ndarray, pd.S
     deadlines = paper_deadlines(frame)
     words = frame["attribution"].copy() if "attribution" in frame else pd.Series(None, index=frame.index, dtype=object)
     # a link already judged not the paper's code keeps its word (suspect says more than later-port)
-    late = _released_after(labels, deadlines) & ~words.isin(["suspect", "later-port"]).to_numpy(bool)
+    late = released_after(labels, deadlines) & ~words.isin(["suspect", "later-port"]).to_numpy(bool)
     reasons = frame["attribution_reason"].copy() if "attribution_reason" in frame else words.copy()
     if not late.any():
         return late, words, reasons

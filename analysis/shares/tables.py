@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from analysis.attribution.releases import period_end, release_dates
+from analysis.attribution.releases import period_end, released_after
 from analysis.catalog.venues import canonical_venue
 from analysis.classifier.frameworks import UNCERTAIN_BELOW
 from analysis.classifier.taxonomy import NONE, UNCLASSIFIED, fold_labels, order_labels
@@ -183,12 +183,9 @@ def _with_zero_rows(table: pd.DataFrame) -> pd.DataFrame:
     grid = groups.drop_duplicates(["period", "venue"]).merge(seen, on="venue")
     present = pd.MultiIndex.from_arrays([table["period"], venue, table["framework"]])
     grid = grid[~pd.MultiIndex.from_frame(grid[["period", "venue", "framework"]]).isin(present)]
-    released = release_dates()
-    ends = {period: period_end(period) for period in grid["period"].unique()}
-    possible = np.array([framework not in released or ends[period] is None or released[framework] <= ends[period]
-                         for period, framework in zip(grid["period"], grid["framework"], strict=True)],
-                        dtype=bool)  # fmt: skip
-    zeros = grid[possible].assign(n_items=0.0, venue=lambda g: g["venue"].where(g["venue"] != "", None))
+    ends = grid["period"].map({period: period_end(period) for period in grid["period"].unique()})
+    zeros = grid[~released_after(grid["framework"], ends)]
+    zeros = zeros.assign(n_items=0.0, venue=zeros["venue"].where(zeros["venue"] != "", None))
     if zeros.empty:
         return table
     return pd.concat([table, zeros[list(table.columns)]], ignore_index=True)
